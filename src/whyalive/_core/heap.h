@@ -1,0 +1,129 @@
+/* heap.h: the heap as a graph, built in one traversal.
+ *
+ * Nodes are the objects the collector tracks (frozen ones included),
+ * every container reachable from them that it does not track (atomic
+ * tuples and dicts, running frames, code objects), the targets, and
+ * whatever the roots refer to.  Edges are what tp_traverse visits, in
+ * visit order, stored as compressed rows (CSR): node n's references are
+ * edges[edge_start[n] .. edge_start[n + 1]).
+ *
+ * Object addresses are borrowed: nothing runs between the enumeration
+ * and the moment the last result is built, and the collector is off.
+ */
+#ifndef WHYALIVE_HEAP_H
+#define WHYALIVE_HEAP_H
+
+#include "compat.h"
+
+typedef uint32_t node_t;
+#define NODE_NONE ((node_t)UINT32_MAX)
+/* Two high bits of a parent link are a tag (paths.h), so nodes stay
+ * below 2**30. */
+#define HEAP_MAX_NODES ((size_t)0x3FFFFFFE)
+
+/* An edge is the referent's node; the high bit marks a reference from
+ * an owner to a container it keeps internally (its __dict__, closure,
+ * defaults, args), which a path folds into one step ("owner.attr"). */
+#define EDGE_FOLD 0x80000000u
+#define EDGE_NODE(e) ((node_t)((e) & 0x7FFFFFFFu))
+
+enum node_flag {
+    NODE_TARGET = 1 << 0,      /* asked about */
+    NODE_EXCLUDED = 1 << 1,    /* never on a path: the tool's, or excluded */
+    NODE_MODULE_DICT = 1 << 2, /* a module's globals: a root source */
+    NODE_CELL = 1 << 3,        /* a cell: a step into it is folded */
+    NODE_REACHED = 1 << 4,     /* reached from a module, frame or thread */
+    NODE_VISITED = 1 << 5,     /* scratch bit for searches */
+};
+
+/* A time limit, checked cheaply in hot loops. */
+typedef struct {
+    double deadline; /* compat_monotonic() seconds, 0 for none */
+    unsigned int ticks;
+    int expired;
+} deadline_t;
+
+static inline int
+deadline_passed(deadline_t *d)
+{
+    if (d->expired) {
+        return 1;
+    }
+    if (d->deadline <= 0 || (++d->ticks & 1023u) != 0) {
+        return 0;
+    }
+    if (compat_monotonic() >= d->deadline) {
+        d->expired = 1;
+    }
+    return d->expired;
+}
+
+typedef struct {
+    /* node -> object; flags; strong references seen from the graph and
+     * the roots (its "in-degree" for refcount accounting) */
+    PyObject **objs;
+    uint8_t *flags;
+    uint32_t *seen;
+    size_t count;
+    size_t capacity;
+
+    /* object address -> node + 1 (0 = empty), open addressing */
+    uint32_t *slots;
+    size_t slot_mask;
+    int slot_bits;
+
+    /* forward references, CSR; edge_start has count + 1 entries once
+     * heap_traverse_all() has returned (untraversed rows are empty) */
+    uint64_t *edge_start;
+    uint32_t *edges;
+    uint64_t nedges;
+    uint64_t edges_capacity;
+    size_t traversed; /* nodes whose rows are complete */
+
+    /* what becomes a node besides collector-tracked objects */
+    PyTypeObject *instances_of; /* every instance is a target, or NULL */
+    int str_targets;            /* a target is a str: count dict keys */
+    PyTypeObject *partial_type; /* functools.partial, or NULL */
+    Py_ssize_t partial_args_offset;
+    Py_ssize_t partial_keywords_offset;
+
+    deadline_t *deadline;
+} heap_t;
+
+int heap_init(heap_t *h, deadline_t *deadline);
+void heap_free(heap_t *h);
+
+node_t heap_find(const heap_t *h, PyObject *op);
+/* The node of op, added if absent.  NODE_NONE with MemoryError set. */
+node_t heap_add(heap_t *h, PyObject *op);
+/* Adds op if it can hold references or is a target (see heap.c);
+ * NODE_NONE otherwise, or on error (then PyErr_Occurred()). */
+node_t heap_add_if_holder(heap_t *h, PyObject *op);
+
+/* Adds every object the collector tracks.  -1 on error. */
+int heap_enumerate(heap_t *h);
+/* Records the references of every node, discovering new nodes as it
+ * goes.  0 done, 1 deadline passed (rows of the rest are empty),
+ * -1 error. */
+int heap_traverse_all(heap_t *h);
+/* Counts one strong reference to op held outside the graph's edges
+ * (a frame slot, a thread state). */
+void heap_count_reference(heap_t *h, PyObject *op);
+
+/* References to node n the graph does not show: refcount minus seen.
+ * -1 for immortal objects, whose refcount means nothing. */
+Py_ssize_t heap_unseen_references(const heap_t *h, node_t n);
+
+static inline uint64_t
+heap_row_start(const heap_t *h, node_t n)
+{
+    return h->edge_start[n];
+}
+
+static inline uint64_t
+heap_row_end(const heap_t *h, node_t n)
+{
+    return h->edge_start[n + 1];
+}
+
+#endif /* WHYALIVE_HEAP_H */

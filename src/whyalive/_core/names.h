@@ -1,0 +1,80 @@
+/* names.h: one reference -> a label, as code would name it.
+ *
+ * Labels are computed only for the references on reported paths, after
+ * the walk, from struct fields, dict entries and tp_members; no user
+ * code runs (no repr, eq, hash or getattr of user objects).
+ */
+#ifndef WHYALIVE_NAMES_H
+#define WHYALIVE_NAMES_H
+
+#include "compat.h"
+
+enum edge_kind {
+    EDGE_KIND_KEY = 0,   /* d['k']: a dict value */
+    EDGE_KIND_DICT_KEY,  /* <key>: a dict key */
+    EDGE_KIND_INDEX,     /* [3]: list, tuple, deque item */
+    EDGE_KIND_ELEMENT,   /* <element>: set or frozenset member */
+    EDGE_KIND_ATTR,      /* .attr: attribute, slot, field, global */
+    EDGE_KIND_CLOSURE,   /* <closure 'x'>: a function's free variable */
+    EDGE_KIND_LOCAL,     /* <local 'x'>: a local of a frame or generator */
+    EDGE_KIND_REFERENT,  /* <referent #k of Type>: nothing better known */
+    EDGE_KIND_COUNT
+};
+
+extern const char *const edge_kind_names[EDGE_KIND_COUNT];
+
+/* How a raw label combines with the next one when a path folds the
+ * container it leads to ("owner.__dict__['x']" -> "owner.x"). */
+enum label_role {
+    ROLE_PLAIN = 0,
+    ROLE_OWN_DICT,      /* .__dict__ of its owner */
+    ROLE_CLOSURE,       /* .__closure__ of a function */
+    ROLE_CELL_CONTENTS, /* .cell_contents */
+    ROLE_FRAME,         /* a 3.10 generator's .gi_frame */
+    ROLE_LOCAL,         /* <local 'x'> */
+};
+
+/* The label of one reference, before folding. */
+typedef struct {
+    PyObject *text;  /* new reference */
+    PyObject *key;   /* borrowed dict key when kind is KEY, else NULL */
+    Py_ssize_t index;
+    int kind;
+    int role;
+} raw_label_t;
+
+typedef struct {
+    PyObject *type_names; /* {id(type): qualified name} */
+} names_t;
+
+int names_init(names_t *nm);
+void names_free(names_t *nm);
+
+/* Labels referrer -> referent.  occurrence: how many earlier references
+ * of referrer go to referent (picks the right key of a value stored
+ * twice); ordinal: its position among all of referrer's references.
+ * 0 on success, -1 on error. */
+int names_raw(names_t *nm, PyObject *referrer, PyObject *referent,
+              Py_ssize_t occurrence, Py_ssize_t ordinal, raw_label_t *out);
+/* Folds the labels of consecutive references whose intermediate
+ * objects are internal to owner into one label.  New reference;
+ * *kind receives the edge kind. */
+PyObject *names_fold(names_t *nm, PyObject *owner, raw_label_t *labels,
+                     int count, int *kind);
+void names_raw_clear(raw_label_t *label);
+
+/* "pkg.mod.Class" for heap types, tp_name for static ones. New ref. */
+PyObject *names_type_name(names_t *nm, PyTypeObject *tp);
+/* The name an object carries, if it is a function, class, module,
+ * method, code, frame or generator; "" otherwise.  New reference. */
+PyObject *names_object_name(names_t *nm, PyObject *op);
+/* repr() for str, bytes, int, float, bool, None and tuples of those;
+ * "<Type at 0x...>" for anything else.  New reference. */
+PyObject *names_safe_repr(names_t *nm, PyObject *op);
+/* A module global: "mod.name", or "mod.__dict__[key]". New ref. */
+PyObject *names_global(names_t *nm, PyObject *module_name, PyObject *key);
+/* The value stored under key `name` in an exact dict, comparing only
+ * exact str keys (no __eq__ runs).  Borrowed, or NULL. */
+PyObject *names_dict_get_str(PyObject *dict, const char *name);
+
+#endif /* WHYALIVE_NAMES_H */

@@ -1,0 +1,1821 @@
+/* paths.c: the search, and the plain-data result.
+ *
+ * Order of work in paths_explain():
+ *   1. index: enumerate, add targets and roots, traverse (heap.c, roots.c);
+ *   2. search: 0-1 BFS from module dicts (distance 0) and frame/thread
+ *      references (distance 1), then from objects held from outside;
+ *   3. select: per target, the shortest path through each retainer,
+ *      then paths branching off further out (one in-edge scan per round);
+ *   4. analyse targets no root reached (garbage, excluded, limits);
+ *   5. build the result tuples (names.c labels the references).
+ * The collector is off from 1 to 5, and no Python code runs.
+ */
+#include "paths.h"
+#include "names.h"
+#include "roots.h"
+
+/* A parent link: a node, or a tag saying where the path starts. */
+#define TAG_MASK (3u << 30)
+#define TAG_NODE 0u
+#define TAG_ROOT (1u << 30)     /* | index in roots.refs */
+#define TAG_EXTERNAL (2u << 30) /* held from outside the graph */
+#define TAG_SOURCE (3u << 30)   /* | index in roots.modules */
+#define TAG_VALUE(p) ((p) & ~TAG_MASK)
+#define DIST_NONE UINT32_MAX
+#define NO_INDEX UINT32_MAX
+
+/* Where a path starts, in the order paths of equal length are shown. */
+enum path_root {
+    PR_MODULE = 0,
+    PR_FRAME,
+    PR_THREAD,
+    PR_EXTERNAL,
+    PR_GARBAGE,
+    PR_EXCLUDED,
+    PR_UNREACHED,
+};
+
+static const char *const path_root_names[] = {
+    "module", "frame", "thread", "external", "garbage", "excluded", "unreached",
+};
+
+enum target_status {
+    ST_ROOTED = 0,    /* reached from a module, frame or thread */
+    ST_EXTERNAL,      /* only from references outside the graph */
+    ST_GARBAGE,       /* cyclic garbage: gc.collect() frees it */
+    ST_UNCOLLECTABLE, /* cyclic garbage with a legacy finalizer */
+    ST_UNREFERENCED,  /* only whyalive's call and excluded objects */
+    ST_DEPTH_LIMIT,   /* no root within max_depth */
+    ST_TIMEOUT,       /* the time ran out first */
+};
+
+static const char *const status_names[] = {
+    "rooted",       "external",     "garbage", "uncollectable",
+    "unreferenced", "depth_limit", "timeout",
+};
+
+static const char *const frame_slot_names[] = {
+    "local", "cell", "free", "function", "locals", "frame",
+};
+
+static const char *const thread_field_names[] = {
+    "handled_exception", "handled_traceback", "raised_exception",
+    "raised_traceback",  "thread_dict",       "async_exc",
+    "context",           "profiler",          "tracer",
+    "asyncgen_firstiter", "asyncgen_finalizer",
+};
+
+typedef struct {
+    node_t referent;
+    node_t referrer;
+    uint64_t edge_pos; /* of referrer -> referent in the CSR */
+} hop_t;
+
+typedef struct {
+    hop_t *hops; /* from the target outward */
+    uint32_t nhops;
+    uint8_t root; /* enum path_root */
+    uint32_t root_index;
+    uint32_t length;
+    uint8_t collectable;
+    uint32_t limit;
+} path_t;
+
+typedef struct {
+    node_t node;
+    uint8_t status;
+    uint8_t explicit; /* passed by the caller (slack applies) */
+    path_t *paths;
+    uint32_t npaths;
+    uint32_t omitted; /* retainers of the target not shown */
+    uint32_t *used;   /* (node, retainer) pairs already on a path */
+    uint32_t nused;
+} target_t;
+
+typedef struct {
+    node_t dst;
+    node_t src;
+    uint64_t pos;
+} in_edge_t;
+
+typedef struct {
+    uint32_t length;
+    uint8_t kind;     /* enum path_root */
+    uint32_t via;     /* parent-link encoding of the retainer of x */
+    uint32_t order;   /* tie-break: node or ref index */
+    node_t x;         /* the node the retainer holds */
+    uint32_t base;    /* path whose hops [0, base_hops) are kept */
+    uint32_t base_hops;
+    uint64_t pos;     /* edge position when via is a node */
+    PyObject *label;  /* first-hop label, for the final tie-break */
+} candidate_t;
+
+typedef struct {
+    node_t *items;
+    size_t n, cap;
+} queue_t;
+
+typedef struct {
+    const query_t *q;
+    heap_t heap;
+    roots_t roots;
+    names_t names;
+    deadline_t deadline;
+    uint32_t *dist;
+    uint32_t *parent;
+    uint8_t *origin; /* enum path_root of the root a node is reached from */
+    target_t *targets;
+    size_t ntargets;
+    uint32_t max_depth;
+    int traverse_status; /* 1: the deadline passed while indexing */
+    int search_timed_out;
+    int depth_truncated;
+    double t_start, t_indexed, t_searched;
+} search_t;
+
+/* ------------------------------------------------------------------ */
+/* Small helpers                                                       */
+/* ------------------------------------------------------------------ */
+
+static int
+queue_push(queue_t *q, node_t v)
+{
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 1024;
+        node_t *items = PyMem_RawRealloc(q->items, cap * sizeof(node_t));
+        if (items == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        q->items = items;
+        q->cap = cap;
+    }
+    q->items[q->n++] = v;
+    return 0;
+}
+
+static int
+array_reserve(void **array, uint32_t *capacity, uint32_t needed, size_t item)
+{
+    if (needed <= *capacity) {
+        return 0;
+    }
+    uint32_t cap = *capacity ? *capacity * 2 : 8;
+    while (cap < needed) {
+        cap *= 2;
+    }
+    void *array2 = PyMem_RawRealloc(*array, (size_t)cap * item);
+    if (array2 == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *array = array2;
+    *capacity = cap;
+    return 0;
+}
+
+static inline uint32_t
+edge_weight(const heap_t *h, uint32_t edge)
+{
+    return ((edge & EDGE_FOLD) || (h->flags[EDGE_NODE(edge)] & NODE_CELL)) ? 0
+                                                                            : 1;
+}
+
+static inline int
+is_excluded(const search_t *s, node_t n)
+{
+    return (s->heap.flags[n] & NODE_EXCLUDED) != 0;
+}
+
+/* References from outside the graph, less what the query's own call
+ * holds on an explicit target.  -1: immortal. */
+static Py_ssize_t
+unseen_refs(const search_t *s, node_t n, int explicit)
+{
+    Py_ssize_t unseen = heap_unseen_references(&s->heap, n);
+    if (unseen > 0 && explicit) {
+        unseen -= s->q->target_slack;
+        if (unseen < 0) {
+            unseen = 0;
+        }
+    }
+    return unseen;
+}
+
+/* The position of the first reference referrer -> referent. */
+static uint64_t
+find_edge(const heap_t *h, node_t referrer, node_t referent)
+{
+    uint64_t end = heap_row_end(h, referrer);
+    for (uint64_t e = heap_row_start(h, referrer); e < end; e++) {
+        if (EDGE_NODE(h->edges[e]) == referent) {
+            return e;
+        }
+    }
+    return UINT64_MAX;
+}
+
+/* ------------------------------------------------------------------ */
+/* 1. Index                                                            */
+/* ------------------------------------------------------------------ */
+
+static int
+add_targets(search_t *s)
+{
+    heap_t *h = &s->heap;
+    Py_ssize_t n = PyTuple_GET_SIZE(s->q->targets);
+    s->targets = PyMem_RawCalloc(n ? (size_t)n : 1, sizeof(target_t));
+    if (s->targets == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *obj = PyTuple_GET_ITEM(s->q->targets, i);
+        node_t node = heap_add(h, obj);
+        if (node == NODE_NONE) {
+            return -1;
+        }
+        h->flags[node] |= NODE_TARGET;
+        if (PyUnicode_CheckExact(obj)) {
+            h->str_targets = 1;
+        }
+        target_t *t = &s->targets[s->ntargets++];
+        t->node = node;
+        t->explicit = 1;
+    }
+    return 0;
+}
+
+static int
+add_excluded(search_t *s)
+{
+    heap_t *h = &s->heap;
+    const query_t *q = s->q;
+    PyObject *own[] = {q->targets, q->excluded_objects, q->excluded_ids};
+    for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+        node_t n = heap_add(h, own[i]);
+        if (n == NODE_NONE) {
+            return -1;
+        }
+        h->flags[n] |= NODE_EXCLUDED;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(q->excluded_objects); i++) {
+        node_t n = heap_add(h, PyTuple_GET_ITEM(q->excluded_objects, i));
+        if (n == NODE_NONE) {
+            return -1;
+        }
+        h->flags[n] |= NODE_EXCLUDED;
+    }
+    return 0;
+}
+
+/* Ids name objects only if they are nodes: an id is never followed. */
+static int
+mark_excluded_ids(search_t *s)
+{
+    PyObject *ids = s->q->excluded_ids;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(ids); i++) {
+        void *address = PyLong_AsVoidPtr(PyTuple_GET_ITEM(ids, i));
+        if (address == NULL && PyErr_Occurred()) {
+            return -1;
+        }
+        node_t n = heap_find(&s->heap, (PyObject *)address);
+        if (n != NODE_NONE) {
+            s->heap.flags[n] |= NODE_EXCLUDED;
+        }
+    }
+    return 0;
+}
+
+/* explain_instances: the instances found, in node order, after the
+ * explicit targets; explicit targets are never excluded. */
+static int
+collect_instance_targets(search_t *s)
+{
+    heap_t *h = &s->heap;
+    for (size_t i = 0; i < s->ntargets; i++) {
+        h->flags[s->targets[i].node] &= (uint8_t)~NODE_EXCLUDED;
+    }
+    if (s->q->instances_of == NULL) {
+        return 0;
+    }
+    size_t extra = 0;
+    for (size_t n = 0; n < h->count; n++) {
+        extra += (h->flags[n] & (NODE_TARGET | NODE_EXCLUDED)) == NODE_TARGET;
+    }
+    target_t *targets = PyMem_RawRealloc(
+        s->targets, (s->ntargets + extra + 1) * sizeof(target_t));
+    if (targets == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    s->targets = targets;
+    size_t explicit_count = s->ntargets;
+    for (size_t n = 0; n < h->count; n++) {
+        if ((h->flags[n] & (NODE_TARGET | NODE_EXCLUDED)) != NODE_TARGET) {
+            continue;
+        }
+        int is_explicit = 0;
+        for (size_t i = 0; i < explicit_count; i++) {
+            is_explicit |= s->targets[i].node == (node_t)n;
+        }
+        if (is_explicit) {
+            continue;
+        }
+        target_t *t = &s->targets[s->ntargets++];
+        memset(t, 0, sizeof(*t));
+        t->node = (node_t)n;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* 2. Search                                                           */
+/* ------------------------------------------------------------------ */
+
+/* Expands one level; references folded into their owner (weight 0)
+ * stay in this level's queue, the others go to the next. */
+static int
+bfs_level(search_t *s, queue_t *cur, queue_t *next, uint32_t level,
+          int outside_pass)
+{
+    heap_t *h = &s->heap;
+    for (size_t i = 0; i < cur->n; i++) {
+        node_t u = cur->items[i];
+        if (s->dist[u] != level) {
+            continue; /* reached more cheaply since it was queued */
+        }
+        if (deadline_passed(&s->deadline)) {
+            s->search_timed_out = 1;
+            return 0;
+        }
+        uint8_t origin = s->origin[u];
+        uint64_t end = heap_row_end(h, u);
+        for (uint64_t e = heap_row_start(h, u); e < end; e++) {
+            uint32_t edge = h->edges[e];
+            node_t v = EDGE_NODE(edge);
+            uint8_t fv = h->flags[v];
+            if ((fv & NODE_EXCLUDED) || (outside_pass && (fv & NODE_REACHED))) {
+                continue;
+            }
+            uint32_t weight = edge_weight(h, edge);
+            uint32_t d = level + weight;
+            if (d >= s->dist[v]) {
+                continue;
+            }
+            if (d > s->max_depth) {
+                s->depth_truncated = 1;
+                continue;
+            }
+            s->dist[v] = d;
+            s->parent[v] = u;
+            s->origin[v] = origin;
+            if (queue_push(weight ? next : cur, v) < 0) {
+                return -1;
+            }
+        }
+    }
+    cur->n = 0;
+    return 0;
+}
+
+static int
+bfs_levels(search_t *s, queue_t *cur, queue_t *next, uint32_t level,
+           int outside_pass)
+{
+    while (cur->n > 0 && !s->search_timed_out) {
+        if (bfs_level(s, cur, next, level, outside_pass) < 0) {
+            return -1;
+        }
+        queue_t tmp = *cur;
+        *cur = *next;
+        *next = tmp;
+        level++;
+    }
+    return 0;
+}
+
+static int
+seed(search_t *s, queue_t *q, node_t n, uint32_t d, uint32_t link,
+     uint8_t origin)
+{
+    if (n == NODE_NONE || is_excluded(s, n) || s->dist[n] <= d) {
+        return 0;
+    }
+    if (d > s->max_depth) {
+        s->depth_truncated = 1;
+        return 0;
+    }
+    s->dist[n] = d;
+    s->parent[n] = link;
+    s->origin[n] = origin;
+    return queue_push(q, n);
+}
+
+static int
+search_from_roots(search_t *s)
+{
+    heap_t *h = &s->heap;
+    roots_t *r = &s->roots;
+    queue_t a = {0}, b = {0};
+    int status = -1;
+    /* level 0: module globals dicts, then frame cells (the variable is
+     * the cell's content, one reference away) */
+    for (size_t i = 0; i < r->nmodules; i++) {
+        if (!r->modules[i].excluded &&
+            seed(s, &a, r->modules[i].dict, 0, TAG_SOURCE | (uint32_t)i,
+                 PR_MODULE) < 0)
+        {
+            goto done;
+        }
+    }
+    for (size_t i = 0; i < r->nseeds; i++) {
+        root_ref_t *ref = &r->refs[r->seed_order[i]];
+        if (ref->node != NODE_NONE && (h->flags[ref->node] & NODE_CELL) &&
+            seed(s, &a, ref->node, 0, TAG_ROOT | r->seed_order[i],
+                 ref->kind == ROOT_FRAME ? PR_FRAME : PR_THREAD) < 0)
+        {
+            goto done;
+        }
+    }
+    if (bfs_level(s, &a, &b, 0, 0) < 0) {
+        goto done;
+    }
+    /* level 1: what frames and thread states refer to directly */
+    for (size_t i = 0; i < r->nseeds; i++) {
+        root_ref_t *ref = &r->refs[r->seed_order[i]];
+        if (seed(s, &b, ref->node, 1, TAG_ROOT | r->seed_order[i],
+                 ref->kind == ROOT_FRAME ? PR_FRAME : PR_THREAD) < 0)
+        {
+            goto done;
+        }
+    }
+    if (bfs_levels(s, &b, &a, 1, 0) < 0) {
+        goto done;
+    }
+    for (size_t n = 0; n < h->count; n++) {
+        if (s->dist[n] != DIST_NONE) {
+            h->flags[n] |= NODE_REACHED;
+        }
+    }
+    status = 0;
+done:
+    PyMem_RawFree(a.items);
+    PyMem_RawFree(b.items);
+    return status;
+}
+
+static int
+is_explicit_target(const search_t *s, node_t n)
+{
+    for (size_t i = 0; i < s->ntargets && s->targets[i].explicit; i++) {
+        if (s->targets[i].node == n) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Objects no root reaches but whose refcount exceeds the references
+ * the graph shows are held from outside it: C code, an untracked
+ * holder, the interpreter.  They start a second search. */
+static int
+search_from_outside(search_t *s)
+{
+    heap_t *h = &s->heap;
+    queue_t a = {0}, b = {0};
+    int status = -1;
+    for (size_t n = 0; n < h->count; n++) {
+        if (h->flags[n] & (NODE_REACHED | NODE_EXCLUDED)) {
+            continue;
+        }
+        int explicit = (h->flags[n] & NODE_TARGET) &&
+                       is_explicit_target(s, (node_t)n);
+        if (unseen_refs(s, (node_t)n, explicit) > 0 &&
+            seed(s, &a, (node_t)n, 1, TAG_EXTERNAL, PR_EXTERNAL) < 0)
+        {
+            goto done;
+        }
+    }
+    if (bfs_levels(s, &a, &b, 1, 1) < 0) {
+        goto done;
+    }
+    status = 0;
+done:
+    PyMem_RawFree(a.items);
+    PyMem_RawFree(b.items);
+    return status;
+}
+
+/* ------------------------------------------------------------------ */
+/* 3. Select paths                                                     */
+/* ------------------------------------------------------------------ */
+
+static int
+compare_in_edges(const void *a, const void *b)
+{
+    const in_edge_t *x = a, *y = b;
+    if (x->dst != y->dst) {
+        return x->dst < y->dst ? -1 : 1;
+    }
+    if (x->src != y->src) {
+        return x->src < y->src ? -1 : 1;
+    }
+    return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* Every reference into a node flagged NODE_VISITED, from a node not
+ * excluded, sorted by referent: one pass over the CSR. */
+static in_edge_t *
+gather_in_edges(search_t *s, size_t *count)
+{
+    heap_t *h = &s->heap;
+    size_t n = 0, cap = 256;
+    in_edge_t *list = PyMem_RawMalloc(cap * sizeof(in_edge_t));
+    if (list == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (size_t u = 0; u < h->count; u++) {
+        if (h->flags[u] & NODE_EXCLUDED) {
+            continue;
+        }
+        uint64_t end = heap_row_end(h, (node_t)u);
+        for (uint64_t e = heap_row_start(h, (node_t)u); e < end; e++) {
+            node_t v = EDGE_NODE(h->edges[e]);
+            if (!(h->flags[v] & NODE_VISITED)) {
+                continue;
+            }
+            if (n == cap) {
+                cap *= 2;
+                in_edge_t *list2 =
+                    PyMem_RawRealloc(list, cap * sizeof(in_edge_t));
+                if (list2 == NULL) {
+                    PyMem_RawFree(list);
+                    PyErr_NoMemory();
+                    return NULL;
+                }
+                list = list2;
+            }
+            list[n].dst = v;
+            list[n].src = (node_t)u;
+            list[n].pos = e;
+            n++;
+        }
+    }
+    qsort(list, n, sizeof(in_edge_t), compare_in_edges);
+    *count = n;
+    return list;
+}
+
+static size_t
+in_edges_of(const in_edge_t *list, size_t count, node_t n, size_t *end)
+{
+    size_t lo = 0, hi = count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (list[mid].dst < n) {
+            lo = mid + 1;
+        }
+        else {
+            hi = mid;
+        }
+    }
+    size_t stop = lo;
+    while (stop < count && list[stop].dst == n) {
+        stop++;
+    }
+    *end = stop;
+    return lo;
+}
+
+static int
+is_used(const target_t *t, node_t x, uint32_t via)
+{
+    for (uint32_t i = 0; i < t->nused; i++) {
+        if (t->used[2 * i] == x && t->used[2 * i + 1] == via) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int
+mark_used(target_t *t, node_t x, uint32_t via)
+{
+    uint32_t cap = t->nused * 2;
+    uint32_t *used = PyMem_RawRealloc(t->used, (size_t)(cap + 2) * sizeof(uint32_t));
+    if (used == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    t->used = used;
+    t->used[2 * t->nused] = x;
+    t->used[2 * t->nused + 1] = via;
+    t->nused++;
+    return 0;
+}
+
+/* The root kind a node's chain ends in (enum path_root). */
+static uint8_t
+chain_kind(const search_t *s, node_t n)
+{
+    return s->origin[n];
+}
+
+static int
+add_candidate(candidate_t **list, uint32_t *count, uint32_t *cap,
+              const candidate_t *c)
+{
+    if (array_reserve((void **)list, cap, *count + 1, sizeof(candidate_t)) < 0) {
+        return -1;
+    }
+    (*list)[(*count)++] = *c;
+    return 0;
+}
+
+/* Candidates for "who else holds x", where x is the node at hop
+ * base_hops of path base of t (the target itself when base_hops is 0
+ * or there is no base). */
+static int
+candidates_at(search_t *s, target_t *t, uint32_t base, uint32_t base_hops,
+              node_t x, uint32_t suffix_length, uint32_t existing_via,
+              const in_edge_t *in, size_t nin, candidate_t **list,
+              uint32_t *count, uint32_t *cap)
+{
+    heap_t *h = &s->heap;
+    roots_t *r = &s->roots;
+    candidate_t c;
+    memset(&c, 0, sizeof(c));
+    c.x = x;
+    c.base = base;
+    c.base_hops = base_hops;
+
+    size_t end, i = in_edges_of(in, nin, x, &end);
+    node_t last_src = NODE_NONE;
+    for (; i < end; i++) {
+        node_t u = in[i].src;
+        if (u == last_src || u == x || s->dist[u] == DIST_NONE) {
+            continue; /* one candidate per retainer */
+        }
+        last_src = u;
+        uint32_t via = TAG_NODE | u;
+        if (via == existing_via || is_used(t, x, via)) {
+            continue;
+        }
+        c.via = via;
+        c.order = u;
+        c.pos = in[i].pos;
+        c.kind = chain_kind(s, u);
+        c.length = s->dist[u] + edge_weight(h, h->edges[in[i].pos]) + suffix_length;
+        if (add_candidate(list, count, cap, &c) < 0) {
+            return -1;
+        }
+    }
+    size_t nrefs, first = roots_refs_of(r, x, &nrefs);
+    for (size_t k = 0; k < nrefs; k++) {
+        uint32_t ref_index = r->by_node[first + k];
+        root_ref_t *ref = &r->refs[ref_index];
+        if (ref->kind == ROOT_FRAME && r->frames[ref->owner].excluded) {
+            continue;
+        }
+        uint32_t via = TAG_ROOT | ref_index;
+        if (via == existing_via || is_used(t, x, via)) {
+            continue;
+        }
+        c.via = via;
+        c.order = ref_index;
+        c.pos = UINT64_MAX;
+        c.kind = ref->kind == ROOT_FRAME ? PR_FRAME : PR_THREAD;
+        c.length = ((h->flags[x] & NODE_CELL) ? 0 : 1) + suffix_length;
+        if (add_candidate(list, count, cap, &c) < 0) {
+            return -1;
+        }
+    }
+    int explicit = x == t->node && t->explicit;
+    if (TAG_EXTERNAL != existing_via && !is_used(t, x, TAG_EXTERNAL) &&
+        unseen_refs(s, x, explicit) > 0)
+    {
+        c.via = TAG_EXTERNAL;
+        c.order = 0;
+        c.pos = UINT64_MAX;
+        c.kind = PR_EXTERNAL;
+        c.length = 1 + suffix_length;
+        if (add_candidate(list, count, cap, &c) < 0) {
+            return -1;
+        }
+    }
+    if ((h->flags[x] & NODE_MODULE_DICT) && !is_excluded(s, x)) {
+        for (size_t m = 0; m < r->nmodules; m++) {
+            if (r->modules[m].dict == x && !r->modules[m].excluded) {
+                uint32_t via = TAG_SOURCE | (uint32_t)m;
+                if (via != existing_via && !is_used(t, x, via)) {
+                    c.via = via;
+                    c.order = (uint32_t)m;
+                    c.pos = UINT64_MAX;
+                    c.kind = PR_MODULE;
+                    c.length = suffix_length;
+                    if (add_candidate(list, count, cap, &c) < 0) {
+                        return -1;
+                    }
+                }
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
+static int
+compare_candidates(const void *a, const void *b)
+{
+    const candidate_t *x = a, *y = b;
+    if (x->length != y->length) {
+        return x->length < y->length ? -1 : 1;
+    }
+    if (x->kind != y->kind) {
+        return x->kind < y->kind ? -1 : 1;
+    }
+    if (x->label != NULL && y->label != NULL) {
+        int c = PyUnicode_Compare(x->label, y->label);
+        if (c != 0) {
+            return c;
+        }
+    }
+    if (x->base_hops != y->base_hops) {
+        return x->base_hops < y->base_hops ? -1 : 1;
+    }
+    return (x->order > y->order) - (x->order < y->order);
+}
+
+/* The first-hop label of a candidate, for the tie-break by label. */
+static PyObject *
+candidate_label(search_t *s, const candidate_t *c)
+{
+    heap_t *h = &s->heap;
+    if ((c->via & TAG_MASK) == TAG_NODE) {
+        raw_label_t raw;
+        node_t u = TAG_VALUE(c->via);
+        if (names_raw(&s->names, h->objs[u], h->objs[c->x], 0,
+                      (Py_ssize_t)(c->pos - heap_row_start(h, u)), &raw) < 0)
+        {
+            return NULL;
+        }
+        return raw.text;
+    }
+    if ((c->via & TAG_MASK) == TAG_ROOT) {
+        root_ref_t *ref = &s->roots.refs[TAG_VALUE(c->via)];
+        if (ref->name != NULL && PyUnicode_Check(ref->name)) {
+            return PyUnicode_FromFormat("%U", ref->name);
+        }
+    }
+    return PyUnicode_FromString("");
+}
+
+static int
+push_hop(path_t *p, uint32_t *cap, node_t referent, node_t referrer,
+         uint64_t pos)
+{
+    if (array_reserve((void **)&p->hops, cap, p->nhops + 1, sizeof(hop_t)) < 0) {
+        return -1;
+    }
+    p->hops[p->nhops].referent = referent;
+    p->hops[p->nhops].referrer = referrer;
+    p->hops[p->nhops].edge_pos = pos;
+    p->nhops++;
+    return 0;
+}
+
+static void
+path_clear(path_t *p)
+{
+    PyMem_RawFree(p->hops);
+    memset(p, 0, sizeof(*p));
+}
+
+static void
+mark_nodes(heap_t *h, const path_t *p, node_t x, int on)
+{
+    for (uint32_t i = 0; i < p->nhops; i++) {
+        if (on) {
+            h->flags[p->hops[i].referent] |= NODE_VISITED;
+        }
+        else {
+            h->flags[p->hops[i].referent] &= (uint8_t)~NODE_VISITED;
+        }
+    }
+    if (on) {
+        h->flags[x] |= NODE_VISITED;
+    }
+    else {
+        h->flags[x] &= (uint8_t)~NODE_VISITED;
+    }
+}
+
+/* Builds the path a candidate describes.  Returns 1 when built, 0 when
+ * its chain would pass through its own suffix (a cycle), -1 on error. */
+static int
+materialize(search_t *s, target_t *t, const candidate_t *c, path_t *out)
+{
+    heap_t *h = &s->heap;
+    uint32_t cap = 0;
+    memset(out, 0, sizeof(*out));
+    if (c->base != NO_INDEX) {
+        path_t *base = &t->paths[c->base];
+        for (uint32_t i = 0; i < c->base_hops; i++) {
+            if (push_hop(out, &cap, base->hops[i].referent,
+                         base->hops[i].referrer, base->hops[i].edge_pos) < 0)
+            {
+                path_clear(out);
+                return -1;
+            }
+        }
+    }
+    uint32_t suffix_hops = out->nhops;
+    uint32_t tag = c->via & TAG_MASK;
+    out->root_index = TAG_VALUE(c->via);
+    int status = 1;
+    if (tag == TAG_NODE) {
+        /* the suffix's nodes: a chain looping back into them is refused */
+        path_t suffix = *out;
+        suffix.nhops = suffix_hops;
+        mark_nodes(h, &suffix, c->x, 1);
+        node_t u = TAG_VALUE(c->via);
+        if (push_hop(out, &cap, c->x, u, c->pos) < 0) {
+            status = -1;
+        }
+        while (status == 1) {
+            if (h->flags[u] & NODE_VISITED) {
+                status = 0;
+                break;
+            }
+            uint32_t link = s->parent[u];
+            if ((link & TAG_MASK) != TAG_NODE) {
+                tag = link & TAG_MASK;
+                out->root_index = TAG_VALUE(link);
+                break;
+            }
+            if (push_hop(out, &cap, u, link, find_edge(h, link, u)) < 0) {
+                status = -1;
+                break;
+            }
+            u = link;
+        }
+        suffix.hops = out->hops;
+        mark_nodes(h, &suffix, c->x, 0);
+    }
+    if (status != 1) {
+        path_clear(out);
+        return status;
+    }
+    switch (tag) {
+    case TAG_SOURCE:
+        out->root = PR_MODULE;
+        break;
+    case TAG_ROOT:
+        out->root = s->roots.refs[out->root_index].kind == ROOT_FRAME
+                        ? PR_FRAME
+                        : PR_THREAD;
+        break;
+    default:
+        out->root = PR_EXTERNAL;
+        break;
+    }
+    out->length = c->length;
+    return 1;
+}
+
+static int
+add_path(target_t *t, path_t *p, uint32_t *cap)
+{
+    if (array_reserve((void **)&t->paths, cap, t->npaths + 1, sizeof(path_t)) < 0) {
+        return -1;
+    }
+    t->paths[t->npaths++] = *p;
+    return 0;
+}
+
+/* Picks up to `room` of t's candidates: sorted by length and root
+ * kind, the closest ties broken by their first label. */
+static int
+choose(search_t *s, target_t *t, candidate_t *list, uint32_t count,
+       uint32_t room, uint32_t *paths_cap, uint32_t *chosen)
+{
+    *chosen = 0;
+    if (count == 0) {
+        return 0;
+    }
+    qsort(list, count, sizeof(candidate_t), compare_candidates);
+    uint32_t labelled = count < room + 16 ? count : room + 16;
+    for (uint32_t i = 0; i < labelled; i++) {
+        list[i].label = candidate_label(s, &list[i]);
+        if (list[i].label == NULL) {
+            goto error;
+        }
+    }
+    qsort(list, labelled, sizeof(candidate_t), compare_candidates);
+    for (uint32_t i = 0; i < count && *chosen < room; i++) {
+        if (is_used(t, list[i].x, list[i].via)) {
+            continue;
+        }
+        path_t p;
+        int built = materialize(s, t, &list[i], &p);
+        if (built < 0) {
+            goto error;
+        }
+        if (built == 0) {
+            continue;
+        }
+        if (mark_used(t, list[i].x, list[i].via) < 0 ||
+            add_path(t, &p, paths_cap) < 0)
+        {
+            path_clear(&p);
+            goto error;
+        }
+        (*chosen)++;
+    }
+    for (uint32_t i = 0; i < labelled; i++) {
+        Py_CLEAR(list[i].label);
+    }
+    return 0;
+error:
+    for (uint32_t i = 0; i < labelled; i++) {
+        Py_CLEAR(list[i].label);
+    }
+    return -1;
+}
+
+/* The sum of the weights of hops [0, n) of a path: the references the
+ * kept part of it costs. */
+static uint32_t
+suffix_length(const search_t *s, const path_t *p, uint32_t n)
+{
+    uint32_t total = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        total += edge_weight(&s->heap, s->heap.edges[p->hops[i].edge_pos]);
+    }
+    return total;
+}
+
+/* The retainer of the node at hop i of p, as a parent-link value. */
+static uint32_t
+retainer_at(const path_t *p, uint32_t i)
+{
+    if (i < p->nhops) {
+        return TAG_NODE | p->hops[i].referrer;
+    }
+    switch (p->root) {
+    case PR_MODULE:
+        return TAG_SOURCE | p->root_index;
+    case PR_FRAME:
+    case PR_THREAD:
+        return TAG_ROOT | p->root_index;
+    default:
+        return TAG_EXTERNAL;
+    }
+}
+
+static int
+select_paths(search_t *s)
+{
+    heap_t *h = &s->heap;
+    uint32_t max_paths = (uint32_t)s->q->max_paths;
+    uint32_t *paths_caps = PyMem_RawCalloc(s->ntargets + 1, sizeof(uint32_t));
+    candidate_t *list = NULL;
+    uint32_t cap = 0;
+    in_edge_t *in = NULL;
+    int status = -1;
+    if (paths_caps == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (uint32_t round = 0; round < max_paths; round++) {
+        /* the nodes whose retainers this round considers */
+        size_t interesting = 0;
+        for (size_t i = 0; i < s->ntargets; i++) {
+            target_t *t = &s->targets[i];
+            if (round == 0) {
+                h->flags[t->node] |= NODE_VISITED;
+                interesting++;
+                continue;
+            }
+            if (t->npaths == 0 || t->npaths >= max_paths) {
+                continue;
+            }
+            for (uint32_t p = 0; p < t->npaths; p++) {
+                for (uint32_t k = 0; k < t->paths[p].nhops; k++) {
+                    node_t x = t->paths[p].hops[k].referrer;
+                    if (!(h->flags[x] & NODE_MODULE_DICT)) {
+                        h->flags[x] |= NODE_VISITED;
+                        interesting++;
+                    }
+                }
+            }
+        }
+        if (interesting == 0) {
+            break;
+        }
+        size_t nin = 0;
+        in = gather_in_edges(s, &nin);
+        for (size_t n = 0; n < h->count; n++) {
+            h->flags[n] &= (uint8_t)~NODE_VISITED;
+        }
+        if (in == NULL) {
+            goto done;
+        }
+        int progress = 0;
+        for (size_t i = 0; i < s->ntargets; i++) {
+            target_t *t = &s->targets[i];
+            uint32_t count = 0;
+            if (round == 0) {
+                if (candidates_at(s, t, NO_INDEX, 0, t->node, 0, NODE_NONE, in,
+                                  nin, &list, &count, &cap) < 0)
+                {
+                    goto done;
+                }
+                uint32_t chosen;
+                if (choose(s, t, list, count, max_paths, &paths_caps[i],
+                           &chosen) < 0)
+                {
+                    goto done;
+                }
+                t->omitted = count > chosen ? count - chosen : 0;
+                progress |= chosen > 0;
+                continue;
+            }
+            if (t->npaths == 0 || t->npaths >= max_paths) {
+                continue;
+            }
+            uint32_t npaths = t->npaths;
+            for (uint32_t p = 0; p < npaths; p++) {
+                path_t *path = &t->paths[p];
+                uint32_t stop = path->root == PR_MODULE && path->nhops > 0
+                                    ? path->nhops - 1
+                                    : path->nhops;
+                for (uint32_t k = 1; k <= stop; k++) {
+                    node_t x = path->hops[k - 1].referrer;
+                    if (candidates_at(s, t, p, k, x,
+                                      suffix_length(s, path, k),
+                                      retainer_at(path, k), in, nin, &list,
+                                      &count, &cap) < 0)
+                    {
+                        goto done;
+                    }
+                }
+            }
+            uint32_t chosen;
+            if (choose(s, t, list, count, max_paths - t->npaths, &paths_caps[i],
+                       &chosen) < 0)
+            {
+                goto done;
+            }
+            progress |= chosen > 0;
+        }
+        PyMem_RawFree(in);
+        in = NULL;
+        if (!progress) {
+            break;
+        }
+    }
+    status = 0;
+done:
+    PyMem_RawFree(in);
+    PyMem_RawFree(list);
+    PyMem_RawFree(paths_caps);
+    return status;
+}
+
+static int
+compare_paths(const void *a, const void *b)
+{
+    const path_t *x = a, *y = b;
+    if (x->length != y->length) {
+        return x->length < y->length ? -1 : 1;
+    }
+    return (x->root > y->root) - (x->root < y->root);
+}
+
+/* ------------------------------------------------------------------ */
+/* 4. Targets no root reaches                                          */
+/* ------------------------------------------------------------------ */
+
+/* A backward breadth-first search over the gathered in-edges: order[k]
+ * is the k-th node met, via[k] the reference by which it was met (its
+ * referrer is order[k]; via[0] keeps the reference that closes a cycle
+ * back to the start, if any), back[n] is n's index in order + 1. */
+typedef struct {
+    node_t *order;
+    in_edge_t *via;
+    uint32_t *level;
+    size_t norder;
+    size_t cap;
+} backward_t;
+
+static int
+backward_push(backward_t *b, node_t n, const in_edge_t *via, uint32_t level)
+{
+    if (b->norder == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 64;
+        node_t *order = PyMem_RawRealloc(b->order, cap * sizeof(node_t));
+        if (order == NULL) {
+            goto nomem;
+        }
+        b->order = order;
+        in_edge_t *vias = PyMem_RawRealloc(b->via, cap * sizeof(in_edge_t));
+        if (vias == NULL) {
+            goto nomem;
+        }
+        b->via = vias;
+        uint32_t *levels = PyMem_RawRealloc(b->level, cap * sizeof(uint32_t));
+        if (levels == NULL) {
+            goto nomem;
+        }
+        b->level = levels;
+        b->cap = cap;
+    }
+    b->order[b->norder] = n;
+    if (via != NULL) {
+        b->via[b->norder] = *via;
+    }
+    else {
+        memset(&b->via[b->norder], 0, sizeof(in_edge_t));
+    }
+    b->level[b->norder] = level;
+    b->norder++;
+    return 0;
+nomem:
+    PyErr_NoMemory();
+    return -1;
+}
+
+/* Searches back from start up to max_levels references; *closing is
+ * the index of the node whose referrer is `start` again (a cycle), or
+ * SIZE_MAX.  Only unreached referrers are followed when unreached_only. */
+static int
+backward_search(search_t *s, const in_edge_t *in, size_t nin, node_t start,
+                uint32_t max_levels, int unreached_only, uint32_t *back,
+                backward_t *b, size_t *closing)
+{
+    memset(b, 0, sizeof(*b));
+    *closing = SIZE_MAX;
+    if (backward_push(b, start, NULL, 0) < 0) {
+        return -1;
+    }
+    back[start] = 1;
+    for (size_t k = 0; k < b->norder; k++) {
+        node_t v = b->order[k];
+        uint32_t level = b->level[k];
+        if (level >= max_levels) {
+            continue;
+        }
+        size_t end, i = in_edges_of(in, nin, v, &end);
+        for (; i < end; i++) {
+            node_t u = in[i].src;
+            if (unreached_only && s->dist[u] != DIST_NONE) {
+                continue;
+            }
+            if (u == start) {
+                if (*closing == SIZE_MAX) {
+                    *closing = k;
+                    b->via[0] = in[i];
+                }
+                continue;
+            }
+            if (back[u] != 0) {
+                continue;
+            }
+            if (backward_push(b, u, &in[i], level + 1) < 0) {
+                return -1;
+            }
+            back[u] = (uint32_t)b->norder;
+        }
+    }
+    return 0;
+}
+
+static void
+backward_reset(backward_t *b, uint32_t *back)
+{
+    for (size_t k = 0; k < b->norder; k++) {
+        back[b->order[k]] = 0;
+    }
+    PyMem_RawFree(b->order);
+    PyMem_RawFree(b->via);
+    PyMem_RawFree(b->level);
+    memset(b, 0, sizeof(*b));
+}
+
+/* Hops from order[0] out to order[k], following the search's links. */
+static int
+hops_to(const backward_t *b, const uint32_t *back, size_t k, path_t *p,
+        uint32_t *cap)
+{
+    /* collect k's chain back to the start, then emit it start-first */
+    size_t depth = 0;
+    for (size_t j = k; j != 0; j = back[b->via[j].dst] - 1) {
+        depth++;
+    }
+    size_t *chain = PyMem_RawMalloc((depth + 1) * sizeof(size_t));
+    if (chain == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    size_t n = 0;
+    for (size_t j = k; j != 0; j = back[b->via[j].dst] - 1) {
+        chain[n++] = j;
+    }
+    for (size_t i = n; i-- > 0;) {
+        const in_edge_t *e = &b->via[chain[i]];
+        if (push_hop(p, cap, e->dst, e->src, e->pos) < 0) {
+            PyMem_RawFree(chain);
+            return -1;
+        }
+    }
+    PyMem_RawFree(chain);
+    return 0;
+}
+
+static int
+has_legacy_finalizer(const search_t *s, const backward_t *b)
+{
+    for (size_t k = 0; k < b->norder; k++) {
+        if (Py_TYPE(s->heap.objs[b->order[k]])->tp_del != NULL) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int
+explain_unreached(search_t *s, target_t *t, const in_edge_t *in, size_t nin,
+                  uint32_t *back)
+{
+    heap_t *h = &s->heap;
+    backward_t b = {0};
+    path_t p;
+    uint32_t cap = 0;
+    size_t closing;
+    memset(&p, 0, sizeof(p));
+    int limited = s->depth_truncated;
+    uint32_t max_levels = limited ? s->max_depth : UINT32_MAX;
+    if (backward_search(s, in, nin, t->node, max_levels, !limited, back, &b,
+                        &closing) < 0)
+    {
+        goto error;
+    }
+    if (limited) {
+        /* the nearest retainers, out to max_depth */
+        t->status = ST_DEPTH_LIMIT;
+        if (b.norder > 1 && hops_to(&b, back, b.norder - 1, &p, &cap) < 0) {
+            goto error;
+        }
+        p.root = PR_UNREACHED;
+        p.limit = s->max_depth;
+    }
+    else if (closing != SIZE_MAX) {
+        /* t lies on a cycle: t <- ... <- order[closing] <- t */
+        in_edge_t close = b.via[0];
+        if (hops_to(&b, back, closing, &p, &cap) < 0 ||
+            push_hop(&p, &cap, close.dst, close.src, close.pos) < 0)
+        {
+            goto error;
+        }
+        p.root = PR_GARBAGE;
+    }
+    else {
+        /* t hangs off garbage, or off excluded holders only: look for
+         * the nearest node that lies on a cycle */
+        size_t found = SIZE_MAX, tries = 0;
+        backward_t inner = {0};
+        in_edge_t inner_close;
+        memset(&inner_close, 0, sizeof(inner_close));
+        uint32_t *back2 = PyMem_RawCalloc(h->count + 1, sizeof(uint32_t));
+        if (back2 == NULL) {
+            PyErr_NoMemory();
+            goto error;
+        }
+        for (size_t k = 1; k < b.norder && tries < 64; k++, tries++) {
+            size_t c2;
+            if (backward_search(s, in, nin, b.order[k], UINT32_MAX, 1, back2,
+                                &inner, &c2) < 0)
+            {
+                PyMem_RawFree(back2);
+                goto error;
+            }
+            if (c2 != SIZE_MAX) {
+                found = k;
+                inner_close = inner.via[0];
+                /* the cycle through order[k], after the chain to it */
+                if (hops_to(&b, back, k, &p, &cap) < 0 ||
+                    hops_to(&inner, back2, c2, &p, &cap) < 0 ||
+                    push_hop(&p, &cap, inner_close.dst, inner_close.src,
+                             inner_close.pos) < 0)
+                {
+                    backward_reset(&inner, back2);
+                    PyMem_RawFree(back2);
+                    goto error;
+                }
+                backward_reset(&inner, back2);
+                break;
+            }
+            backward_reset(&inner, back2);
+        }
+        PyMem_RawFree(back2);
+        if (found != SIZE_MAX) {
+            p.root = PR_GARBAGE;
+        }
+        else {
+            if (b.norder > 1 && hops_to(&b, back, b.norder - 1, &p, &cap) < 0) {
+                goto error;
+            }
+            p.root = PR_EXCLUDED;
+        }
+    }
+    if (p.root == PR_GARBAGE) {
+        p.collectable = !has_legacy_finalizer(s, &b);
+        t->status = p.collectable ? ST_GARBAGE : ST_UNCOLLECTABLE;
+    }
+    else if (p.root == PR_EXCLUDED) {
+        t->status = ST_UNREFERENCED;
+    }
+    p.length = p.nhops;
+    backward_reset(&b, back);
+    uint32_t paths_cap = 0;
+    if (add_path(t, &p, &paths_cap) < 0) {
+        path_clear(&p);
+        return -1;
+    }
+    return 0;
+error:
+    backward_reset(&b, back);
+    path_clear(&p);
+    return -1;
+}
+
+static int
+analyse_unreached(search_t *s)
+{
+    heap_t *h = &s->heap;
+    int timed_out = s->traverse_status == 1 || s->search_timed_out;
+    size_t pending = 0;
+    for (size_t i = 0; i < s->ntargets; i++) {
+        target_t *t = &s->targets[i];
+        if (t->npaths > 0) {
+            int rooted = 0;
+            for (uint32_t p = 0; p < t->npaths; p++) {
+                rooted |= t->paths[p].root <= PR_THREAD;
+            }
+            t->status = rooted ? ST_ROOTED : ST_EXTERNAL;
+        }
+        else if (timed_out) {
+            t->status = ST_TIMEOUT;
+        }
+        else {
+            pending++;
+        }
+    }
+    if (pending == 0) {
+        return 0;
+    }
+    /* in-edges among the nodes no search reached */
+    for (size_t n = 0; n < h->count; n++) {
+        if (s->dist[n] == DIST_NONE && !(h->flags[n] & NODE_EXCLUDED)) {
+            h->flags[n] |= NODE_VISITED;
+        }
+    }
+    size_t nin = 0;
+    in_edge_t *in = gather_in_edges(s, &nin);
+    for (size_t n = 0; n < h->count; n++) {
+        h->flags[n] &= (uint8_t)~NODE_VISITED;
+    }
+    uint32_t *back = in ? PyMem_RawCalloc(h->count + 1, sizeof(uint32_t)) : NULL;
+    if (back == NULL) {
+        PyMem_RawFree(in);
+        if (!PyErr_Occurred()) {
+            PyErr_NoMemory();
+        }
+        return -1;
+    }
+    int status = 0;
+    for (size_t i = 0; i < s->ntargets && status == 0; i++) {
+        target_t *t = &s->targets[i];
+        if (t->npaths == 0 && t->status != ST_TIMEOUT) {
+            status = explain_unreached(s, t, in, nin, back);
+        }
+    }
+    PyMem_RawFree(back);
+    PyMem_RawFree(in);
+    return status;
+}
+
+/* ------------------------------------------------------------------ */
+/* 5. Result                                                           */
+/* ------------------------------------------------------------------ */
+
+static PyObject *
+object_id(PyObject *op)
+{
+    return PyLong_FromVoidPtr(op);
+}
+
+/* (referrer_type, referrer_id, label, kind, referrer_name) */
+static PyObject *
+edge_tuple(search_t *s, PyObject *referrer, PyObject *label, int kind)
+{
+    PyObject *type_name = names_type_name(&s->names, Py_TYPE(referrer));
+    PyObject *name = names_object_name(&s->names, referrer);
+    PyObject *result = NULL;
+    if (type_name != NULL && name != NULL) {
+        result = Py_BuildValue("(NNOsO)", type_name, object_id(referrer), label,
+                               edge_kind_names[kind], name);
+        type_name = NULL;
+    }
+    Py_XDECREF(type_name);
+    Py_XDECREF(name);
+    return result;
+}
+
+static int
+hop_label(search_t *s, const hop_t *hop, raw_label_t *out)
+{
+    heap_t *h = &s->heap;
+    uint64_t start = heap_row_start(h, hop->referrer);
+    Py_ssize_t occurrence = 0;
+    uint64_t pos = hop->edge_pos;
+    if (pos == UINT64_MAX) {
+        pos = find_edge(h, hop->referrer, hop->referent);
+    }
+    for (uint64_t e = start; e < pos && pos != UINT64_MAX; e++) {
+        occurrence += EDGE_NODE(h->edges[e]) == hop->referent;
+    }
+    Py_ssize_t ordinal = pos == UINT64_MAX ? -1 : (Py_ssize_t)(pos - start);
+    return names_raw(&s->names, h->objs[hop->referrer], h->objs[hop->referent],
+                     occurrence, ordinal, out);
+}
+
+static int
+hop_is_internal(const search_t *s, const hop_t *hop)
+{
+    uint64_t pos = hop->edge_pos != UINT64_MAX
+                       ? hop->edge_pos
+                       : find_edge(&s->heap, hop->referrer, hop->referent);
+    return pos != UINT64_MAX && edge_weight(&s->heap, s->heap.edges[pos]) == 0;
+}
+
+/* The displayed edges of hops [0, n), folded, from the target out. */
+static PyObject *
+edges_tuple(search_t *s, const hop_t *hops, uint32_t n)
+{
+    heap_t *h = &s->heap;
+    PyObject *edges = PyList_New(0);
+    raw_label_t *labels = PyMem_RawCalloc(n ? n : 1, sizeof(raw_label_t));
+    if (edges == NULL || labels == NULL) {
+        Py_XDECREF(edges);
+        PyMem_RawFree(labels);
+        return n && labels == NULL ? PyErr_NoMemory() : NULL;
+    }
+    /* groups from the outside in: an owner and the internal containers
+     * its reference passes through */
+    int64_t j = (int64_t)n - 1;
+    while (j >= 0) {
+        int64_t end = j;
+        while (j > 0 && hop_is_internal(s, &hops[j])) {
+            j--;
+        }
+        int count = (int)(end - j + 1);
+        for (int k = 0; k < count; k++) {
+            if (hop_label(s, &hops[end - k], &labels[k]) < 0) {
+                goto error;
+            }
+        }
+        int kind;
+        PyObject *owner = h->objs[hops[end].referrer];
+        PyObject *label = names_fold(&s->names, owner, labels, count, &kind);
+        for (int k = 0; k < count; k++) {
+            names_raw_clear(&labels[k]);
+        }
+        if (label == NULL) {
+            goto error;
+        }
+        PyObject *edge = edge_tuple(s, owner, label, kind);
+        Py_DECREF(label);
+        if (edge == NULL || PyList_Append(edges, edge) < 0) {
+            Py_XDECREF(edge);
+            goto error;
+        }
+        Py_DECREF(edge);
+        j--;
+    }
+    PyMem_RawFree(labels);
+    if (PyList_Reverse(edges) < 0) {
+        Py_DECREF(edges);
+        return NULL;
+    }
+    PyObject *tuple = PyList_AsTuple(edges);
+    Py_DECREF(edges);
+    return tuple;
+error:
+    for (uint32_t k = 0; k < n; k++) {
+        names_raw_clear(&labels[k]);
+    }
+    PyMem_RawFree(labels);
+    Py_DECREF(edges);
+    return NULL;
+}
+
+static PyObject *
+frame_root(search_t *s, root_ref_t *ref)
+{
+    frame_info_t *info = &s->roots.frames[ref->owner];
+    PyObject *name;
+    if (ref->name != NULL && PyUnicode_Check(ref->name)) {
+        name = PyUnicode_FromFormat("%U", ref->name);
+    }
+    else {
+        name = PyUnicode_FromFormat("<%s>", frame_slot_names[ref->slot_kind]);
+    }
+    if (name == NULL) {
+        return NULL;
+    }
+    PyObject *qualname = compat_code_qualname(info->code);
+    PyObject *filename = info->code->co_filename;
+    return Py_BuildValue("(sN(OOiksi))", path_root_names[PR_FRAME], name,
+                         qualname ? qualname : Py_None,
+                         filename ? filename : Py_None, info->lineno,
+                         info->thread_id, frame_slot_names[ref->slot_kind],
+                         info->depth);
+}
+
+/* (kind, name, detail) for the root of p; *absorbed receives the
+ * number of outer hops the root's name stands for. */
+static PyObject *
+root_tuple(search_t *s, const target_t *t, const path_t *p, uint32_t *absorbed)
+{
+    heap_t *h = &s->heap;
+    *absorbed = 0;
+    node_t outer = p->nhops ? p->hops[p->nhops - 1].referrer : t->node;
+    switch (p->root) {
+    case PR_MODULE: {
+        module_root_t *m = &s->roots.modules[p->root_index];
+        if (p->nhops == 0) {
+            PyObject *text = PyUnicode_FromFormat("%S.__dict__", m->name);
+            return Py_BuildValue("(sN(Os))", "module", text, m->name, "__dict__");
+        }
+        raw_label_t raw;
+        if (hop_label(s, &p->hops[p->nhops - 1], &raw) < 0) {
+            return NULL;
+        }
+        PyObject *key = raw.key;
+        PyObject *text =
+            key ? names_global(&s->names, m->name, key) : Py_NewRef(raw.text);
+        PyObject *key_text = key ? (PyUnicode_CheckExact(key)
+                                        ? Py_NewRef(key)
+                                        : names_safe_repr(&s->names, key))
+                                 : Py_NewRef(raw.text);
+        names_raw_clear(&raw);
+        *absorbed = 1;
+        if (text == NULL || key_text == NULL) {
+            Py_XDECREF(text);
+            Py_XDECREF(key_text);
+            return NULL;
+        }
+        return Py_BuildValue("(sN(ON))", "module", text, m->name, key_text);
+    }
+    case PR_FRAME:
+    case PR_THREAD: {
+        root_ref_t *ref = &s->roots.refs[p->root_index];
+        /* a cell holds the variable: its content is what the root names */
+        if (p->nhops > 0 && (h->flags[outer] & NODE_CELL)) {
+            *absorbed = 1;
+        }
+        if (p->root == PR_FRAME) {
+            return frame_root(s, ref);
+        }
+        return Py_BuildValue("(ss(k))", "thread",
+                             thread_field_names[ref->slot_kind],
+                             s->roots.threads[ref->owner]);
+    }
+    case PR_EXTERNAL: {
+        PyObject *op = h->objs[outer];
+        Py_ssize_t refcount = Py_REFCNT(op);
+        Py_ssize_t seen = h->seen[outer];
+        return Py_BuildValue("(ss(nnn))", "external", "", refcount, seen,
+                             refcount - seen);
+    }
+    case PR_GARBAGE:
+        return Py_BuildValue("(ss(I))", "garbage",
+                             p->collectable ? "collectable" : "uncollectable",
+                             p->nhops);
+    case PR_EXCLUDED:
+        return Py_BuildValue("(ss())", "excluded", "");
+    default:
+        return Py_BuildValue("(ss(I))", "unreached",
+                             s->search_timed_out || s->traverse_status
+                                 ? "timeout"
+                                 : "max_depth",
+                             p->limit);
+    }
+}
+
+static PyObject *
+path_tuple(search_t *s, const target_t *t, const path_t *p)
+{
+    uint32_t absorbed;
+    PyObject *root = root_tuple(s, t, p, &absorbed);
+    if (root == NULL) {
+        return NULL;
+    }
+    PyObject *edges = edges_tuple(s, p->hops, p->nhops - absorbed);
+    if (edges == NULL) {
+        Py_DECREF(root);
+        return NULL;
+    }
+    return Py_BuildValue("(NNI)", root, edges, p->length);
+}
+
+static PyObject *
+target_tuple(search_t *s, target_t *t)
+{
+    heap_t *h = &s->heap;
+    PyObject *op = h->objs[t->node];
+    qsort(t->paths, t->npaths, sizeof(path_t), compare_paths);
+    PyObject *paths = PyList_New(0);
+    if (paths == NULL) {
+        return NULL;
+    }
+    for (uint32_t i = 0; i < t->npaths; i++) {
+        PyObject *path = path_tuple(s, t, &t->paths[i]);
+        if (path == NULL || PyList_Append(paths, path) < 0) {
+            Py_XDECREF(path);
+            Py_DECREF(paths);
+            return NULL;
+        }
+        Py_DECREF(path);
+    }
+    int immortal = compat_is_immortal(op);
+    Py_ssize_t refcount = immortal ? -1 : Py_REFCNT(op);
+    Py_ssize_t seen = h->seen[t->node];
+    Py_ssize_t unseen = immortal ? -1 : unseen_refs(s, t->node, t->explicit);
+    PyObject *type_name = names_type_name(&s->names, Py_TYPE(op));
+    PyObject *name = names_object_name(&s->names, op);
+    if (type_name == NULL || name == NULL) {
+        Py_XDECREF(type_name);
+        Py_XDECREF(name);
+        Py_DECREF(paths);
+        return NULL;
+    }
+    return Py_BuildValue("(NNNnnnsNI)", object_id(op), type_name, name, refcount,
+                         seen, unseen, status_names[t->status], paths,
+                         t->omitted);
+}
+
+static PyObject *
+build_result(search_t *s)
+{
+    heap_t *h = &s->heap;
+    PyObject *targets = PyList_New(0);
+    if (targets == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < s->ntargets; i++) {
+        PyObject *t = target_tuple(s, &s->targets[i]);
+        if (t == NULL || PyList_Append(targets, t) < 0) {
+            Py_XDECREF(t);
+            Py_DECREF(targets);
+            return NULL;
+        }
+        Py_DECREF(t);
+    }
+    PyObject *objects = Py_None;
+    if (s->q->want_objects) {
+        objects = PyList_New((Py_ssize_t)s->ntargets);
+        if (objects == NULL) {
+            Py_DECREF(targets);
+            return NULL;
+        }
+        for (size_t i = 0; i < s->ntargets; i++) {
+            PyList_SET_ITEM(objects, (Py_ssize_t)i,
+                            Py_NewRef(h->objs[s->targets[i].node]));
+        }
+    }
+    else {
+        Py_INCREF(objects);
+    }
+    const char *partial = NULL;
+    if (s->traverse_status == 1 || s->search_timed_out) {
+        partial = "timeout";
+    }
+    else {
+        for (size_t i = 0; i < s->ntargets; i++) {
+            if (s->targets[i].status == ST_DEPTH_LIMIT) {
+                partial = "max_depth";
+                break;
+            }
+        }
+    }
+    double now = compat_monotonic();
+    return Py_BuildValue(
+        "(zN(nKnnddd)N)", partial, targets, (Py_ssize_t)h->count,
+        (unsigned long long)h->nedges, (Py_ssize_t)s->roots.nthreads,
+        (Py_ssize_t)s->roots.nframes, s->t_indexed - s->t_start,
+        s->t_searched - s->t_indexed, now - s->t_start, objects);
+}
+
+/* ------------------------------------------------------------------ */
+/* Entry point                                                         */
+/* ------------------------------------------------------------------ */
+
+static void
+search_free(search_t *s)
+{
+    for (size_t i = 0; i < s->ntargets; i++) {
+        for (uint32_t p = 0; p < s->targets[i].npaths; p++) {
+            path_clear(&s->targets[i].paths[p]);
+        }
+        PyMem_RawFree(s->targets[i].paths);
+        PyMem_RawFree(s->targets[i].used);
+    }
+    PyMem_RawFree(s->targets);
+    PyMem_RawFree(s->dist);
+    PyMem_RawFree(s->parent);
+    PyMem_RawFree(s->origin);
+    roots_free(&s->roots);
+    heap_free(&s->heap);
+    names_free(&s->names);
+}
+
+static int
+run(search_t *s)
+{
+    const query_t *q = s->q;
+    heap_t *h = &s->heap;
+    if (names_init(&s->names) < 0 || heap_init(h, &s->deadline) < 0) {
+        return -1;
+    }
+    h->instances_of = q->instances_of;
+    h->partial_type = q->partial_type;
+    h->partial_args_offset = q->partial_args_offset;
+    h->partial_keywords_offset = q->partial_keywords_offset;
+
+    /* 1. index */
+    if (heap_enumerate(h) < 0 || add_targets(s) < 0 || add_excluded(s) < 0 ||
+        roots_collect(&s->roots, h, q->tool_prefix) < 0)
+    {
+        return -1;
+    }
+    s->traverse_status = heap_traverse_all(h);
+    if (s->traverse_status < 0 || mark_excluded_ids(s) < 0 ||
+        roots_account(&s->roots, h) < 0 || collect_instance_targets(s) < 0)
+    {
+        return -1;
+    }
+    s->t_indexed = compat_monotonic();
+
+    /* 2. search */
+    s->dist = PyMem_RawMalloc((h->count + 1) * sizeof(uint32_t));
+    s->parent = PyMem_RawMalloc((h->count + 1) * sizeof(uint32_t));
+    s->origin = PyMem_RawCalloc(h->count + 1, sizeof(uint8_t));
+    if (s->dist == NULL || s->parent == NULL || s->origin == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memset(s->dist, 0xFF, (h->count + 1) * sizeof(uint32_t));
+    if (search_from_roots(s) < 0) {
+        return -1;
+    }
+    if (s->traverse_status == 0 && !s->search_timed_out &&
+        search_from_outside(s) < 0)
+    {
+        return -1;
+    }
+
+    /* 3, 4 */
+    if (select_paths(s) < 0 || analyse_unreached(s) < 0) {
+        return -1;
+    }
+    s->t_searched = compat_monotonic();
+    return 0;
+}
+
+PyObject *
+paths_explain(const query_t *q)
+{
+    search_t s;
+    memset(&s, 0, sizeof(s));
+    s.q = q;
+    s.t_start = compat_monotonic();
+    s.deadline.deadline = q->timeout > 0 ? s.t_start + q->timeout : 0;
+    s.max_depth = q->max_depth < 0 ? UINT32_MAX - 1 : (uint32_t)q->max_depth;
+
+    /* a collection inside the walk would run finalizers and callbacks */
+    int was_enabled = PyGC_Disable();
+    PyObject *result = NULL;
+    if (run(&s) == 0) {
+        result = build_result(&s);
+    }
+    search_free(&s);
+    if (was_enabled) {
+        PyGC_Enable();
+    }
+    return result;
+}

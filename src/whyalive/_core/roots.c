@@ -1,0 +1,365 @@
+/* roots.c: module globals, frames of every thread, thread states.
+ *
+ * Frames are read from the interpreter's own records (compat.h), not
+ * through f_locals or PyFrame_GetBack, which would create frame objects
+ * and locals snapshots and so change the heap being inspected.
+ */
+#include "roots.h"
+
+static int
+grow(void **array, size_t *capacity, size_t needed, size_t item)
+{
+    if (needed <= *capacity) {
+        return 0;
+    }
+    size_t capacity2 = *capacity ? *capacity * 2 : 64;
+    while (capacity2 < needed) {
+        capacity2 *= 2;
+    }
+    void *array2 = PyMem_RawRealloc(*array, capacity2 * item);
+    if (array2 == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *array = array2;
+    *capacity = capacity2;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Modules                                                             */
+/* ------------------------------------------------------------------ */
+
+static int
+is_own_module(PyObject *name)
+{
+    if (!PyUnicode_CheckExact(name)) {
+        return 0;
+    }
+    const char *utf8 = PyUnicode_AsUTF8(name);
+    if (utf8 == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    return strcmp(utf8, "whyalive") == 0 || strncmp(utf8, "whyalive.", 9) == 0;
+}
+
+static int
+compare_modules(const void *a, const void *b)
+{
+    PyObject *x = ((const module_root_t *)a)->name;
+    PyObject *y = ((const module_root_t *)b)->name;
+    int xs = PyUnicode_CheckExact(x), ys = PyUnicode_CheckExact(y);
+    if (xs && ys) {
+        return PyUnicode_Compare(x, y);
+    }
+    return ys - xs; /* str names first; the rest keep their order */
+}
+
+static int
+collect_modules(roots_t *r, heap_t *h)
+{
+    /* borrowed; sys.modules is the interpreter's, not a user mapping */
+    PyObject *modules = PySys_GetObject("modules");
+    if (modules == NULL || !PyDict_Check(modules)) {
+        return 0;
+    }
+    size_t capacity = 0;
+    Py_ssize_t pos = 0;
+    PyObject *name, *module;
+    while (PyDict_Next(modules, &pos, &name, &module)) {
+        if (!PyModule_Check(module)) {
+            continue;
+        }
+        PyObject *dict = PyModule_GetDict(module);
+        if (dict == NULL) {
+            continue;
+        }
+        node_t node = heap_add(h, dict);
+        if (node == NODE_NONE) {
+            return -1;
+        }
+        if (grow((void **)&r->modules, &capacity, r->nmodules + 1,
+                 sizeof(module_root_t)) < 0)
+        {
+            return -1;
+        }
+        module_root_t *m = &r->modules[r->nmodules++];
+        m->name = name;
+        m->dict = node;
+        m->excluded = is_own_module(name);
+    }
+    qsort(r->modules, r->nmodules, sizeof(module_root_t), compare_modules);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Frames and thread states                                            */
+/* ------------------------------------------------------------------ */
+
+static int
+add_ref(roots_t *r, heap_t *h, int kind, int slot_kind, size_t owner,
+        PyObject *name, PyObject *obj)
+{
+    if (obj == NULL) {
+        return 0;
+    }
+    node_t node = heap_add_if_holder(h, obj);
+    if (node == NODE_NONE && PyErr_Occurred()) {
+        return -1;
+    }
+    if (grow((void **)&r->refs, &r->capacity_refs, r->nrefs + 1,
+             sizeof(root_ref_t)) < 0)
+    {
+        return -1;
+    }
+    root_ref_t *ref = &r->refs[r->nrefs++];
+    ref->kind = (uint8_t)kind;
+    ref->slot_kind = (uint8_t)slot_kind;
+    ref->owner = (uint32_t)owner;
+    ref->name = name;
+    ref->obj = obj;
+    ref->node = node;
+    return 0;
+}
+
+static int
+is_tool_code(PyCodeObject *co, PyObject *tool_prefix)
+{
+    if (tool_prefix == NULL || !PyUnicode_Check(tool_prefix) ||
+        !PyUnicode_CheckExact(co->co_filename))
+    {
+        return 0;
+    }
+    return PyUnicode_Tailmatch(co->co_filename, tool_prefix, 0,
+                               PY_SSIZE_T_MAX, -1) == 1;
+}
+
+static int
+collect_frame(roots_t *r, heap_t *h, compat_frame *frame, PyCodeObject *co,
+              size_t thread_index, int depth, PyObject *tool_prefix)
+{
+    if (grow((void **)&r->frames, &r->capacity_frames, r->nframes + 1,
+             sizeof(frame_info_t)) < 0)
+    {
+        return -1;
+    }
+    size_t index = r->nframes++;
+    frame_info_t *info = &r->frames[index];
+    info->code = co;
+    info->frame_object = compat_frame_as_object(frame);
+    info->thread_index = (uint32_t)thread_index;
+    info->thread_id = r->threads[thread_index];
+    info->lineno = compat_frame_lineno(frame);
+    info->depth = depth;
+    info->excluded = is_tool_code(co, tool_prefix);
+
+    Py_ssize_t nslots = compat_code_nslots(co);
+    for (Py_ssize_t i = 0; i < nslots; i++) {
+        PyObject *value = compat_frame_slot(frame, i);
+        if (value == NULL) {
+            continue;
+        }
+        int kind;
+        PyObject *name = compat_code_slot_name(co, i, &kind);
+        if (add_ref(r, h, ROOT_FRAME, kind, index, name, value) < 0) {
+            return -1;
+        }
+    }
+    PyObject *func, *locals, *frame_obj;
+    compat_frame_specials(frame, &func, &locals, &frame_obj);
+    if (add_ref(r, h, ROOT_FRAME, FRAME_SLOT_FUNCTION, index, NULL, func) < 0 ||
+        add_ref(r, h, ROOT_FRAME, FRAME_SLOT_LOCALS, index, NULL, locals) < 0 ||
+        add_ref(r, h, ROOT_FRAME, FRAME_SLOT_OBJECT, index, NULL, frame_obj) < 0)
+    {
+        return -1;
+    }
+    return 0;
+}
+
+static int
+collect_threads(roots_t *r, heap_t *h, PyObject *tool_prefix)
+{
+    PyInterpreterState *interp = PyInterpreterState_Get();
+    PyThreadState *current = PyThreadState_Get();
+    for (PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts != NULL;
+         ts = PyThreadState_Next(ts))
+    {
+        if (grow((void **)&r->threads, &r->capacity_threads, r->nthreads + 1,
+                 sizeof(unsigned long)) < 0)
+        {
+            return -1;
+        }
+        size_t thread_index = r->nthreads++;
+        r->threads[thread_index] = ts->thread_id;
+        if (ts == current) {
+            r->current_thread = thread_index;
+        }
+        int depth = 0;
+        for (compat_frame *f = compat_thread_top_frame(ts); f != NULL;
+             f = compat_frame_previous(f))
+        {
+            PyCodeObject *co = compat_frame_code(f);
+            if (co == NULL) {
+                continue;
+            }
+            if (collect_frame(r, h, f, co, thread_index, depth++,
+                              tool_prefix) < 0)
+            {
+                return -1;
+            }
+        }
+        for (int field = 0; field < COMPAT_THREAD_FIELD_COUNT; field++) {
+            PyObject *obj = compat_thread_field(ts, field);
+            if (add_ref(r, h, ROOT_THREAD, field, thread_index, NULL, obj) < 0) {
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+int
+roots_collect(roots_t *r, heap_t *h, PyObject *tool_prefix)
+{
+    memset(r, 0, sizeof(*r));
+    if (collect_modules(r, h) < 0 || collect_threads(r, h, tool_prefix) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Accounting                                                          */
+/* ------------------------------------------------------------------ */
+
+static int
+compare_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int
+order_seeds(roots_t *r)
+{
+    uint64_t *keyed = PyMem_RawMalloc((r->nrefs ? r->nrefs : 1) * sizeof(uint64_t));
+    r->seed_order = PyMem_RawMalloc((r->nrefs ? r->nrefs : 1) * sizeof(uint32_t));
+    if (keyed == NULL || r->seed_order == NULL) {
+        PyMem_RawFree(keyed);
+        PyErr_NoMemory();
+        return -1;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < r->nrefs; i++) {
+        root_ref_t *ref = &r->refs[i];
+        uint64_t thread, place;
+        if (ref->kind == ROOT_FRAME) {
+            frame_info_t *info = &r->frames[ref->owner];
+            if (info->excluded) {
+                continue;
+            }
+            thread = info->thread_index;
+            place = 0xFFFE - (uint64_t)(info->depth & 0xFFFF);
+        }
+        else {
+            thread = ref->owner;
+            place = 0xFFFF;
+        }
+        uint64_t rank = thread == r->current_thread ? 0 : thread + 1;
+        keyed[n++] = (rank << 48) | (place << 32) | (uint64_t)i;
+    }
+    qsort(keyed, n, sizeof(uint64_t), compare_u64);
+    for (size_t i = 0; i < n; i++) {
+        r->seed_order[i] = (uint32_t)(keyed[i] & 0xFFFFFFFFu);
+    }
+    r->nseeds = n;
+    PyMem_RawFree(keyed);
+    return 0;
+}
+
+int
+roots_account(roots_t *r, heap_t *h)
+{
+    for (size_t i = 0; i < r->nmodules; i++) {
+        h->flags[r->modules[i].dict] |= NODE_MODULE_DICT;
+        if (r->modules[i].excluded) {
+            h->flags[r->modules[i].dict] |= NODE_EXCLUDED;
+        }
+    }
+    size_t nkeyed = 0;
+    for (size_t i = 0; i < r->nrefs; i++) {
+        root_ref_t *ref = &r->refs[i];
+        ref->node = heap_find(h, ref->obj);
+        if (ref->kind == ROOT_FRAME) {
+            /* a 3.10 frame that is a node counts its own slots */
+            frame_info_t *info = &r->frames[ref->owner];
+            if (info->frame_object != NULL &&
+                heap_find(h, info->frame_object) != NODE_NONE &&
+                ref->slot_kind <= FRAME_SLOT_LOCALS)
+            {
+                goto counted;
+            }
+        }
+        heap_count_reference(h, ref->obj);
+    counted:
+        nkeyed += ref->node != NODE_NONE;
+    }
+    uint64_t *keyed = PyMem_RawMalloc((nkeyed ? nkeyed : 1) * sizeof(uint64_t));
+    if (keyed == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < r->nrefs; i++) {
+        if (r->refs[i].node != NODE_NONE) {
+            keyed[k++] = ((uint64_t)r->refs[i].node << 32) | (uint64_t)i;
+        }
+    }
+    qsort(keyed, nkeyed, sizeof(uint64_t), compare_u64);
+    r->by_node = PyMem_RawMalloc((nkeyed ? nkeyed : 1) * sizeof(uint32_t));
+    if (r->by_node == NULL) {
+        PyMem_RawFree(keyed);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (size_t i = 0; i < nkeyed; i++) {
+        r->by_node[i] = (uint32_t)(keyed[i] & 0xFFFFFFFFu);
+    }
+    r->nkeyed = nkeyed;
+    PyMem_RawFree(keyed);
+    return order_seeds(r);
+}
+
+size_t
+roots_refs_of(const roots_t *r, node_t n, size_t *count)
+{
+    size_t lo = 0, hi = r->nkeyed;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->refs[r->by_node[mid]].node < n) {
+            lo = mid + 1;
+        }
+        else {
+            hi = mid;
+        }
+    }
+    size_t end = lo;
+    while (end < r->nkeyed && r->refs[r->by_node[end]].node == n) {
+        end++;
+    }
+    *count = end - lo;
+    return lo;
+}
+
+void
+roots_free(roots_t *r)
+{
+    PyMem_RawFree(r->modules);
+    PyMem_RawFree(r->frames);
+    PyMem_RawFree(r->refs);
+    PyMem_RawFree(r->threads);
+    PyMem_RawFree(r->by_node);
+    PyMem_RawFree(r->seed_order);
+    memset(r, 0, sizeof(*r));
+}

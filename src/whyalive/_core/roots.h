@@ -1,0 +1,96 @@
+/* roots.h: where retainer paths start.
+ *
+ * - module globals: the __dict__ of every module in sys.modules is a
+ *   source; its entries are globals ("app.REGISTRY");
+ * - frames: the fast locals, cells and free variables of every frame of
+ *   every thread, plus the function, locals mapping and frame object a
+ *   running frame holds;
+ * - thread states: the exception a thread handles or raises, its
+ *   thread-local dict, its context, its profiler and tracer.
+ *
+ * References from outside the graph ("external") and cyclic garbage
+ * are not roots recorded here: paths.c finds them by accounting.
+ */
+#ifndef WHYALIVE_ROOTS_H
+#define WHYALIVE_ROOTS_H
+
+#include "heap.h"
+
+enum root_kind {
+    ROOT_MODULE = 0,
+    ROOT_FRAME = 1,
+    ROOT_THREAD = 2,
+};
+
+/* What a frame reference is, besides the compat_local_kind values. */
+enum frame_slot_kind {
+    FRAME_SLOT_LOCAL = COMPAT_LOCAL,
+    FRAME_SLOT_CELL = COMPAT_CELL,
+    FRAME_SLOT_FREE = COMPAT_FREE,
+    FRAME_SLOT_FUNCTION, /* the function the frame runs */
+    FRAME_SLOT_LOCALS,   /* its locals mapping (module/class code) */
+    FRAME_SLOT_OBJECT,   /* its frame object */
+};
+
+typedef struct {
+    PyCodeObject *code;     /* borrowed */
+    PyObject *frame_object; /* 3.10: the frame itself, else NULL */
+    unsigned long thread_id;
+    uint32_t thread_index;  /* in roots_t.threads */
+    int lineno;
+    int depth;    /* 0 for the innermost frame of its thread */
+    int excluded; /* runs whyalive's own code */
+} frame_info_t;
+
+/* One reference from a frame or a thread state. */
+typedef struct {
+    uint8_t kind;      /* ROOT_FRAME or ROOT_THREAD */
+    uint8_t slot_kind; /* frame_slot_kind, or compat_thread_field */
+    uint32_t owner;    /* index in frames, or in threads */
+    PyObject *name;    /* the local's name (borrowed), or NULL */
+    PyObject *obj;     /* the object referred to (borrowed) */
+    node_t node;       /* its node, NODE_NONE if not a holder */
+} root_ref_t;
+
+typedef struct {
+    PyObject *name; /* the key in sys.modules (borrowed) */
+    node_t dict;    /* node of the module's __dict__ */
+    int excluded;   /* whyalive's own modules */
+} module_root_t;
+
+typedef struct {
+    module_root_t *modules;
+    size_t nmodules;
+    frame_info_t *frames;
+    size_t nframes;
+    root_ref_t *refs;
+    size_t nrefs;
+    unsigned long *threads;
+    size_t nthreads;
+    size_t current_thread; /* index of the thread running the query */
+    size_t capacity_frames, capacity_refs, capacity_threads;
+    /* indices of the refs to nodes, sorted by node: "which roots hold
+     * node n" */
+    uint32_t *by_node;
+    size_t nkeyed;
+    /* indices of the refs of frames and threads that are not excluded,
+     * in the order a search meets them: the querying thread first,
+     * then the others; in a thread, outermost frame first, its slots
+     * in order, then the thread state's fields */
+    uint32_t *seed_order;
+    size_t nseeds;
+} roots_t;
+
+/* Collects module, frame and thread roots and adds their objects as
+ * nodes.  Frames whose code file starts with tool_prefix are whyalive's
+ * own: their references are counted, never shown.  -1 on error. */
+int roots_collect(roots_t *r, heap_t *h, PyObject *tool_prefix);
+/* After the traversal: count the roots' references on their objects,
+ * flag module dicts, index refs by node, order the seeds.  -1 on error. */
+int roots_account(roots_t *r, heap_t *h);
+/* The first index in by_node of the refs that hold node n, and their
+ * number in *count. */
+size_t roots_refs_of(const roots_t *r, node_t n, size_t *count);
+void roots_free(roots_t *r);
+
+#endif /* WHYALIVE_ROOTS_H */
