@@ -1,0 +1,49 @@
+"""whyalive: why is this Python object still alive?
+
+It names every reference from a root (a module global, a local of a
+running frame in any thread, a reference from C code outside the object
+graph) down to the object, as code would name it, in one walk of the
+heap done by a C core::
+
+    >>> import whyalive
+    >>> print(whyalive.explain(obj))                     # doctest: +SKIP
+    app.Widget at 0x7f...
+    ├── ['w1'] in dict
+    │   └── .registry of app.Registry
+    │       └── app.REGISTRY  (root: module global)
+    └── ...
+"""
+
+import sysconfig as _sysconfig
+
+if _sysconfig.get_config_var("Py_GIL_DISABLED"):
+    raise ImportError(
+        "whyalive does not support the free-threaded build of CPython yet: "
+        "its heap walk needs the GIL"
+    )
+
+from . import _core
+
+if not hasattr(_core, "find_paths"):  # a source tree without the built extension
+    raise ImportError(
+        "whyalive's C core (whyalive._core) is not built for this Python; "
+        "install the package with 'pip install .' or build it in place with "
+        "'python setup.py build_ext --inplace'"
+    )
+
+from .query import explain, explain_instances
+from .report import Edge, Report, RetainerPath, Root, Stats, Target
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "Edge",
+    "Report",
+    "RetainerPath",
+    "Root",
+    "Stats",
+    "Target",
+    "__version__",
+    "explain",
+    "explain_instances",
+]

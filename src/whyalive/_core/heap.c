@@ -185,7 +185,23 @@ is_holder(const heap_t *h, PyObject *op)
     if (PyObject_IS_GC(op) || PyCode_Check(op)) {
         return 1;
     }
-    return h->instances_of != NULL && PyObject_TypeCheck(op, h->instances_of);
+    return heap_is_instance(h, op);
+}
+
+int
+heap_is_instance(const heap_t *h, PyObject *op)
+{
+    if (h->instances_of == NULL) {
+        return 0;
+    }
+    /* PyType_IsSubtype reads tp_mro; no __instancecheck__ runs */
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(h->instances_of); i++) {
+        PyTypeObject *tp = (PyTypeObject *)PyTuple_GET_ITEM(h->instances_of, i);
+        if (PyObject_TypeCheck(op, tp)) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 node_t
@@ -359,7 +375,7 @@ traverse_node(heap_t *h, node_t n)
     if (tp == &PyCell_Type) {
         h->flags[n] |= NODE_CELL;
     }
-    if (h->instances_of != NULL && PyObject_TypeCheck(op, h->instances_of)) {
+    if (heap_is_instance(h, op)) {
         h->flags[n] |= NODE_TARGET;
     }
     collect_folds(h, op, &ctx);

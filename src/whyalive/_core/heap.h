@@ -81,7 +81,8 @@ typedef struct {
     size_t traversed; /* nodes whose rows are complete */
 
     /* what becomes a node besides collector-tracked objects */
-    PyTypeObject *instances_of; /* every instance is a target, or NULL */
+    PyObject *instances_of;     /* tuple of classes whose instances are
+                                   targets, or NULL */
     int str_targets;            /* a target is a str: count dict keys */
     PyTypeObject *partial_type; /* functools.partial, or NULL */
     Py_ssize_t partial_args_offset;
@@ -109,6 +110,9 @@ int heap_traverse_all(heap_t *h);
 /* Counts one strong reference to op held outside the graph's edges
  * (a frame slot, a thread state). */
 void heap_count_reference(heap_t *h, PyObject *op);
+
+/* Is op an instance of one of h->instances_of?  Reads types only. */
+int heap_is_instance(const heap_t *h, PyObject *op);
 
 /* References to node n the graph does not show: refcount minus seen.
  * -1 for immortal objects, whose refcount means nothing. */

@@ -21,8 +21,8 @@ PyDoc_STRVAR(
     "           target_slack=0, want_objects=False)\n"
     "--\n\n"
     "Walk the heap once and return the retainer paths of the targets.\n\n"
-    "targets: tuple of objects; instances_of: a class whose instances\n"
-    "(subclasses included) are targets too.  excluded_objects: tuple of\n"
+    "targets: tuple of objects; instances_of: a tuple of classes whose\n"
+    "instances (subclasses included) are targets too.  excluded_objects: tuple of\n"
     "objects never shown as retainers; excluded_ids: tuple of int ids,\n"
     "the same, matched but never dereferenced.  tool_prefix: source path\n"
     "prefix of frames that belong to the tool.  max_depth: references per\n"
@@ -72,10 +72,20 @@ find_paths(PyObject *module, PyObject *args, PyObject *kwargs)
                             "tool_prefix must be a str or None, not %.100s",
                             Py_TYPE(tool_prefix)->tp_name);
     }
-    if (instances_of != Py_None && !PyType_Check(instances_of)) {
-        return PyErr_Format(PyExc_TypeError,
-                            "instances_of must be a class or None, not %.100s",
-                            Py_TYPE(instances_of)->tp_name);
+    if (instances_of != Py_None) {
+        if (!PyTuple_Check(instances_of)) {
+            return PyErr_Format(PyExc_TypeError,
+                                "instances_of must be a tuple of classes or "
+                                "None, not %.100s",
+                                Py_TYPE(instances_of)->tp_name);
+        }
+        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(instances_of); i++) {
+            if (!PyType_Check(PyTuple_GET_ITEM(instances_of, i))) {
+                PyErr_SetString(PyExc_TypeError,
+                                "instances_of must hold classes only");
+                return NULL;
+            }
+        }
     }
     if (q.max_paths < 1) {
         PyErr_SetString(PyExc_ValueError, "max_paths must be at least 1");
@@ -88,8 +98,7 @@ find_paths(PyObject *module, PyObject *args, PyObject *kwargs)
         }
     }
     q.tool_prefix = tool_prefix == Py_None ? NULL : tool_prefix;
-    q.instances_of =
-        instances_of == Py_None ? NULL : (PyTypeObject *)instances_of;
+    q.instances_of = instances_of == Py_None ? NULL : instances_of;
     q.want_objects = want_objects;
     q.partial_type = (PyTypeObject *)state->partial_type;
     q.partial_args_offset = state->partial_args_offset;

@@ -21,7 +21,8 @@ typedef struct {
     PyObject *excluded_objects; /* tuple: never shown as retainers */
     PyObject *excluded_ids;     /* tuple of int addresses, same */
     PyObject *tool_prefix;      /* str: whyalive's own source files */
-    PyTypeObject *instances_of; /* also every instance of this, or NULL */
+    PyObject *instances_of;     /* tuple of classes: their instances are
+                                   targets too; or NULL */
     Py_ssize_t max_depth;       /* references per path; < 0: no limit */
     Py_ssize_t max_paths;       /* per target, >= 1 */
     double timeout;             /* seconds; <= 0: none */

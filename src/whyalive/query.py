@@ -1,0 +1,232 @@
+"""explain() and explain_instances(): the questions, asked of the C core.
+
+This module checks arguments, decides what whyalive itself holds (its
+own frames and containers are never shown as retainers), makes one call
+into ``_core.find_paths`` and wraps the answer in a :class:`Report`.
+It never walks the heap itself.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+import threading
+import tracemalloc
+from collections.abc import Iterable
+from numbers import Real
+from typing import Any
+
+from . import _core
+from .report import Report
+
+__all__ = ["explain", "explain_instances"]
+
+#: Frames running code from this directory are whyalive's own.
+TOOL_PREFIX = os.path.dirname(__file__) + os.sep
+
+#: References a call ``explain(x)`` from Python code adds to ``x`` that no
+#: object shows: before 3.11 the caller's value stack keeps the argument
+#: for the duration of the call; from 3.11 on, the callee takes it over.
+CALL_SLACK = 1 if sys.version_info < (3, 11) else 0
+
+
+def explain(
+    obj: Any,
+    *more_objs: Any,
+    max_depth: int | None = None,
+    max_paths: int = 3,
+    timeout: float | None = None,
+    exclude: Iterable[Any] = (),
+    keep_objects: bool = False,
+) -> Report:
+    """Why is ``obj`` (and each of ``more_objs``) still alive?
+
+    One walk of the heap finds, for every target, the shortest chains of
+    references from a root (a module global, a local of a running frame
+    in any thread, a thread state, or a reference from outside the object
+    graph) down to it, each reference named as code would name it.
+
+    ``max_paths`` paths per target: the shortest, then the next shortest
+    through a different retainer.  ``max_depth`` bounds the references on
+    a path (None: no bound); ``timeout`` (seconds) returns a partial
+    report, marked so, when the walk runs out of time.  ``exclude`` takes
+    objects (or ids, as ints) that must not count as retainers, such as
+    your own bookkeeping list.  The report keeps no reference to the
+    targets unless ``keep_objects`` is true.
+
+    >>> import whyalive
+    >>> class Widget: pass
+    >>> registry = {"w1": Widget()}
+    >>> report = whyalive.explain(registry["w1"])
+    >>> report.targets[0].paths[0].edges[0].label
+    "['w1']"
+    """
+    targets = (obj, *more_objs)
+    return _run(
+        targets,
+        None,
+        max_depth=max_depth,
+        max_paths=max_paths,
+        timeout=timeout,
+        exclude=exclude,
+        keep_objects=keep_objects,
+        tool_containers=(more_objs,),
+        target_slack=CALL_SLACK,
+    )
+
+
+def explain_instances(
+    cls: type | tuple[type, ...],
+    *,
+    collect: bool = True,
+    max_depth: int | None = None,
+    max_paths: int = 3,
+    timeout: float | None = None,
+    exclude: Iterable[Any] = (),
+    keep_objects: bool = False,
+) -> Report:
+    """Why is every live instance of ``cls`` (subclasses included) alive?
+
+    ``cls`` is a class or a tuple of classes.  All instances are found and
+    explained in one walk of the heap; ``collect=True`` runs
+    ``gc.collect()`` first so that garbage does not count.  The other
+    arguments are those of :func:`explain`.
+
+    >>> import whyalive
+    >>> class Session: pass
+    >>> open_sessions = [Session(), Session()]
+    >>> report = whyalive.explain_instances(Session)
+    >>> sorted(t.paths[0].edges[0].label for t in report.targets)
+    ['[0]', '[1]']
+    """
+    classes = _check_classes(cls)
+    if not isinstance(collect, bool):
+        raise TypeError(f"collect must be True or False, not {type(collect).__name__}")
+    if collect:
+        gc.collect()
+    return _run(
+        (),
+        classes,
+        max_depth=max_depth,
+        max_paths=max_paths,
+        timeout=timeout,
+        exclude=exclude,
+        keep_objects=keep_objects,
+        tool_containers=(),
+        target_slack=0,
+    )
+
+
+def _run(
+    targets: tuple,
+    classes: tuple[type, ...] | None,
+    *,
+    max_depth: int | None,
+    max_paths: int,
+    timeout: float | None,
+    exclude: Iterable[Any],
+    keep_objects: bool,
+    tool_containers: tuple,
+    target_slack: int,
+) -> Report:
+    depth = _check_max_depth(max_depth)
+    paths = _check_max_paths(max_paths)
+    seconds = _check_timeout(timeout)
+    if not isinstance(keep_objects, bool):
+        raise TypeError(
+            f"keep_objects must be True or False, not {type(keep_objects).__name__}"
+        )
+    excluded_objects, excluded_ids = _split_exclude(exclude)
+    tracing = tracemalloc.is_tracing()
+    want_objects = bool(classes) and (keep_objects or tracing)
+    raw = _core.find_paths(
+        targets,
+        (*excluded_objects, exclude, *tool_containers),
+        excluded_ids,
+        tool_prefix=TOOL_PREFIX,
+        instances_of=classes,
+        max_depth=depth,
+        max_paths=paths,
+        timeout=seconds,
+        target_slack=target_slack,
+        want_objects=want_objects,
+    )
+    objects = raw[3] if want_objects else targets
+    allocations = [_allocation(o) for o in objects] if tracing else None
+    report = Report.from_core(
+        raw,
+        thread_names=_thread_names(),
+        allocations=allocations,
+        objects=objects if keep_objects else None,
+    )
+    del objects, raw
+    return report
+
+
+def _allocation(obj: Any) -> tuple[tuple[str, int], ...] | None:
+    traceback = tracemalloc.get_object_traceback(obj)
+    if traceback is None:
+        return None
+    return tuple((frame.filename, frame.lineno) for frame in traceback)
+
+
+def _thread_names() -> dict[int, str]:
+    return {t.ident: t.name for t in threading.enumerate() if t.ident is not None}
+
+
+def _check_classes(cls: Any) -> tuple[type, ...]:
+    classes = cls if isinstance(cls, tuple) else (cls,)
+    if not classes or not all(isinstance(c, type) for c in classes):
+        raise TypeError(
+            "cls must be a class or a tuple of classes, not "
+            f"{type(cls).__name__}: {cls!r:.60}"
+        )
+    return classes
+
+
+def _check_max_depth(max_depth: Any) -> int:
+    if max_depth is None:
+        return -1
+    if isinstance(max_depth, bool) or not isinstance(max_depth, int):
+        raise TypeError(f"max_depth must be an int or None, not {type(max_depth).__name__}")
+    if max_depth < 0:
+        raise ValueError(f"max_depth must be >= 0 or None, got {max_depth}")
+    return max_depth
+
+
+def _check_max_paths(max_paths: Any) -> int:
+    if isinstance(max_paths, bool) or not isinstance(max_paths, int):
+        raise TypeError(f"max_paths must be an int, not {type(max_paths).__name__}")
+    if max_paths < 1:
+        raise ValueError(f"max_paths must be >= 1, got {max_paths}")
+    return max_paths
+
+
+def _check_timeout(timeout: Any) -> float:
+    if timeout is None:
+        return 0.0
+    if isinstance(timeout, bool) or not isinstance(timeout, Real):
+        raise TypeError(
+            f"timeout must be a number of seconds or None, not {type(timeout).__name__}"
+        )
+    seconds = float(timeout)
+    if not seconds > 0:
+        raise ValueError(f"timeout must be > 0 seconds or None, got {timeout!r}")
+    return seconds
+
+
+def _split_exclude(exclude: Any) -> tuple[tuple, tuple[int, ...]]:
+    """Objects and ids (ints: an int object never retains anything)."""
+    if isinstance(exclude, (str, bytes)) or not isinstance(exclude, Iterable):
+        raise TypeError(
+            "exclude must be a collection of objects or ids, not "
+            f"{type(exclude).__name__}"
+        )
+    objects, ids = [], []
+    for item in exclude:
+        if isinstance(item, int) and not isinstance(item, bool):
+            ids.append(item)
+        else:
+            objects.append(item)
+    return tuple(objects), tuple(ids)

@@ -1,0 +1,186 @@
+"""The text tree of a report, as a person reads it.
+
+Target first, its retainers below, each line naming one reference
+(``['w1'] in dict``, ``.registry of app.Registry``), roots marked::
+
+    app.Widget at 0x7f...
+    ├── ['w1'] in dict
+    │   └── .registry of app.Registry
+    │       └── app.REGISTRY  (root: module global)
+    └── <local 'w'> of test_leak at tests/test_app.py:12, MainThread  (root: running frame)
+
+Paths that share their first references share their lines.  Nothing
+here recurses, so a 100,000-reference chain renders (elided) safely.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from ..report import Report, RetainerPath, Target
+
+__all__ = ["render_report", "render_target"]
+
+#: A path longer than this many references is shown head and tail.
+MAX_SHOWN_EDGES = 40
+HEAD_EDGES = 24
+TAIL_EDGES = 12
+#: Above this many targets, targets held the same way are grouped.
+GROUP_ABOVE = 10
+
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def render_report(report: Report, *, group: bool | None = None) -> str:
+    """The whole report as text: one tree per target (or per group of
+    targets held the same way), then a line saying what was partial.
+
+    ``group`` defaults to grouping when there are more than
+    ``GROUP_ABOVE`` targets.
+    """
+    targets = report.targets
+    if group is None:
+        group = len(targets) > GROUP_ABOVE
+    blocks = []
+    if group:
+        for members in _groups(targets):
+            blocks.append("\n".join(_group_lines(members)))
+    else:
+        blocks.extend("\n".join(_target_lines(t)) for t in targets)
+    if not targets:
+        blocks.append("no targets")
+    footer = _partial_line(report)
+    if footer:
+        blocks.append(footer)
+    return "\n\n".join(blocks)
+
+
+def render_target(target: Target) -> str:
+    """One target's tree."""
+    return "\n".join(_target_lines(target))
+
+
+def _header(target: Target) -> str:
+    head = target.describe()
+    notes = []
+    if target.immortal:
+        notes.append("immortal")
+    site = _allocation_site(target)
+    if site:
+        notes.append(f"allocated at {site}")
+    return f"{head} ({', '.join(notes)})" if notes else head
+
+
+def _allocation_site(target: Target) -> str | None:
+    frames = target.allocated_at
+    if not frames:
+        return None
+    filename, lineno = frames[-1]
+    return f"{filename}:{lineno}"
+
+
+def _target_lines(target: Target, generalize: bool = False) -> list[str]:
+    lines = [_header(target)]
+    lines.extend(_tree(_path_items(target, generalize)))
+    return lines
+
+
+def _path_items(target: Target, generalize: bool) -> list[list[str]]:
+    """Each path as the list of its lines, target side first."""
+    paths = []
+    for path in target.paths:
+        items = _edge_lines(path, target)
+        if generalize:
+            items = [_INDEX.sub("[i]", line) for line in items]
+        paths.append(items)
+    if target.status == "timeout" and not target.paths:
+        paths.append(["root not reached before the time limit  (root: not found)"])
+    if target.omitted:
+        more = target.omitted
+        noun = "retainer" if more == 1 else "retainers"
+        paths.append([f"... and {more} more {noun} (raise max_paths to see them)"])
+    return paths
+
+
+def _edge_lines(path: RetainerPath, target: Target) -> list[str]:
+    edges = path.edges
+    root = path.root
+    seen = {target.id}
+    lines = []
+    for edge in edges:
+        line = edge.describe()
+        if edge.referrer_id in seen:
+            what = "the target" if edge.referrer_id == target.id else "an object above"
+            line += f"  (cycle back to {what})"
+        seen.add(edge.referrer_id)
+        lines.append(line)
+    if len(lines) > MAX_SHOWN_EDGES:
+        hidden = len(lines) - HEAD_EDGES - TAIL_EDGES
+        lines = [
+            *lines[:HEAD_EDGES],
+            f"... {hidden:,} more references ...",
+            *lines[-TAIL_EDGES:],
+        ]
+    lines.append(f"{root.describe()}  (root: {root.tag()})")
+    return lines
+
+
+def _tree(paths: Iterable[list[str]]) -> list[str]:
+    """Merges paths into a trie on their lines and draws it."""
+    trie: dict = {}
+    for items in paths:
+        node = trie
+        for item in items:
+            node = node.setdefault(item, {})
+    out: list[str] = []
+    # (children, prefix) frames; an explicit stack, no recursion
+    stack = [(iter(list(trie.items())), "", len(trie))]
+    counters = [0]
+    while stack:
+        children, prefix, total = stack[-1]
+        entry = next(children, None)
+        if entry is None:
+            stack.pop()
+            counters.pop()
+            continue
+        counters[-1] += 1
+        last = counters[-1] == total
+        label, sub = entry
+        out.append(f"{prefix}{'└── ' if last else '├── '}{label}")
+        if sub:
+            stack.append((iter(list(sub.items())), prefix + ("    " if last else "│   "), len(sub)))
+            counters.append(0)
+    return out
+
+
+def _shape(target: Target) -> tuple:
+    items = _path_items(target, generalize=True)
+    return (target.type_name, target.status, tuple(tuple(path) for path in items))
+
+
+def _groups(targets: Iterable[Target]) -> list[list[Target]]:
+    groups: dict[tuple, list[Target]] = {}
+    for target in targets:
+        groups.setdefault(_shape(target), []).append(target)
+    return sorted(groups.values(), key=len, reverse=True)
+
+
+def _group_lines(members: list[Target]) -> list[str]:
+    if len(members) == 1:
+        return _target_lines(members[0])
+    first = members[0]
+    ids = ", ".join(f"{t.id:#x}" for t in members[:3])
+    more = f" and {len(members) - 3:,} more" if len(members) > 3 else ""
+    lines = [f"{len(members):,} {first.type_name} objects held the same way (at {ids}{more}):"]
+    lines.extend(_tree(_path_items(first, generalize=True)))
+    return lines
+
+
+def _partial_line(report: Report) -> str:
+    reason = report.partial_reason
+    if reason is None:
+        return ""
+    unrooted = sum(1 for t in report.targets if t.status in ("timeout", "depth_limit"))
+    what = "the time limit ran out" if reason == "timeout" else "max_depth stopped the search"
+    return f"partial: {what}; {unrooted} of {len(report.targets)} targets have no root found"

@@ -1,0 +1,443 @@
+"""Plain data returned by the C core, wrapped for reading.
+
+Every class here is a small view over a tuple the core built (its shape
+is documented in ``whyalive._core.find_paths``): equality, hashing and
+pickling come from that tuple.  Nothing here holds a strong reference to
+a heap object unless the report was asked to (``keep_objects=True``); ids,
+type names and labels are enough to render.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, NamedTuple
+
+__all__ = ["Edge", "Report", "RetainerPath", "Root", "Stats", "Target"]
+
+#: Root kinds, in the order paths of equal length are listed.
+ROOT_KINDS = ("module", "frame", "thread", "external", "garbage", "excluded", "unreached")
+
+#: Target statuses (``Target.status``).
+STATUSES = (
+    "rooted",  # reached from a module global, a frame or a thread state
+    "external",  # only held from outside the object graph (C code, ...)
+    "garbage",  # cyclic garbage: the next gc.collect() frees it
+    "uncollectable",  # cyclic garbage the collector cannot free
+    "unreferenced",  # only whyalive's own call and excluded objects hold it
+    "depth_limit",  # no root within max_depth references
+    "timeout",  # the time limit ran out before a root was found
+)
+
+
+class _TupleView:
+    """A read-only view whose identity is the tuple it wraps."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: tuple) -> None:
+        self._data = data
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._data == other._data  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self._data))
+
+    def __reduce__(self):
+        return (type(self), (self._data,))
+
+
+class Edge(_TupleView):
+    """One reference on a retainer path: ``referrer`` holds the next object
+    toward the target under ``label``.
+
+    >>> e = Edge(("dict", 0x10, "['w1']", "key", ""))
+    >>> e.label, e.kind, e.describe()
+    ("['w1']", 'key', "['w1'] in dict")
+    """
+
+    __slots__ = ()
+
+    referrer_type = property(lambda self: self._data[0], doc="Type of the referrer.")
+    referrer_id = property(lambda self: self._data[1], doc="id() of the referrer.")
+    label = property(lambda self: self._data[2], doc="How code names the reference.")
+    kind = property(
+        lambda self: self._data[3],
+        doc="key, dict_key, index, element, attr, closure, local or referent.",
+    )
+    referrer_name = property(
+        lambda self: self._data[4],
+        doc="Name the referrer carries (function, class, module...), or ''.",
+    )
+
+    def referrer_description(self) -> str:
+        """The referrer as a person names it: ``dict``, ``function f``."""
+        return describe_object(self.referrer_type, self.referrer_name)
+
+    def describe(self) -> str:
+        """``['w1'] in dict``, ``.registry of app.Registry``."""
+        preposition = "in" if self.kind in ("key", "dict_key", "index", "element") else "of"
+        return f"{self.label} {preposition} {self.referrer_description()}"
+
+    def __repr__(self) -> str:
+        return f"<Edge {self.describe()} at {self.referrer_id:#x}>"
+
+
+def describe_object(type_name: str, name: str) -> str:
+    """How a line of a report names an object of ``type_name`` called ``name``.
+
+    >>> describe_object("function", "make.<locals>.cb")
+    'function make.<locals>.cb'
+    >>> describe_object("method", "Widget.on_click")
+    'bound method Widget.on_click'
+    >>> describe_object("app.Registry", "")
+    'app.Registry'
+    >>> describe_object("abc.ABCMeta", "app.Base")
+    'class app.Base'
+    """
+    if not name:
+        return type_name
+    kind = _NAMED_KINDS.get(type_name)
+    if kind is None:
+        # the core names only the kinds above and classes (of any metaclass)
+        return f"class {name}"
+    return f"{kind} {name}"
+
+
+_NAMED_KINDS = {
+    "function": "function",
+    "method": "bound method",
+    "builtin_function_or_method": "builtin",
+    "module": "module",
+    "code": "code",
+    "frame": "frame",
+    "generator": "generator",
+    "coroutine": "coroutine",
+    "async_generator": "async generator",
+}
+
+
+class Root(_TupleView):
+    """Where a retainer path starts.
+
+    ``kind`` is one of :data:`ROOT_KINDS`; ``name`` names the root
+    (``app.REGISTRY``, a local's name, a thread-state field); ``detail``
+    is the kind's raw data, exposed by the properties below.
+    """
+
+    __slots__ = ()
+
+    kind = property(lambda self: self._data[0])
+    name = property(lambda self: self._data[1])
+    detail = property(lambda self: self._data[2])
+    thread_name = property(
+        lambda self: self._data[3],
+        doc="Name of the thread (frame and thread roots), or None.",
+    )
+
+    # module roots: (module name, global name)
+    @property
+    def module(self) -> str | None:
+        return self.detail[0] if self.kind == "module" else None
+
+    # frame roots: (function, filename, lineno, thread id, slot, depth)
+    @property
+    def function(self) -> str | None:
+        return self.detail[0] if self.kind == "frame" else None
+
+    @property
+    def filename(self) -> str | None:
+        return self.detail[1] if self.kind == "frame" else None
+
+    @property
+    def lineno(self) -> int | None:
+        return self.detail[2] if self.kind == "frame" else None
+
+    @property
+    def thread_id(self) -> int | None:
+        if self.kind == "frame":
+            return self.detail[3]
+        if self.kind == "thread":
+            return self.detail[0]
+        return None
+
+    @property
+    def slot(self) -> str | None:
+        """local, cell, free, function, locals or frame (frame roots)."""
+        return self.detail[4] if self.kind == "frame" else None
+
+    # external roots: (refcount, seen, unseen)
+    @property
+    def refcount(self) -> int | None:
+        return self.detail[0] if self.kind == "external" else None
+
+    @property
+    def seen(self) -> int | None:
+        return self.detail[1] if self.kind == "external" else None
+
+    @property
+    def unseen(self) -> int | None:
+        return self.detail[2] if self.kind == "external" else None
+
+    @property
+    def collectable(self) -> bool | None:
+        """For garbage: whether ``gc.collect()`` frees it."""
+        return self.name == "collectable" if self.kind == "garbage" else None
+
+    def describe(self) -> str:
+        """The root line of a report, without its ``(root: ...)`` tag."""
+        kind = self.kind
+        if kind == "module":
+            return self.name
+        if kind == "frame":
+            where = f"{self.function} at {self.filename}:{self.lineno}"
+            thread = self.thread_name or f"thread {self.thread_id:#x}"
+            slot = self.slot
+            if slot in ("local", "cell"):
+                what = f"<local '{self.name}'>"
+            elif slot == "free":
+                what = f"<free variable '{self.name}'>"
+            else:
+                what = self.name
+            return f"{what} of {where}, {thread}"
+        if kind == "thread":
+            field = self.name.replace("_", " ")
+            return f"<{field}> of {self.thread_name or f'thread {self.thread_id:#x}'}"
+        if kind == "external":
+            return (
+                f"refcount {self.refcount}, {self.seen} seen, "
+                f"{self.unseen} from outside the object graph"
+            )
+        if kind == "garbage":
+            return "cyclic garbage"
+        if kind == "excluded":
+            return "held only by excluded objects or by this call"
+        if kind == "unreached":
+            if self.name == "max_depth":
+                return f"root not reached within max_depth={self.detail[0]}"
+            return "root not reached before the time limit"
+        return self.name
+
+    def tag(self) -> str:
+        """The ``(root: ...)`` tag of the root line."""
+        return {
+            "module": "module global",
+            "frame": "running frame",
+            "thread": "thread state",
+            "external": "held from outside the object graph",
+            "garbage": (
+                "gc.collect() frees it"
+                if self.collectable
+                else "uncollectable: gc.collect() cannot free it"
+            ),
+            "excluded": "none",
+            "unreached": "not found",
+        }.get(self.kind, self.kind)
+
+    def __repr__(self) -> str:
+        return f"<Root {self.kind}: {self.describe()}>"
+
+
+class RetainerPath(_TupleView):
+    """A chain of references from a root to a target.
+
+    ``edges[0]`` is the reference that holds the target itself; the last
+    edge's referrer is the object the root holds.
+    """
+
+    __slots__ = ()
+
+    @property
+    def root(self) -> Root:
+        return Root(self._data[0])
+
+    @property
+    def edges(self) -> tuple[Edge, ...]:
+        return tuple(Edge(e) for e in self._data[1])
+
+    @property
+    def length(self) -> int:
+        """References on the path, the root's own included."""
+        return self._data[2]
+
+    @property
+    def retainer(self) -> Edge | None:
+        """The edge that holds the target directly, if any."""
+        edges = self._data[1]
+        return Edge(edges[0]) if edges else None
+
+    @property
+    def expression(self) -> str:
+        """The path as one line of code: ``app.REGISTRY.registry['w1']``."""
+        root = self.root
+        start = root.name if root.kind in ("module", "frame") else f"<{root.kind}>"
+        labels = [edge[2] for edge in reversed(self._data[1])]
+        out = start
+        for label in labels:
+            out += label if label.startswith((".", "[")) else f" -> {label}"
+        return out
+
+    def __repr__(self) -> str:
+        return f"<RetainerPath {self.expression} ({self.root.kind}, length {self.length})>"
+
+
+class Target(_TupleView):
+    """One object asked about, with its retainer paths."""
+
+    __slots__ = ("_object", "_has_object")
+
+    def __init__(self, data: tuple, obj: Any = None, has_object: bool = False) -> None:
+        super().__init__(data)
+        self._object = obj
+        self._has_object = has_object
+
+    def __reduce__(self):
+        return (type(self), (self._data,))
+
+    id = property(lambda self: self._data[0], doc="id() of the target.")
+    type_name = property(lambda self: self._data[1])
+    name = property(lambda self: self._data[2], doc="Its __qualname__/name, or ''.")
+    refcount = property(lambda self: self._data[3], doc="-1 for immortal objects.")
+    seen = property(lambda self: self._data[4], doc="References the graph shows.")
+    unseen = property(lambda self: self._data[5], doc="References from outside it.")
+    status = property(lambda self: self._data[6], doc="One of STATUSES.")
+    omitted = property(lambda self: self._data[8], doc="Retainers not shown.")
+    allocated_at = property(
+        lambda self: self._data[9],
+        doc="tracemalloc traceback ((filename, lineno), oldest first), or None.",
+    )
+
+    @property
+    def paths(self) -> tuple[RetainerPath, ...]:
+        return tuple(RetainerPath(p) for p in self._data[7])
+
+    @property
+    def immortal(self) -> bool:
+        return self.refcount == -1
+
+    @property
+    def object(self) -> Any:
+        """The target itself, if the report was made with keep_objects=True."""
+        if not self._has_object:
+            raise LookupError(
+                "the report keeps no reference to its targets; "
+                "pass keep_objects=True to keep them"
+            )
+        return self._object
+
+    def describe(self) -> str:
+        """``app.Widget at 0x7f...``"""
+        head = describe_object(self.type_name, self.name)
+        return f"{head} at {self.id:#x}"
+
+    def __repr__(self) -> str:
+        return f"<Target {self.describe()}: {self.status}, {len(self._data[7])} paths>"
+
+
+class Stats(NamedTuple):
+    """What one walk cost."""
+
+    nodes: int
+    edges: int
+    threads: int
+    frames: int
+    index_seconds: float
+    search_seconds: float
+    total_seconds: float
+
+
+class Report:
+    """Why the targets are alive: ``str(report)`` is the text tree.
+
+    ``report.targets`` lists the targets (explicit ones first), each with
+    its ``paths``; ``report.partial`` says whether a limit (time, depth)
+    stopped the search before every root was found.
+    """
+
+    __slots__ = ("_partial", "_stats", "_targets")
+
+    def __init__(
+        self, targets: Sequence[Target], partial: str | None, stats: Stats
+    ) -> None:
+        self._targets = tuple(targets)
+        self._partial = partial
+        self._stats = stats
+
+    @classmethod
+    def from_core(
+        cls,
+        raw: tuple,
+        thread_names: dict[int, str] | None = None,
+        allocations: Sequence[Any] | None = None,
+        objects: Sequence[Any] | None = None,
+    ) -> Report:
+        """Wraps the tuple ``_core.find_paths`` returned."""
+        partial, raw_targets, raw_stats, _ = raw
+        names = thread_names or {}
+        targets = []
+        for i, t in enumerate(raw_targets):
+            paths = tuple(_with_thread_name(p, names) for p in t[7])
+            allocated = allocations[i] if allocations is not None else None
+            data = (*t[:7], paths, t[8], allocated)
+            if objects is not None:
+                targets.append(Target(data, objects[i], True))
+            else:
+                targets.append(Target(data))
+        return cls(targets, partial, Stats(*raw_stats))
+
+    @property
+    def targets(self) -> tuple[Target, ...]:
+        return self._targets
+
+    @property
+    def partial(self) -> bool:
+        """True when a limit stopped the search: see ``partial_reason``."""
+        return self._partial is not None
+
+    @property
+    def partial_reason(self) -> str | None:
+        """None, ``'timeout'`` or ``'max_depth'``."""
+        return self._partial
+
+    @property
+    def stats(self) -> Stats:
+        return self._stats
+
+    def __iter__(self) -> Iterator[Target]:
+        return iter(self._targets)
+
+    def __len__(self) -> int:
+        return len(self._targets)
+
+    def __getitem__(self, index: int) -> Target:
+        return self._targets[index]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Report):
+            return NotImplemented
+        return (self._targets, self._partial) == (other._targets, other._partial)
+
+    def __hash__(self) -> int:
+        return hash((self._targets, self._partial))
+
+    def __reduce__(self):
+        return (Report, (self._targets, self._partial, self._stats))
+
+    def __str__(self) -> str:
+        from .render.text import render_report
+
+        return render_report(self)
+
+    def __repr__(self) -> str:
+        partial = f", partial: {self._partial}" if self._partial else ""
+        return f"<whyalive.Report: {len(self._targets)} targets{partial}>"
+
+
+def _with_thread_name(path: tuple, names: dict[int, str]) -> tuple:
+    root, edges, length = path
+    kind, name, detail = root
+    thread_id = detail[3] if kind == "frame" else detail[0] if kind == "thread" else None
+    thread_name = names.get(thread_id) if thread_id is not None else None
+    return ((kind, name, detail, thread_name), edges, length)
