@@ -165,10 +165,9 @@ def _run(
 
 
 def _allocation(obj: Any) -> tuple[tuple[str, int], ...] | None:
-    traceback = tracemalloc.get_object_traceback(obj)
-    if traceback is None:
-        return None
-    return tuple((frame.filename, frame.lineno) for frame in traceback)
+    """tracemalloc's traceback of obj, oldest call first, or None."""
+    frames = _core.allocation_traceback(obj)
+    return tuple(reversed(frames)) if frames else None
 
 
 def _thread_names() -> dict[int, str]:

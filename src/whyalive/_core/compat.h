@@ -52,6 +52,7 @@
 #endif
 #if PY_VERSION_HEX >= 0x030D0000
 #include "internal/pycore_genobject.h"
+#include "internal/pycore_tracemalloc.h"
 #endif
 #if PY_VERSION_HEX >= 0x030E0000
 #include "internal/pycore_interpframe.h"
@@ -765,6 +766,31 @@ compat_frame_object_locals(PyObject *op)
     int owns;
     compat_frame *data = compat_frame_object_data(op, &owns);
     return owns ? data : NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* tracemalloc                                                         */
+/* ------------------------------------------------------------------ */
+
+/* The start of op's memory block, where tracemalloc keys its trace:
+ * before the object come the GC header and, from 3.11, the managed
+ * dict/weakref pre-header (which 3.11's own lookup forgets). */
+static inline uintptr_t
+compat_memory_block(PyObject *op)
+{
+#if PY_VERSION_HEX >= 0x030B0000
+    return (uintptr_t)op - _PyType_PreHeaderSize(Py_TYPE(op));
+#else
+    return (uintptr_t)op - (PyObject_IS_GC(op) ? sizeof(PyGC_Head) : 0);
+#endif
+}
+
+/* Where op was allocated: a tuple of (filename, lineno), most recent
+ * first, or None when tracemalloc did not trace the block. */
+static inline PyObject *
+compat_allocation_traceback(PyObject *op)
+{
+    return _PyTraceMalloc_GetTraceback(0, compat_memory_block(op));
 }
 
 /* ------------------------------------------------------------------ */

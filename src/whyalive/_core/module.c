@@ -106,9 +106,26 @@ find_paths(PyObject *module, PyObject *args, PyObject *kwargs)
     return paths_explain(&q);
 }
 
+PyDoc_STRVAR(allocation_traceback_doc,
+             "allocation_traceback(obj)\n--\n\n"
+             "Where tracemalloc saw obj's memory allocated: a tuple of\n"
+             "(filename, lineno) tuples, most recent call first, or None when\n"
+             "tracemalloc did not trace it.  Unlike\n"
+             "tracemalloc.get_object_traceback, it finds instances whose\n"
+             "memory starts before the GC header (3.11 managed dicts).");
+
+static PyObject *
+allocation_traceback(PyObject *module, PyObject *obj)
+{
+    (void)module;
+    return compat_allocation_traceback(obj);
+}
+
 static PyMethodDef core_methods[] = {
     {"find_paths", (PyCFunction)(void (*)(void))find_paths,
      METH_VARARGS | METH_KEYWORDS, find_paths_doc},
+    {"allocation_traceback", allocation_traceback, METH_O,
+     allocation_traceback_doc},
     {NULL, NULL, 0, NULL},
 };
 
