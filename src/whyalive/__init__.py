@@ -33,6 +33,13 @@ if not hasattr(_core, "find_paths"):  # a source tree without the built extensio
 
 from .query import explain, explain_instances
 from .report import Edge, Report, RetainerPath, Root, Stats, Target
+from .testing import (
+    Snapshot,
+    assert_freed,
+    assert_no_instances,
+    expect_freed,
+    gc_collect_once,
+)
 
 __version__ = "0.1.0.dev0"
 

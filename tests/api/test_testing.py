@@ -1,0 +1,371 @@
+"""whyalive.testing: assertions whose failure explains the leak."""
+
+from __future__ import annotations
+
+import doctest
+import gc
+import itertools
+import re
+import sys
+import types
+import weakref
+
+import pytest
+
+import whyalive
+from whyalive import testing
+
+_names = itertools.count()
+
+
+class Widget:
+    pass
+
+
+class Actor:
+    pass
+
+
+class Other:
+    pass
+
+
+@pytest.fixture
+def app():
+    """A module in sys.modules, so that its globals are roots."""
+    name = f"whyalive_testing_app_{next(_names)}"
+    mod = types.ModuleType(name)
+    sys.modules[name] = mod
+    try:
+        yield mod
+    finally:
+        sys.modules.pop(name, None)
+        mod.__dict__.clear()
+        gc.collect()
+
+
+def failure(call, *args, **kwargs) -> str:
+    with pytest.raises(AssertionError) as info:
+        call(*args, **kwargs)
+    message = str(info.value)
+    del info
+    return message
+
+
+def assert_never_names_whyalive(message: str) -> None:
+    """The tool is never a retainer: no line names its files or containers."""
+    assert "whyalive/testing.py" not in message
+    assert "whyalive/pytest_plugin.py" not in message
+    assert "whyalive.testing." not in message
+
+
+# ---------------------------------------------------------------- assert_no_instances
+
+
+def test_no_instances_passes_when_none_alive():
+    w = Widget()
+    del w
+    whyalive.assert_no_instances(Widget, "after closing")
+
+
+def test_no_instances_names_attribute_and_root(app):
+    class Registry:
+        pass
+
+    app.REGISTRY = Registry()
+    app.REGISTRY.widgets = {"w1": Widget()}
+    message = failure(whyalive.assert_no_instances, Widget, "after closing")
+    assert message.startswith("1 Widget alive after closing:\n")
+    assert "['w1'] in dict" in message
+    assert ".widgets of " in message
+    assert f"{app.__name__}.REGISTRY  (root: module global)" in message
+    assert_never_names_whyalive(message)
+    del app.REGISTRY
+    whyalive.assert_no_instances(Widget, "after closing")
+
+
+def test_no_instances_shows_a_local_of_the_running_test():
+    held = Widget()
+    message = failure(whyalive.assert_no_instances, Widget)
+    assert message.startswith("1 Widget alive:\n")
+    assert "<local 'held'> of test_no_instances_shows_a_local_of_the_running_test" in (
+        message
+    )
+    assert "(root: running frame)" in message
+    assert_never_names_whyalive(message)
+    del held
+
+
+def test_no_instances_counts_and_tuple_of_classes(app):
+    app.keep = [Widget(), Actor()]
+    message = failure(whyalive.assert_no_instances, (Widget, Actor), "at exit")
+    assert message.startswith("2 Widget or Actor objects alive at exit:\n")
+    assert message.count("(root: module global)") == 2
+    whyalive.assert_no_instances(Other)
+
+
+def test_no_instances_node_id_from_request(app, request):
+    app.keep = Widget()
+    message = failure(whyalive.assert_no_instances, Widget, "at exit", request=request)
+    first = message.splitlines()[0]
+    assert first == f"1 Widget alive at exit ({request.node.nodeid}):"
+
+
+def test_no_instances_groups_many_held_the_same_way(app):
+    app.pool = [Widget() for _ in range(25)]
+    message = failure(whyalive.assert_no_instances, Widget)
+    assert message.startswith("25 Widget objects alive:\n")
+    assert "25 " in message.splitlines()[1]
+    assert "held the same way" in message
+    assert "[i] in list" in message
+    assert len(message.splitlines()) < 10
+
+
+def test_no_instances_collect_false_reports_garbage():
+    w = Widget()
+    w.me = w
+    del w
+    gc.disable()
+    try:
+        message = failure(whyalive.assert_no_instances, Widget, collect=False)
+    finally:
+        gc.enable()
+    assert "cyclic garbage" in message
+    whyalive.assert_no_instances(Widget)
+
+
+def test_no_instances_max_paths(app):
+    w = Widget()
+    app.a, app.b, app.c = [w], [w], [w]
+    del w
+    message = failure(whyalive.assert_no_instances, Widget, max_paths=1)
+    assert message.count("(root: module global)") == 1
+    assert "2 more retainers" in message
+
+
+def test_no_instances_bad_arguments():
+    with pytest.raises(TypeError, match="cls must be a class or a tuple of classes"):
+        whyalive.assert_no_instances(Widget())
+    with pytest.raises(TypeError, match="cls must be a class"):
+        whyalive.assert_no_instances((Widget, 3))
+    with pytest.raises(TypeError, match="when must be a str"):
+        whyalive.assert_no_instances(Widget, 3)
+    with pytest.raises(TypeError, match="collect must be True or False"):
+        whyalive.assert_no_instances(Widget, collect=None)
+
+
+# ---------------------------------------------------------------- Snapshot
+
+
+def test_snapshot_ignores_what_existed_before(app):
+    app.singleton = Widget()
+    snap = whyalive.Snapshot(Widget)
+    assert len(snap) == 1
+    snap.assert_no_new("after test")
+    app.leak = [Widget()]
+    message = failure(snap.assert_no_new, "after test")
+    assert message.startswith("1 new Widget object alive after test:\n")
+    assert f"{app.__name__}.leak  (root: module global)" in message
+    assert f"{app.__name__}.singleton" not in message
+    del app.leak
+    snap.assert_no_new("after test")
+
+
+def test_snapshot_keeps_nothing_alive():
+    w = Widget()
+    ref = weakref.ref(w)
+    snap = whyalive.Snapshot(Widget)
+    del w
+    gc.collect()
+    assert ref() is None
+    snap.assert_no_new()
+
+
+def test_snapshot_predicate_label_and_robustness(app):
+    class Explosive:
+        def __eq__(self, other):
+            raise RuntimeError("boom")
+
+    def match(obj):
+        if isinstance(obj, Explosive):
+            raise ValueError("a predicate that raises is a miss")
+        return isinstance(obj, Actor)
+
+    landmine = Explosive()
+    snap = whyalive.Snapshot(match)
+    labelled = whyalive.Snapshot(match, label="VTK")
+    app.scene = [Actor(), Actor()]
+    message = failure(snap.assert_no_new, "after render")
+    assert message.startswith("2 new objects alive after render:\n")
+    message = failure(labelled.assert_no_new)
+    assert message.startswith("2 new VTK objects alive:\n")
+    del landmine
+
+
+def test_snapshot_explain_new_and_new_ids(app):
+    snap = whyalive.Snapshot((Widget, Actor))
+    assert snap.label == "Widget or Actor"
+    app.keep = Actor()
+    assert snap.new_ids() == {id(app.keep)}
+    report = snap.explain_new()
+    assert isinstance(report, whyalive.Report)
+    [target] = report.targets
+    assert target.id == id(app.keep)
+    assert target.paths[0].root.name == f"{app.__name__}.keep"
+
+
+def test_snapshot_bad_arguments():
+    with pytest.raises(TypeError, match="match must be a class, a tuple"):
+        whyalive.Snapshot(42)
+    with pytest.raises(TypeError, match="match must be a class or a tuple"):
+        whyalive.Snapshot((Widget, 42))
+    with pytest.raises(TypeError, match="label must be a str"):
+        whyalive.Snapshot(Widget, label=3)
+
+
+def test_snapshot_with_many_instances_of_a_builtin_type(app):
+    """A predicate on dicts: survivors are explained one by one, not every dict."""
+    snap = whyalive.Snapshot(lambda o: type(o) is dict and "marker_key" in o)
+    app.cache = {"k": {"marker_key": []}}  # a dict of atoms is not tracked
+    message = failure(snap.assert_no_new)
+    assert message.startswith("1 new object alive:\n")
+    assert "['k'] in dict" in message
+    assert f"{app.__name__}.cache  (root: module global)" in message
+
+
+# ---------------------------------------------------------------- assert_freed
+
+
+def test_assert_freed_passes_for_a_temporary_and_own_variables():
+    whyalive.assert_freed(Widget())
+    w = Widget()
+    a = Actor()
+    whyalive.assert_freed(w, a)
+    whyalive.assert_freed(w, w)
+
+
+def test_assert_freed_fails_naming_the_retainer(app):
+    app.callbacks = []
+    w = Widget()
+    app.callbacks.append(w)
+    with pytest.raises(AssertionError) as info:
+        whyalive.assert_freed(w, Actor())  # called directly: w is our own variable
+    message = str(info.value)
+    del info
+    assert message.startswith("1 of 2 objects expected to be freed is alive:\n")
+    assert "[0] in list" in message
+    assert f"{app.__name__}.callbacks  (root: module global)" in message
+    assert_never_names_whyalive(message)
+
+
+def _subscribe(app, w):
+    def on_click():
+        return w
+
+    app.handlers = {"click": on_click}
+
+
+def test_assert_freed_held_by_a_closure(app):
+    w = Widget()
+    _subscribe(app, w)
+    with pytest.raises(AssertionError) as info:
+        whyalive.assert_freed(w)
+    message = str(info.value)
+    del info
+    assert "<closure 'w'> of function _subscribe.<locals>.on_click" in message
+    assert "['click'] in dict" in message
+    assert f"{app.__name__}.handlers  (root: module global)" in message
+
+
+def test_assert_freed_through_a_helper_counts_the_helper_variables():
+    """Only the function calling assert_freed is discounted, not its callers."""
+    w = Widget()
+    message = failure(whyalive.assert_freed, w)
+    assert "<local 'w'> of test_assert_freed_through_a_helper" in message
+
+
+def test_assert_freed_needs_weak_references():
+    with pytest.raises(TypeError, match=r"cannot watch an object of type builtins\.dict"):
+        whyalive.assert_freed({})
+    with pytest.raises(TypeError, match="weakly referenced"):
+        whyalive.assert_freed(Widget(), 3)
+
+
+# ---------------------------------------------------------------- expect_freed
+
+
+def test_expect_freed_passes_when_released(app):
+    app.scene = []
+    with whyalive.expect_freed("after removing") as watch:
+        actor = watch(Actor())
+        assert isinstance(actor, Actor)
+        app.scene.append(actor)
+        app.scene.clear()
+    assert len(watch) == 0
+
+
+def test_expect_freed_fails_with_the_explanation(app):
+    app.scene = []
+    with pytest.raises(AssertionError) as info:  # noqa: PT012
+        with whyalive.expect_freed("after removing") as watch:
+            app.scene.append(watch(Actor()))
+            watch(Widget())
+    message = str(info.value)
+    del info
+    assert message.startswith(
+        "1 of 2 objects expected to be freed is alive after removing:\n"
+    )
+    assert f"{app.__name__}.scene  (root: module global)" in message
+    assert_never_names_whyalive(message)
+
+
+def test_expect_freed_does_not_check_when_the_block_raises(app):
+    app.scene = []
+    with pytest.raises(KeyError), whyalive.expect_freed() as watch:
+        app.scene.append(watch(Actor()))
+        raise KeyError("the block's own error wins")
+
+
+def test_expect_freed_keeps_only_weak_references():
+    with whyalive.expect_freed() as watch:
+        w = watch(Widget())
+        ref = weakref.ref(w)
+        del w
+        gc.collect()
+        assert ref() is None
+
+
+def test_expect_freed_needs_weak_references():
+    with whyalive.expect_freed() as watch, pytest.raises(TypeError, match="list"):
+        watch([])
+
+
+# ---------------------------------------------------------------- gc_collect_once
+
+
+def test_gc_collect_once_per_test(request):
+    assert whyalive.gc_collect_once(request) is True
+    assert whyalive.gc_collect_once(request) is False
+    assert whyalive.gc_collect_once() is True
+
+
+def test_gc_collect_once_bad_request():
+    with pytest.raises(TypeError, match="pytest request"):
+        whyalive.gc_collect_once(types.SimpleNamespace(node=None))
+
+
+# ---------------------------------------------------------------- docs
+
+
+def test_docstring_examples_run():
+    result = doctest.testmod(testing, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 20
+    assert result.failed == 0
+
+
+def test_public_names_are_exported():
+    for name in testing.__all__:
+        assert getattr(whyalive, name) is getattr(testing, name)
+        assert name in whyalive.__all__
+        doc = getattr(testing, name).__doc__
+        assert doc and re.search(r">>> ", doc), name
