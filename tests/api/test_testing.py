@@ -285,7 +285,9 @@ def test_assert_freed_through_a_helper_counts_the_helper_variables():
 
 
 def test_assert_freed_needs_weak_references():
-    with pytest.raises(TypeError, match=r"cannot watch an object of type builtins\.dict"):
+    with pytest.raises(
+        TypeError, match=r"cannot watch an object of type builtins.dict"
+    ):
         whyalive.assert_freed({})
     with pytest.raises(TypeError, match="weakly referenced"):
         whyalive.assert_freed(Widget(), 3)
@@ -306,10 +308,12 @@ def test_expect_freed_passes_when_released(app):
 
 def test_expect_freed_fails_with_the_explanation(app):
     app.scene = []
-    with pytest.raises(AssertionError) as info:  # noqa: PT012
-        with whyalive.expect_freed("after removing") as watch:
-            app.scene.append(watch(Actor()))
-            watch(Widget())
+    with (
+        pytest.raises(AssertionError) as info,
+        whyalive.expect_freed("after removing") as watch,
+    ):
+        app.scene.append(watch(Actor()))
+        watch(Widget())
     message = str(info.value)
     del info
     assert message.startswith(
