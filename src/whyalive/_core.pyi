@@ -29,8 +29,10 @@ def find_paths(
     max_depth: int = -1,
     max_paths: int = 3,
     timeout: float = 0.0,
-    target_slack: int = 0,
+    stack_tables: dict[Any, bytes] | None = None,
     want_objects: bool = False,
 ) -> tuple[str | None, list[_Target], _Stats, list[Any] | None]: ...
 
 def allocation_traceback(obj: Any, /) -> tuple[tuple[str, int], ...] | None: ...
+
+def running_code() -> list[Any]: ...

@@ -10,25 +10,19 @@ from __future__ import annotations
 
 import gc
 import os
-import sys
 import threading
 import tracemalloc
 from collections.abc import Iterable
 from numbers import Real
 from typing import Any
 
-from . import _core
+from . import _core, _stack
 from .report import Report
 
 __all__ = ["explain", "explain_instances"]
 
 #: Frames running code from this directory are whyalive's own.
 TOOL_PREFIX = os.path.dirname(__file__) + os.sep
-
-#: References a call ``explain(x)`` from Python code adds to ``x`` that no
-#: object shows: before 3.11 the caller's value stack keeps the argument
-#: for the duration of the call; from 3.11 on, the callee takes it over.
-CALL_SLACK = 1 if sys.version_info < (3, 11) else 0
 
 
 def explain(
@@ -72,7 +66,6 @@ def explain(
         exclude=exclude,
         keep_objects=keep_objects,
         tool_containers=(more_objs,),
-        target_slack=CALL_SLACK,
     )
 
 
@@ -114,7 +107,6 @@ def explain_instances(
         exclude=exclude,
         keep_objects=keep_objects,
         tool_containers=(),
-        target_slack=0,
     )
 
 
@@ -128,7 +120,6 @@ def _run(
     exclude: Iterable[Any],
     keep_objects: bool,
     tool_containers: tuple,
-    target_slack: int,
 ) -> Report:
     depth = _check_max_depth(max_depth)
     paths = _check_max_paths(max_paths)
@@ -140,16 +131,19 @@ def _run(
     excluded_objects, excluded_ids = _split_exclude(exclude)
     tracing = tracemalloc.is_tracing()
     want_objects = bool(classes) and (keep_objects or tracing)
+    # the stack depth at each instruction of every running frame's code,
+    # so the core can read their temporaries (computed before the walk)
+    stack_tables = _stack.depth_tables(_core.running_code())
     raw = _core.find_paths(
         targets,
-        (*excluded_objects, exclude, *tool_containers),
+        (*excluded_objects, exclude, stack_tables, *tool_containers),
         excluded_ids,
         tool_prefix=TOOL_PREFIX,
         instances_of=classes,
         max_depth=depth,
         max_paths=paths,
         timeout=seconds,
-        target_slack=target_slack,
+        stack_tables=stack_tables,
         want_objects=want_objects,
     )
     objects = raw[3] if want_objects else targets
@@ -160,7 +154,7 @@ def _run(
         allocations=allocations,
         objects=objects if keep_objects else None,
     )
-    del objects, raw
+    del objects, raw, stack_tables
     return report
 
 

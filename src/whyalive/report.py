@@ -78,7 +78,8 @@ class Edge(_TupleView):
 
     def describe(self) -> str:
         """``['w1'] in dict``, ``.registry of app.Registry``."""
-        preposition = "in" if self.kind in ("key", "dict_key", "index", "element") else "of"
+        container = self.kind in ("key", "dict_key", "index", "element")
+        preposition = "in" if container and not self.label.startswith(".") else "of"
         return f"{self.label} {preposition} {self.referrer_description()}"
 
     def __repr__(self) -> str:
@@ -165,7 +166,9 @@ class Root(_TupleView):
 
     @property
     def slot(self) -> str | None:
-        """local, cell, free, function, locals or frame (frame roots)."""
+        """For frame roots: local, cell, free, function, locals, frame or
+        temporary (a value on the frame's stack: a call's argument, a
+        loop's iterator, an operand)."""
         return self.detail[4] if self.kind == "frame" else None
 
     # external roots: (refcount, seen, unseen)
@@ -199,6 +202,8 @@ class Root(_TupleView):
                 what = f"<local '{self.name}'>"
             elif slot == "free":
                 what = f"<free variable '{self.name}'>"
+            elif slot == "temporary":
+                what = "<temporary>"
             else:
                 what = self.name
             return f"{what} of {where}, {thread}"

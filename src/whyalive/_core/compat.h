@@ -398,20 +398,115 @@ compat_frame_code(compat_frame *frame)
 #endif
 }
 
-/* The object in fast-local slot i, or NULL (unbound).  Borrowed. */
+/* The object in fast-local slot i, or NULL (unbound).  Borrowed.
+ * *owned is 0 when the slot holds a reference that owns no count (3.14
+ * borrowed and deferred stack references). */
 static inline PyObject *
-compat_frame_slot(compat_frame *frame, Py_ssize_t i)
+compat_frame_slot(compat_frame *frame, Py_ssize_t i, int *owned)
 {
+    *owned = 1;
 #if PY_VERSION_HEX >= 0x030E0000
     _PyStackRef ref = frame->localsplus[i];
     if (PyStackRef_IsNull(ref) || PyStackRef_IsTaggedInt(ref)) {
         return NULL;
     }
+    *owned = PyStackRef_RefcountOnObject(ref);
     return PyStackRef_AsPyObjectBorrow(ref);
 #elif PY_VERSION_HEX >= 0x030B0000
     return frame->localsplus[i];
 #else
     return frame->f_localsplus[i];
+#endif
+}
+
+/* How many value-stack slots (after the fast locals) of a running frame
+ * to read.  *exact is 1 when CPython recorded the current top of the
+ * stack, so the values are live references; 0 when it did not: then the
+ * whole stack area is returned, and its values may be stale pointers
+ * that must never be dereferenced, only compared.  inner is the frame
+ * this one is calling, or NULL. */
+static inline Py_ssize_t
+compat_frame_stack_extent(compat_frame *frame, PyCodeObject *co,
+                          compat_frame *inner, int *exact)
+{
+    *exact = 0;
+#if PY_VERSION_HEX >= 0x030E0000
+    (void)inner;
+    if (frame->stackpointer != NULL) {
+        Py_ssize_t top = frame->stackpointer - frame->localsplus;
+        if (top >= co->co_nlocalsplus &&
+            top <= co->co_nlocalsplus + co->co_stacksize)
+        {
+            *exact = 1;
+            return top - co->co_nlocalsplus;
+        }
+    }
+    return co->co_stacksize;
+#elif PY_VERSION_HEX >= 0x030C0000
+    /* stacktop is -1 unless the frame saved it for a call it makes */
+    (void)inner;
+    if (frame->stacktop >= co->co_nlocalsplus &&
+        frame->stacktop <= co->co_nlocalsplus + co->co_stacksize)
+    {
+        *exact = 1;
+        return frame->stacktop - co->co_nlocalsplus;
+    }
+    return co->co_stacksize;
+#elif PY_VERSION_HEX >= 0x030B0000
+    /* 3.11 never resets stacktop; it is current only while the frame
+     * calls a Python function directly (not through C code) */
+    if (inner != NULL && !inner->is_entry &&
+        frame->stacktop >= co->co_nlocalsplus &&
+        frame->stacktop <= co->co_nlocalsplus + co->co_stacksize)
+    {
+        *exact = 1;
+        return frame->stacktop - co->co_nlocalsplus;
+    }
+    return co->co_stacksize;
+#else
+    /* 3.10 keeps the stack pointer of a running frame in a C local */
+    (void)frame;
+    (void)inner;
+    return co->co_stacksize;
+#endif
+}
+
+/* The index, in code units, of the instruction the frame is executing
+ * (for a frame that called another, the call), or -1. */
+static inline Py_ssize_t
+compat_frame_instruction(compat_frame *frame, PyCodeObject *co)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    (void)co;
+    int offset = PyUnstable_InterpreterFrame_GetLasti(frame);
+    return offset < 0 ? -1 : offset / (int)sizeof(_Py_CODEUNIT);
+#elif PY_VERSION_HEX >= 0x030B0000
+    return frame->prev_instr - _PyCode_CODE(co);
+#else
+    (void)co;
+    return frame->f_lasti;
+#endif
+}
+
+/* Value-stack slot i of a running frame, or NULL.  When the extent was
+ * not exact, the result is an address to compare, not an object. */
+static inline PyObject *
+compat_frame_stack_value(compat_frame *frame, PyCodeObject *co, Py_ssize_t i,
+                         int *owned)
+{
+    *owned = 1;
+#if PY_VERSION_HEX >= 0x030E0000
+    _PyStackRef ref = frame->localsplus[co->co_nlocalsplus + i];
+    if (PyStackRef_IsNull(ref) || PyStackRef_IsTaggedInt(ref)) {
+        return NULL;
+    }
+    *owned = PyStackRef_RefcountOnObject(ref);
+    return PyStackRef_AsPyObjectBorrow(ref);
+#elif PY_VERSION_HEX >= 0x030B0000
+    return frame->localsplus[co->co_nlocalsplus + i];
+#else
+    (void)co;
+    return frame->f_valuestack[i];
 #endif
 }
 

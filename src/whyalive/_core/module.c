@@ -1,6 +1,7 @@
 /* module.c: whyalive._core, the bindings.  Glue only: argument parsing,
  * module state, and one call into the engine per function. */
 #include "paths.h"
+#include "roots.h"
 
 typedef struct {
     PyObject *partial_type; /* functools.partial, to fold its .args */
@@ -18,7 +19,7 @@ PyDoc_STRVAR(
     find_paths_doc,
     "find_paths(targets, excluded_objects, excluded_ids, tool_prefix=None,\n"
     "           instances_of=None, max_depth=-1, max_paths=3, timeout=0.0,\n"
-    "           target_slack=0, want_objects=False)\n"
+    "           stack_tables=None, want_objects=False)\n"
     "--\n\n"
     "Walk the heap once and return the retainer paths of the targets.\n\n"
     "targets: tuple of objects; instances_of: a tuple of classes whose\n"
@@ -26,8 +27,9 @@ PyDoc_STRVAR(
     "objects never shown as retainers; excluded_ids: tuple of int ids,\n"
     "the same, matched but never dereferenced.  tool_prefix: source path\n"
     "prefix of frames that belong to the tool.  max_depth: references per\n"
-    "path, -1 for no limit.  timeout: seconds, 0 for none.  target_slack:\n"
-    "references the caller's own call adds to each explicit target.\n\n"
+    "path, -1 for no limit.  timeout: seconds, 0 for none.  stack_tables:\n"
+    "{code: bytes}, native uint16 stack depth before each code unit, for\n"
+    "reading the temporaries of running frames (whyalive._stack).\n\n"
     "Returns (partial, targets, stats, objects):\n"
     "  partial: None, 'timeout' or 'max_depth';\n"
     "  targets: list of (id, type_name, name, refcount, seen, unseen,\n"
@@ -50,20 +52,21 @@ find_paths(PyObject *module, PyObject *args, PyObject *kwargs)
     static char *kwlist[] = {
         "targets",      "excluded_objects", "excluded_ids", "tool_prefix",
         "instances_of", "max_depth",        "max_paths",    "timeout",
-        "target_slack", "want_objects",     NULL,
+        "stack_tables", "want_objects",     NULL,
     };
     module_state *state = get_state(module);
     PyObject *tool_prefix = Py_None, *instances_of = Py_None;
+    PyObject *stack_tables = Py_None;
     int want_objects = 0;
     query_t q;
     memset(&q, 0, sizeof(q));
     q.max_depth = -1;
     q.max_paths = 3;
     if (!PyArg_ParseTupleAndKeywords(
-            args, kwargs, "O!O!O!|OOnndnp:find_paths", kwlist, &PyTuple_Type,
+            args, kwargs, "O!O!O!|OOnndOp:find_paths", kwlist, &PyTuple_Type,
             &q.targets, &PyTuple_Type, &q.excluded_objects, &PyTuple_Type,
             &q.excluded_ids, &tool_prefix, &instances_of, &q.max_depth,
-            &q.max_paths, &q.timeout, &q.target_slack, &want_objects))
+            &q.max_paths, &q.timeout, &stack_tables, &want_objects))
     {
         return NULL;
     }
@@ -97,6 +100,12 @@ find_paths(PyObject *module, PyObject *args, PyObject *kwargs)
             return NULL;
         }
     }
+    if (stack_tables != Py_None && !PyDict_CheckExact(stack_tables)) {
+        return PyErr_Format(PyExc_TypeError,
+                            "stack_tables must be a dict or None, not %.100s",
+                            Py_TYPE(stack_tables)->tp_name);
+    }
+    q.stack_tables = stack_tables == Py_None ? NULL : stack_tables;
     q.tool_prefix = tool_prefix == Py_None ? NULL : tool_prefix;
     q.instances_of = instances_of == Py_None ? NULL : instances_of;
     q.want_objects = want_objects;
@@ -121,9 +130,23 @@ allocation_traceback(PyObject *module, PyObject *obj)
     return compat_allocation_traceback(obj);
 }
 
+PyDoc_STRVAR(running_code_doc,
+             "running_code()\n--\n\n"
+             "The code objects of every frame of every thread, innermost\n"
+             "first per thread, read without creating frame objects.");
+
+static PyObject *
+running_code(PyObject *module, PyObject *unused)
+{
+    (void)module;
+    (void)unused;
+    return roots_running_code();
+}
+
 static PyMethodDef core_methods[] = {
     {"find_paths", (PyCFunction)(void (*)(void))find_paths,
      METH_VARARGS | METH_KEYWORDS, find_paths_doc},
+    {"running_code", running_code, METH_NOARGS, running_code_doc},
     {"allocation_traceback", allocation_traceback, METH_O,
      allocation_traceback_doc},
     {NULL, NULL, 0, NULL},

@@ -211,7 +211,7 @@ scalar_repr(PyObject *op)
         return opaque_repr(op);
     }
     if (cut) {
-        PyObject *longer = PyUnicode_FromFormat("%U\u2026", text);
+        PyObject *longer = PyUnicode_FromFormat("%U%s", text, "\xe2\x80\xa6");
         Py_DECREF(text);
         return longer;
     }
@@ -473,7 +473,8 @@ label_frame_slots(compat_frame *data, PyObject *child, raw_label_t *out)
     }
     Py_ssize_t nslots = compat_code_nslots(co);
     for (Py_ssize_t i = 0; i < nslots; i++) {
-        if (compat_frame_slot(data, i) == child) {
+        int owned;
+        if (compat_frame_slot(data, i, &owned) == child) {
             int kind;
             return local_label(out, compat_code_slot_name(co, i, &kind));
         }

@@ -55,7 +55,7 @@ static const char *const status_names[] = {
 };
 
 static const char *const frame_slot_names[] = {
-    "local", "cell", "free", "function", "locals", "frame",
+    "local", "cell", "free", "function", "locals", "frame", "temporary",
 };
 
 static const char *const thread_field_names[] = {
@@ -84,7 +84,7 @@ typedef struct {
 typedef struct {
     node_t node;
     uint8_t status;
-    uint8_t explicit; /* passed by the caller (slack applies) */
+    uint8_t explicit; /* passed by the caller, not found as an instance */
     path_t *paths;
     uint32_t npaths;
     uint32_t omitted; /* retainers of the target not shown */
@@ -187,19 +187,11 @@ is_excluded(const search_t *s, node_t n)
     return (s->heap.flags[n] & NODE_EXCLUDED) != 0;
 }
 
-/* References from outside the graph, less what the query's own call
- * holds on an explicit target.  -1: immortal. */
+/* References to n from outside the graph; -1: immortal. */
 static Py_ssize_t
-unseen_refs(const search_t *s, node_t n, int explicit)
+unseen_refs(const search_t *s, node_t n)
 {
-    Py_ssize_t unseen = heap_unseen_references(&s->heap, n);
-    if (unseen > 0 && explicit) {
-        unseen -= s->q->target_slack;
-        if (unseen < 0) {
-            unseen = 0;
-        }
-    }
-    return unseen;
+    return heap_unseen_references(&s->heap, n);
 }
 
 /* The position of the first reference referrer -> referent. */
@@ -465,17 +457,6 @@ done:
     return status;
 }
 
-static int
-is_explicit_target(const search_t *s, node_t n)
-{
-    for (size_t i = 0; i < s->ntargets && s->targets[i].explicit; i++) {
-        if (s->targets[i].node == n) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
 /* Objects no root reaches but whose refcount exceeds the references
  * the graph shows are held from outside it: C code, an untracked
  * holder, the interpreter.  They start a second search. */
@@ -489,9 +470,7 @@ search_from_outside(search_t *s)
         if (h->flags[n] & (NODE_REACHED | NODE_EXCLUDED)) {
             continue;
         }
-        int explicit = (h->flags[n] & NODE_TARGET) &&
-                       is_explicit_target(s, (node_t)n);
-        if (unseen_refs(s, (node_t)n, explicit) > 0 &&
+        if (unseen_refs(s, (node_t)n) > 0 &&
             seed(s, &a, (node_t)n, 1, TAG_EXTERNAL, PR_EXTERNAL) < 0)
         {
             goto done;
@@ -676,7 +655,7 @@ candidates_at(search_t *s, target_t *t, uint32_t base, uint32_t base_hops,
     for (size_t k = 0; k < nrefs; k++) {
         uint32_t ref_index = r->by_node[first + k];
         root_ref_t *ref = &r->refs[ref_index];
-        if (ref->kind == ROOT_FRAME && r->frames[ref->owner].excluded) {
+        if (!ref->root) {
             continue;
         }
         uint32_t via = TAG_ROOT | ref_index;
@@ -692,9 +671,8 @@ candidates_at(search_t *s, target_t *t, uint32_t base, uint32_t base_hops,
             return -1;
         }
     }
-    int explicit = x == t->node && t->explicit;
     if (TAG_EXTERNAL != existing_via && !is_used(t, x, TAG_EXTERNAL) &&
-        unseen_refs(s, x, explicit) > 0)
+        unseen_refs(s, x) > 0)
     {
         c.via = TAG_EXTERNAL;
         c.order = 0;
@@ -714,7 +692,7 @@ candidates_at(search_t *s, target_t *t, uint32_t base, uint32_t base_hops,
                     c.order = (uint32_t)m;
                     c.pos = UINT64_MAX;
                     c.kind = PR_MODULE;
-                    c.length = suffix_length;
+                                c.length = suffix_length;
                     if (add_candidate(list, count, cap, &c) < 0) {
                         return -1;
                     }
@@ -1527,12 +1505,13 @@ static PyObject *
 frame_root(search_t *s, root_ref_t *ref)
 {
     frame_info_t *info = &s->roots.frames[ref->owner];
+    const char *slot = frame_slot_names[ref->slot_kind];
     PyObject *name;
     if (ref->name != NULL && PyUnicode_Check(ref->name)) {
         name = PyUnicode_FromFormat("%U", ref->name);
     }
     else {
-        name = PyUnicode_FromFormat("<%s>", frame_slot_names[ref->slot_kind]);
+        name = PyUnicode_FromFormat("<%s>", slot);
     }
     if (name == NULL) {
         return NULL;
@@ -1542,8 +1521,7 @@ frame_root(search_t *s, root_ref_t *ref)
     return Py_BuildValue("(sN(OOiksi))", path_root_names[PR_FRAME], name,
                          qualname ? qualname : Py_None,
                          filename ? filename : Py_None, info->lineno,
-                         info->thread_id, frame_slot_names[ref->slot_kind],
-                         info->depth);
+                         info->thread_id, slot, info->depth);
 }
 
 /* (kind, name, detail) for the root of p; *absorbed receives the
@@ -1655,7 +1633,7 @@ target_tuple(search_t *s, target_t *t)
     int immortal = compat_is_immortal(op);
     Py_ssize_t refcount = immortal ? -1 : Py_REFCNT(op);
     Py_ssize_t seen = h->seen[t->node];
-    Py_ssize_t unseen = immortal ? -1 : unseen_refs(s, t->node, t->explicit);
+    Py_ssize_t unseen = immortal ? -1 : unseen_refs(s, t->node);
     PyObject *type_name = names_type_name(&s->names, Py_TYPE(op));
     PyObject *name = names_object_name(&s->names, op);
     if (type_name == NULL || name == NULL) {
@@ -1759,7 +1737,7 @@ run(search_t *s)
 
     /* 1. index */
     if (heap_enumerate(h) < 0 || add_targets(s) < 0 || add_excluded(s) < 0 ||
-        roots_collect(&s->roots, h, q->tool_prefix) < 0)
+        roots_collect(&s->roots, h, q->tool_prefix, q->stack_tables) < 0)
     {
         return -1;
     }

@@ -26,8 +26,7 @@ typedef struct {
     Py_ssize_t max_depth;       /* references per path; < 0: no limit */
     Py_ssize_t max_paths;       /* per target, >= 1 */
     double timeout;             /* seconds; <= 0: none */
-    Py_ssize_t target_slack;    /* references the call itself adds to
-                                   each explicit target */
+    PyObject *stack_tables;     /* {code: stack depths} (_stack.py) or NULL */
     int want_objects;           /* also return the targets themselves */
     PyTypeObject *partial_type; /* functools.partial, or NULL */
     Py_ssize_t partial_args_offset;

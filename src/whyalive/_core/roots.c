@@ -97,16 +97,22 @@ collect_modules(roots_t *r, heap_t *h)
 /* Frames and thread states                                            */
 /* ------------------------------------------------------------------ */
 
+/* by_address: obj is only an address, resolved against the graph after
+ * the traversal; otherwise a live object that may become a node.
+ * owned: the reference holds a count.  root: it may start a path. */
 static int
 add_ref(roots_t *r, heap_t *h, int kind, int slot_kind, size_t owner,
-        PyObject *name, PyObject *obj)
+        PyObject *name, PyObject *obj, int by_address, int owned, int root)
 {
     if (obj == NULL) {
         return 0;
     }
-    node_t node = heap_add_if_holder(h, obj);
-    if (node == NODE_NONE && PyErr_Occurred()) {
-        return -1;
+    node_t node = NODE_NONE;
+    if (!by_address) {
+        node = heap_add_if_holder(h, obj);
+        if (node == NODE_NONE && PyErr_Occurred()) {
+            return -1;
+        }
     }
     if (grow((void **)&r->refs, &r->capacity_refs, r->nrefs + 1,
              sizeof(root_ref_t)) < 0)
@@ -116,6 +122,9 @@ add_ref(roots_t *r, heap_t *h, int kind, int slot_kind, size_t owner,
     root_ref_t *ref = &r->refs[r->nrefs++];
     ref->kind = (uint8_t)kind;
     ref->slot_kind = (uint8_t)slot_kind;
+    ref->by_address = (uint8_t)by_address;
+    ref->owned = (uint8_t)owned;
+    ref->root = (uint8_t)root;
     ref->owner = (uint32_t)owner;
     ref->name = name;
     ref->obj = obj;
@@ -135,9 +144,51 @@ is_tool_code(PyCodeObject *co, PyObject *tool_prefix)
                                PY_SSIZE_T_MAX, -1) == 1;
 }
 
+/* How many value-stack slots of the frame hold live values, and
+ * whether they may be dereferenced (*by_address == 0) or only compared:
+ * the interpreter's own record of the stack top when it has one, else
+ * the depth _stack.py computed for the current instruction, else none.
+ * *operands: how many of the top values the current instruction uses
+ * (0 when the top is recorded: a Python call has taken its arguments). */
+static Py_ssize_t
+live_stack(compat_frame *frame, PyCodeObject *co, compat_frame *inner,
+           PyObject *stack_tables, int *by_address, Py_ssize_t *operands)
+{
+    int exact;
+    Py_ssize_t extent = compat_frame_stack_extent(frame, co, inner, &exact);
+    *by_address = 0;
+    *operands = 0;
+    if (exact) {
+        return extent;
+    }
+    *by_address = 1;
+    if (stack_tables == NULL) {
+        return 0;
+    }
+    /* code objects hash and compare in C; no user code runs */
+    PyObject *table = PyDict_GetItemWithError(stack_tables, (PyObject *)co);
+    if (table == NULL || !PyBytes_Check(table)) {
+        PyErr_Clear();
+        return 0;
+    }
+    Py_ssize_t at = compat_frame_instruction(frame, co);
+    Py_ssize_t units = PyBytes_GET_SIZE(table) / (2 * (Py_ssize_t)sizeof(uint16_t));
+    if (at < 0 || at >= units) {
+        return 0;
+    }
+    uint16_t entry[2]; /* depth before the instruction, values it uses */
+    memcpy(entry, PyBytes_AS_STRING(table) + at * sizeof(entry), sizeof(entry));
+    if (entry[0] > extent || entry[1] > entry[0]) {
+        return 0;
+    }
+    *operands = entry[1];
+    return entry[0];
+}
+
 static int
 collect_frame(roots_t *r, heap_t *h, compat_frame *frame, PyCodeObject *co,
-              size_t thread_index, int depth, PyObject *tool_prefix)
+              compat_frame *inner, size_t thread_index, int depth,
+              int call_site, PyObject *tool_prefix, PyObject *stack_tables)
 {
     if (grow((void **)&r->frames, &r->capacity_frames, r->nframes + 1,
              sizeof(frame_info_t)) < 0)
@@ -153,32 +204,67 @@ collect_frame(roots_t *r, heap_t *h, compat_frame *frame, PyCodeObject *co,
     info->lineno = compat_frame_lineno(frame);
     info->depth = depth;
     info->excluded = is_tool_code(co, tool_prefix);
+    info->call_site = call_site;
+    int root = !info->excluded;
+    size_t locals_start = r->nrefs;
 
     Py_ssize_t nslots = compat_code_nslots(co);
     for (Py_ssize_t i = 0; i < nslots; i++) {
-        PyObject *value = compat_frame_slot(frame, i);
+        int owned;
+        PyObject *value = compat_frame_slot(frame, i, &owned);
         if (value == NULL) {
             continue;
         }
         int kind;
         PyObject *name = compat_code_slot_name(co, i, &kind);
-        if (add_ref(r, h, ROOT_FRAME, kind, index, name, value) < 0) {
+        if (add_ref(r, h, ROOT_FRAME, kind, index, name, value, 0, owned,
+                    root) < 0)
+        {
             return -1;
         }
     }
     PyObject *func, *locals, *frame_obj;
     compat_frame_specials(frame, &func, &locals, &frame_obj);
-    if (add_ref(r, h, ROOT_FRAME, FRAME_SLOT_FUNCTION, index, NULL, func) < 0 ||
-        add_ref(r, h, ROOT_FRAME, FRAME_SLOT_LOCALS, index, NULL, locals) < 0 ||
-        add_ref(r, h, ROOT_FRAME, FRAME_SLOT_OBJECT, index, NULL, frame_obj) < 0)
+    if (add_ref(r, h, ROOT_FRAME, FRAME_SLOT_FUNCTION, index, NULL, func, 0, 1,
+                root) < 0 ||
+        add_ref(r, h, ROOT_FRAME, FRAME_SLOT_LOCALS, index, NULL, locals, 0, 1,
+                root) < 0 ||
+        add_ref(r, h, ROOT_FRAME, FRAME_SLOT_OBJECT, index, NULL, frame_obj, 0,
+                1, root) < 0)
     {
         return -1;
+    }
+    /* Temporaries start paths, except the operands of the call into
+     * whyalive (the call's own arguments) and copies of the frame's own
+     * locals (an argument being passed on, before 3.11). */
+    size_t locals_end = r->nrefs;
+    int by_address;
+    Py_ssize_t operands;
+    Py_ssize_t nstack =
+        live_stack(frame, co, inner, stack_tables, &by_address, &operands);
+    for (Py_ssize_t i = 0; i < nstack; i++) {
+        int owned;
+        PyObject *value = compat_frame_stack_value(frame, co, i, &owned);
+        if (value == NULL || !owned) {
+            continue;
+        }
+        int copy = 0;
+        for (size_t k = locals_start; k < locals_end && !copy; k++) {
+            copy = r->refs[k].obj == value;
+        }
+        int call_operand = call_site && i >= nstack - operands;
+        if (add_ref(r, h, ROOT_FRAME, FRAME_SLOT_STACK, index, NULL, value,
+                    by_address, owned, root && !call_operand && !copy) < 0)
+        {
+            return -1;
+        }
     }
     return 0;
 }
 
 static int
-collect_threads(roots_t *r, heap_t *h, PyObject *tool_prefix)
+collect_threads(roots_t *r, heap_t *h, PyObject *tool_prefix,
+                PyObject *stack_tables)
 {
     PyInterpreterState *interp = PyInterpreterState_Get();
     PyThreadState *current = PyThreadState_Get();
@@ -196,22 +282,31 @@ collect_threads(roots_t *r, heap_t *h, PyObject *tool_prefix)
             r->current_thread = thread_index;
         }
         int depth = 0;
+        /* in the querying thread, whyalive's frames are on top; the
+         * first frame below them made the call */
+        int in_tool = ts == current;
+        compat_frame *inner = NULL;
         for (compat_frame *f = compat_thread_top_frame(ts); f != NULL;
-             f = compat_frame_previous(f))
+             inner = f, f = compat_frame_previous(f))
         {
             PyCodeObject *co = compat_frame_code(f);
             if (co == NULL) {
                 continue;
             }
-            if (collect_frame(r, h, f, co, thread_index, depth++,
-                              tool_prefix) < 0)
+            int tool = is_tool_code(co, tool_prefix);
+            int call_site = in_tool && !tool && depth > 0;
+            in_tool = in_tool && tool;
+            if (collect_frame(r, h, f, co, inner, thread_index, depth++,
+                              call_site, tool_prefix, stack_tables) < 0)
             {
                 return -1;
             }
         }
         for (int field = 0; field < COMPAT_THREAD_FIELD_COUNT; field++) {
             PyObject *obj = compat_thread_field(ts, field);
-            if (add_ref(r, h, ROOT_THREAD, field, thread_index, NULL, obj) < 0) {
+            if (add_ref(r, h, ROOT_THREAD, field, thread_index, NULL, obj, 0,
+                        1, 1) < 0)
+            {
                 return -1;
             }
         }
@@ -220,13 +315,40 @@ collect_threads(roots_t *r, heap_t *h, PyObject *tool_prefix)
 }
 
 int
-roots_collect(roots_t *r, heap_t *h, PyObject *tool_prefix)
+roots_collect(roots_t *r, heap_t *h, PyObject *tool_prefix,
+              PyObject *stack_tables)
 {
     memset(r, 0, sizeof(*r));
-    if (collect_modules(r, h) < 0 || collect_threads(r, h, tool_prefix) < 0) {
+    if (collect_modules(r, h) < 0 ||
+        collect_threads(r, h, tool_prefix, stack_tables) < 0)
+    {
         return -1;
     }
     return 0;
+}
+
+PyObject *
+roots_running_code(void)
+{
+    PyObject *codes = PyList_New(0);
+    if (codes == NULL) {
+        return NULL;
+    }
+    PyInterpreterState *interp = PyInterpreterState_Get();
+    for (PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts != NULL;
+         ts = PyThreadState_Next(ts))
+    {
+        for (compat_frame *f = compat_thread_top_frame(ts); f != NULL;
+             f = compat_frame_previous(f))
+        {
+            PyCodeObject *co = compat_frame_code(f);
+            if (co != NULL && PyList_Append(codes, (PyObject *)co) < 0) {
+                Py_DECREF(codes);
+                return NULL;
+            }
+        }
+    }
+    return codes;
 }
 
 /* ------------------------------------------------------------------ */
@@ -254,11 +376,11 @@ order_seeds(roots_t *r)
     for (size_t i = 0; i < r->nrefs; i++) {
         root_ref_t *ref = &r->refs[i];
         uint64_t thread, place;
+        if (!ref->root) {
+            continue;
+        }
         if (ref->kind == ROOT_FRAME) {
             frame_info_t *info = &r->frames[ref->owner];
-            if (info->excluded) {
-                continue;
-            }
             thread = info->thread_index;
             place = 0xFFFE - (uint64_t)(info->depth & 0xFFFF);
         }
@@ -291,6 +413,9 @@ roots_account(roots_t *r, heap_t *h)
     for (size_t i = 0; i < r->nrefs; i++) {
         root_ref_t *ref = &r->refs[i];
         ref->node = heap_find(h, ref->obj);
+        if (!ref->owned) {
+            goto counted; /* a borrowed reference adds no count */
+        }
         if (ref->kind == ROOT_FRAME) {
             /* a 3.10 frame that is a node counts its own slots */
             frame_info_t *info = &r->frames[ref->owner];

@@ -30,6 +30,7 @@ enum frame_slot_kind {
     FRAME_SLOT_FUNCTION, /* the function the frame runs */
     FRAME_SLOT_LOCALS,   /* its locals mapping (module/class code) */
     FRAME_SLOT_OBJECT,   /* its frame object */
+    FRAME_SLOT_STACK,    /* a temporary on its value stack */
 };
 
 typedef struct {
@@ -38,14 +39,24 @@ typedef struct {
     unsigned long thread_id;
     uint32_t thread_index;  /* in roots_t.threads */
     int lineno;
-    int depth;    /* 0 for the innermost frame of its thread */
-    int excluded; /* runs whyalive's own code */
+    int depth;     /* 0 for the innermost frame of its thread */
+    int excluded;  /* runs whyalive's own code */
+    int call_site; /* the frame that called into whyalive */
 } frame_info_t;
 
-/* One reference from a frame or a thread state. */
+/* One reference from a frame or a thread state.  Every ref counts as a
+ * reference seen (when it owns a count); a ref may start a path unless
+ * it belongs to whyalive's own frames or is a temporary of the frame
+ * that called whyalive (the call's own arguments).  A by_address ref is
+ * a value-stack slot whose liveness comes from the bytecode analysis of
+ * _stack.py rather than from the interpreter: its address is looked up
+ * in the graph, never dereferenced. */
 typedef struct {
     uint8_t kind;      /* ROOT_FRAME or ROOT_THREAD */
     uint8_t slot_kind; /* frame_slot_kind, or compat_thread_field */
+    uint8_t by_address;
+    uint8_t owned;     /* holds a reference count (0: 3.14 borrowed) */
+    uint8_t root;      /* may start a path */
     uint32_t owner;    /* index in frames, or in threads */
     PyObject *name;    /* the local's name (borrowed), or NULL */
     PyObject *obj;     /* the object referred to (borrowed) */
@@ -83,8 +94,13 @@ typedef struct {
 
 /* Collects module, frame and thread roots and adds their objects as
  * nodes.  Frames whose code file starts with tool_prefix are whyalive's
- * own: their references are counted, never shown.  -1 on error. */
-int roots_collect(roots_t *r, heap_t *h, PyObject *tool_prefix);
+ * own: their references are counted, never shown.  stack_tables maps
+ * code objects to the stack depth before each instruction (_stack.py),
+ * or is NULL.  -1 on error. */
+int roots_collect(roots_t *r, heap_t *h, PyObject *tool_prefix,
+                  PyObject *stack_tables);
+/* The code objects of every frame of every thread, in a new list. */
+PyObject *roots_running_code(void);
 /* After the traversal: count the roots' references on their objects,
  * flag module dicts, index refs by node, order the seeds.  -1 on error. */
 int roots_account(roots_t *r, heap_t *h);
