@@ -671,8 +671,9 @@ candidates_at(search_t *s, target_t *t, uint32_t base, uint32_t base_hops,
             return -1;
         }
     }
-    if (TAG_EXTERNAL != existing_via && !is_used(t, x, TAG_EXTERNAL) &&
-        unseen_refs(s, x) > 0)
+    /* after a timeout the counts are incomplete: say nothing of outsiders */
+    if (s->traverse_status == 0 && TAG_EXTERNAL != existing_via &&
+        !is_used(t, x, TAG_EXTERNAL) && unseen_refs(s, x) > 0)
     {
         c.via = TAG_EXTERNAL;
         c.order = 0;
@@ -1679,17 +1680,13 @@ build_result(search_t *s)
     else {
         Py_INCREF(objects);
     }
+    /* a search cut short says so, even when every target has a root */
     const char *partial = NULL;
     if (s->traverse_status == 1 || s->search_timed_out) {
         partial = "timeout";
     }
-    else {
-        for (size_t i = 0; i < s->ntargets; i++) {
-            if (s->targets[i].status == ST_DEPTH_LIMIT) {
-                partial = "max_depth";
-                break;
-            }
-        }
+    else if (s->depth_truncated) {
+        partial = "max_depth";
     }
     double now = compat_monotonic();
     return Py_BuildValue(
