@@ -671,9 +671,14 @@ candidates_at(search_t *s, target_t *t, uint32_t base, uint32_t base_hops,
             return -1;
         }
     }
-    /* after a timeout the counts are incomplete: say nothing of outsiders */
-    if (s->traverse_status == 0 && TAG_EXTERNAL != existing_via &&
-        !is_used(t, x, TAG_EXTERNAL) && unseen_refs(s, x) > 0)
+    /* References from outside are offered for the target itself (a C
+     * holder of the very object asked about); further out, a root
+     * already reaches x, and counts at shared objects (classes, say) are
+     * too loose to name another holder.  After a timeout the counts are
+     * incomplete: say nothing of outsiders. */
+    if (x == t->node && s->traverse_status == 0 &&
+        TAG_EXTERNAL != existing_via && !is_used(t, x, TAG_EXTERNAL) &&
+        unseen_refs(s, x) > 0)
     {
         c.via = TAG_EXTERNAL;
         c.order = 0;
@@ -1317,7 +1322,7 @@ explain_unreached(search_t *s, target_t *t, const in_edge_t *in, size_t nin,
     else if (p.root == PR_EXCLUDED) {
         t->status = ST_UNREFERENCED;
     }
-    p.length = p.nhops;
+    p.length = suffix_length(s, &p, p.nhops);
     backward_reset(&b, back);
     uint32_t paths_cap = 0;
     if (add_path(t, &p, &paths_cap) < 0) {
