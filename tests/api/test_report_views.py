@@ -1,0 +1,105 @@
+"""Report, Target, RetainerPath, Edge, Root: views over plain tuples."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from whyalive import Edge, Report, RetainerPath, Root, Stats
+
+RAW = (
+    None,
+    [
+        (
+            0x7F00,
+            "app.Widget",
+            "",
+            3,
+            3,
+            0,
+            "rooted",
+            [
+                (
+                    ("module", "app.REGISTRY", ("app", "REGISTRY")),
+                    (("dict", 0x10, "['w1']", "key", ""), ("app.Registry", 0x11, ".registry", "attr", "")),
+                    3,
+                ),
+                (("frame", "w", ("test_leak", "t.py", 12, 0x1, "local", 2)), (), 1),
+            ],
+            0,
+        )
+    ],
+    (10, 20, 1, 3, 0.01, 0.001, 0.011),
+    None,
+)
+
+
+def make():
+    return Report.from_core(RAW, thread_names={0x1: "MainThread"})
+
+
+def test_fields():
+    report = make()
+    target = report.targets[0]
+    assert (target.id, target.type_name, target.status, target.omitted) == (
+        0x7F00,
+        "app.Widget",
+        "rooted",
+        0,
+    )
+    module_path, frame_path = target.paths
+    assert module_path.length == 3
+    assert module_path.expression == "app.REGISTRY.registry['w1']"
+    assert module_path.retainer == Edge(("dict", 0x10, "['w1']", "key", ""))
+    assert module_path.root.module == "app"
+    assert frame_path.root.function == "test_leak"
+    assert frame_path.root.thread_name == "MainThread"
+    assert frame_path.root.lineno == 12
+    assert frame_path.retainer is None
+    assert report.stats == Stats(10, 20, 1, 3, 0.01, 0.001, 0.011)
+    assert not report.partial
+    assert len(report) == 1 and list(report) == [target]
+
+
+def test_equality_hashing_and_pickling():
+    a, b = make(), make()
+    assert a == b and hash(a) == hash(b)
+    assert a.targets[0].paths[0] == b.targets[0].paths[0]
+    clone = pickle.loads(pickle.dumps(a))
+    assert clone == a
+    assert str(clone) == str(a)
+
+
+def test_edge_description():
+    assert Edge(("dict", 1, "['k']", "key", "")).describe() == "['k'] in dict"
+    assert Edge(("ValueError", 1, ".args[0]", "index", "")).describe() == ".args[0] of ValueError"
+    assert (
+        Edge(("function", 1, "<closure 'x'>", "closure", "make.<locals>.cb")).describe()
+        == "<closure 'x'> of function make.<locals>.cb"
+    )
+    assert Edge(("type", 1, ".items", "attr", "app.Registry")).describe() == (
+        ".items of class app.Registry"
+    )
+
+
+def test_root_descriptions():
+    assert Root(("module", "app.X", ("app", "X"), None)).describe() == "app.X"
+    assert Root(("external", "", (3, 2, 1), None)).describe() == (
+        "refcount 3, 2 seen, 1 from outside the object graph"
+    )
+    assert Root(("unreached", "max_depth", (5,), None)).describe() == (
+        "root not reached within max_depth=5"
+    )
+
+
+def test_object_needs_keep_objects():
+    with pytest.raises(LookupError):
+        make().targets[0].object
+
+
+def test_repr_is_short():
+    report = make()
+    assert repr(report) == "<whyalive.Report: 1 targets>"
+    assert repr(report.targets[0].paths[0]).startswith("<RetainerPath app.REGISTRY.registry['w1']")
+    assert isinstance(report.targets[0].paths[0], RetainerPath)
