@@ -242,9 +242,17 @@ class Snapshot:
         return set(self._matching()) - self._before
 
     def explain_new(
-        self, *, collect: bool = True, request: Any = None, max_paths: int = 3
+        self,
+        *,
+        collect: bool = True,
+        request: Any = None,
+        max_paths: int = 3,
+        exclude: Iterable[Any] = (),
     ) -> Report:
         """A :class:`whyalive.Report` on the matches made since the snapshot.
+
+        ``exclude`` holds objects that must not count as retainers (as for
+        :func:`whyalive.explain`); a match that only they hold is left out.
 
         >>> import whyalive
         >>> class Job: pass
@@ -259,7 +267,7 @@ class Snapshot:
             for ident, kind in self._matching().items()
             if ident not in self._before
         }
-        return _alive(_explain_ids(new, max_paths=max_paths))
+        return _alive(_explain_ids(new, max_paths=max_paths, exclude=exclude))
 
     def assert_no_new(
         self,
@@ -455,9 +463,12 @@ def _still_alive(
     max_paths: int,
     caller: tuple[str, int, int] | None,
     on_stack: dict[int, int],
+    collect: bool = True,
+    exclude: Iterable[Any] = (),
 ) -> Report:
     """Collect, then explain the referents held by more than the caller."""
-    gc.collect()
+    if collect:
+        gc.collect()
     alive: dict[int, type] = {}
     for ref in refs:
         obj = ref()
@@ -466,7 +477,7 @@ def _still_alive(
     obj = None
     if not alive:
         return _empty_report()
-    report = _alive(_explain_ids(alive, max_paths=max_paths))
+    report = _alive(_explain_ids(alive, max_paths=max_paths, exclude=exclude))
     kept = [t for t in report.targets if not _only_caller(t, caller, on_stack)]
     return Report(kept, report.partial_reason, report.stats)
 
@@ -503,7 +514,9 @@ def _only_caller(
 # --------------------------------------------------------------------------
 
 
-def _explain_ids(alive: dict[int, type], *, max_paths: int) -> Report:
+def _explain_ids(
+    alive: dict[int, type], *, max_paths: int, exclude: Iterable[Any] = ()
+) -> Report:
     """Why the objects with these ids (id -> type) are alive: one report.
 
     If the instances of their types are few, one walk explains them all
@@ -533,14 +546,16 @@ def _explain_ids(alive: dict[int, type], *, max_paths: int) -> Report:
     few = population <= max(64, 4 * len(alive))
     if few and all(t.__flags__ & _HEAPTYPE for t in types):
         held.clear()
-        report = explain_instances(types, collect=False, max_paths=max_paths)
+        report = explain_instances(
+            types, collect=False, max_paths=max_paths, exclude=exclude
+        )
         targets = [t for t in report.targets if t.id in alive]
         return Report(targets, report.partial_reason, report.stats)
     targets = []
     partial = None
     stats = None
     for index in range(len(held)):
-        report = explain(held[index], max_paths=max_paths, exclude=(held,))
+        report = explain(held[index], max_paths=max_paths, exclude=(held, *exclude))
         targets.extend(report.targets)
         partial = partial or report.partial_reason
         stats = _add_stats(stats, report.stats)

@@ -1,0 +1,390 @@
+"""The pytest plugin, through inner pytest sessions (pytester)."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import textwrap
+
+import pytest
+
+WIDGETS = """
+class Widget:
+    def __init__(self, name):
+        self.name = name
+
+    def on_change(self):
+        pass
+
+
+class Registry:
+    def __init__(self):
+        self.callbacks = {}
+
+
+REGISTRY = Registry()
+"""
+
+SUITE = """
+import gc
+import weakref
+
+import widgets
+
+LAST = []
+
+
+def test_leaky():
+    w = widgets.Widget("w1")
+    widgets.REGISTRY.callbacks["changed"] = [w.on_change]
+    LAST.append(weakref.ref(w))
+
+
+def test_clean():
+    w = widgets.Widget("w2")
+    assert w.name == "w2"
+
+
+def test_plugin_let_go():
+    # once the registry forgets it, nothing (the plugin included) holds it
+    widgets.REGISTRY.callbacks.clear()
+    gc.collect()
+    assert LAST[0]() is None
+"""
+
+
+def write(suite, **files: str) -> None:
+    suite.pytester.makepyfile(
+        widgets=WIDGETS, **{k: textwrap.dedent(v) for k, v in files.items()}
+    )
+
+
+def has_line(result: pytest.RunResult, *parts: str) -> None:
+    """A line of the output holds ``parts`` in order (no glob: reports hold [])."""
+    pattern = ".*".join(re.escape(part) for part in parts)
+    lines = result.stdout.lines + result.stderr.lines
+    assert any(re.search(pattern, line) for line in lines), "\n".join(lines)
+
+
+def assert_leak_reported(result: pytest.RunResult, test: str = "test_leaky") -> None:
+    text = result.stdout.str()
+    assert f"ERROR at teardown of {test}" in text
+    assert ".__self__ of bound method Widget.on_change" in text
+    assert "['changed'] in dict" in text
+    assert ".callbacks of widgets.Registry" in text
+    assert "widgets.REGISTRY  (root: module global)" in text
+    # the one-line reason of the short summary
+    has_line(
+        result,
+        f"ERROR test_suite.py::{test} - 1 Widget alive after teardown, held by "
+        "widgets.REGISTRY.callbacks['changed'][0].__self__:",
+    )
+    assert "whyalive/pytest_plugin.py" not in text
+    assert "whyalive/testing.py" not in text
+
+
+def test_does_nothing_unless_asked(suite):
+    write(suite, test_suite=SUITE)
+    result = suite()
+    result.assert_outcomes(passed=3)
+
+
+def test_option_fails_only_the_leaky_test(suite):
+    write(suite, test_suite=SUITE)
+    result = suite("--whyalive-watch=widgets.Widget")
+    result.assert_outcomes(passed=3, errors=1)
+    assert_leak_reported(result)
+
+
+def test_ini_twin(suite):
+    write(suite, test_suite=SUITE)
+    suite.pytester.makeini(
+        "[pytest]\nwhyalive_watch = widgets.Widget, widgets.Registry\n"
+    )
+    result = suite()
+    result.assert_outcomes(passed=3, errors=1)
+    assert_leak_reported(result)
+
+
+def test_option_takes_several_classes_and_colon_form(suite):
+    write(
+        suite,
+        test_suite="""
+        import widgets
+        KEEP = []
+
+        def test_two_kinds():
+            KEEP.append(widgets.Widget("a"))
+            KEEP.append(widgets.Registry())
+        """,
+    )
+    result = suite("--whyalive-watch", "widgets:Widget,widgets.Registry")
+    result.assert_outcomes(passed=1, errors=1)
+    has_line(
+        result, "ERROR ", "::test_two_kinds - 1 Registry, 1 Widget alive after teardown"
+    )
+
+
+def test_marker_on_a_test_and_on_a_module(suite):
+    write(
+        suite,
+        test_suite="""
+        import pytest
+        import widgets
+
+        @pytest.mark.no_leaks.with_args(widgets.Widget)
+        def test_leaky():
+            w = widgets.Widget("w1")
+            widgets.REGISTRY.callbacks["changed"] = [w.on_change]
+
+        def test_unmarked_leak_is_not_checked():
+            widgets.REGISTRY.callbacks["other"] = [widgets.Widget("w2").on_change]
+        """,
+        test_module_marked="""
+        import pytest
+        import widgets
+
+        pytestmark = pytest.mark.no_leaks("widgets.Widget")
+
+        def test_module_leak():
+            widgets.REGISTRY.callbacks["module"] = [widgets.Widget("w3")]
+        """,
+    )
+    result = suite()
+    result.assert_outcomes(passed=3, errors=2)
+    assert_leak_reported(result)
+    has_line(result, "ERROR test_module_marked.py::test_module_leak - 1 Widget alive")
+
+
+def test_marker_with_leak_watch(suite):
+    write(
+        suite,
+        test_suite="""
+        import pytest
+        import widgets
+
+        SEEN = []
+
+        @pytest.mark.no_leaks
+        def test_watched(leak_watch):
+            w = leak_watch(widgets.Widget("w1"))
+            SEEN.append(w)
+
+        @pytest.mark.no_leaks
+        def test_freed(leak_watch):
+            leak_watch(widgets.Widget("w2"))
+
+        def test_not_weakrefable(leak_watch):
+            leak_watch({})
+        """,
+    )
+    result = suite()
+    result.assert_outcomes(passed=2, failed=1, errors=1)
+    text = result.stdout.str()
+    assert "ERROR at teardown of test_watched" in text
+    assert "[0] in list" in text
+    assert "test_suite.SEEN  (root: module global)" in text
+    has_line(
+        result,
+        "ERROR test_suite.py::test_watched - 1 Widget given to leak_watch alive after "
+        "teardown, held by test_suite.SEEN[0]:",
+    )
+    has_line(
+        result,
+        "FAILED test_suite.py::test_not_weakrefable - TypeError: watch() cannot "
+        "watch an object of type builtins.dict",
+    )
+
+
+def test_fixture_made_objects(suite):
+    """Function-scoped fixtures belong to the test; broader ones do not."""
+    write(
+        suite,
+        test_suite="""
+        import pytest
+        import widgets
+
+        @pytest.fixture(scope="module")
+        def shared_widget():
+            return widgets.Widget("shared")
+
+        @pytest.fixture
+        def leaky_widget():
+            w = widgets.Widget("from a fixture")
+            widgets.REGISTRY.callbacks["fixture"] = [w]
+            yield w
+
+        @pytest.fixture
+        def clean_widget():
+            yield widgets.Widget("clean")
+
+        def test_uses_shared(shared_widget):
+            pass
+
+        def test_uses_shared_again(shared_widget):
+            pass
+
+        def test_uses_leaky(leaky_widget):
+            pass
+
+        def test_uses_clean(clean_widget):
+            pass
+        """,
+    )
+    result = suite("--whyalive-watch=widgets.Widget")
+    result.assert_outcomes(passed=4, errors=1)
+    has_line(result, "ERROR test_suite.py::test_uses_leaky - 1 Widget alive")
+
+
+def test_failed_test_is_not_checked(suite):
+    write(
+        suite,
+        test_suite="""
+        import widgets
+
+        def test_fails():
+            w = widgets.Widget("kept by the traceback")
+            assert w.name == "something else"
+        """,
+    )
+    result = suite("--whyalive-watch=widgets.Widget")
+    result.assert_outcomes(failed=1)
+
+
+def test_whyalive_snapshot_fixture(suite):
+    write(
+        suite,
+        test_suite="""
+        import pytest
+        import widgets
+
+        KEEP = []
+
+        @pytest.mark.no_leaks((widgets.Widget,))
+        def test_mid_way(whyalive_snapshot):
+            KEEP.append(widgets.Widget("early"))
+            assert len(whyalive_snapshot.new_ids()) == 1
+            KEEP.clear()
+            whyalive_snapshot.assert_no_new("after clearing")
+
+        def test_without_classes(whyalive_snapshot):
+            pass
+        """,
+    )
+    result = suite()
+    result.assert_outcomes(passed=1, errors=1)
+    has_line(
+        result,
+        "ERROR test_suite.py::test_without_classes - Failed: whyalive_snapshot needs "
+        "classes to watch",
+    )
+
+
+def test_many_leaks_are_grouped_and_max_paths(suite):
+    write(
+        suite,
+        test_suite="""
+        import widgets
+
+        POOL = []
+
+        def test_many():
+            POOL.extend(widgets.Widget(str(i)) for i in range(30))
+        """,
+    )
+    result = suite("--whyalive-watch=widgets.Widget", "--whyalive-max-paths=1")
+    result.assert_outcomes(passed=1, errors=1)
+    text = result.stdout.str()
+    assert "30 Widget objects alive after teardown" in text
+    assert "30 widgets.Widget objects held the same way" in text
+    assert "[i] in list" in text
+
+
+def test_unimportable_class_is_a_usage_error(suite):
+    write(suite, test_suite=SUITE)
+    result = suite("--whyalive-watch=widgets.Nope")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    has_line(result, "ERROR: --whyalive-watch: cannot import 'widgets.Nope': widgets")
+    result = suite("--whyalive-watch=nosuchpackage.Widget")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    has_line(
+        result, "ERROR: --whyalive-watch: cannot import 'nosuchpackage.Widget': no "
+    )
+    result = suite("--whyalive-watch=widgets.REGISTRY")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    has_line(result, "ERROR: ", "'widgets.REGISTRY' is a Registry, not a class")
+    result = suite("--whyalive-max-paths=0", "--whyalive-watch=widgets.Widget")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+
+
+def test_marker_with_one_class_is_caught(suite):
+    """``@pytest.mark.no_leaks(Widget)`` would turn the test into a Widget."""
+    write(
+        suite,
+        test_suite="""
+        import pytest
+        import widgets
+
+        @pytest.mark.no_leaks(widgets.Widget)
+        def test_swallowed():
+            pass
+
+        @pytest.mark.no_leaks(widgets.Widget, widgets.Registry)
+        def test_two_classes_are_fine():
+            pass
+        """,
+    )
+    result = suite()
+    result.assert_outcomes(errors=1)
+    has_line(
+        result,
+        "test_swallowed is not a test but a Widget: @pytest.mark.no_leaks(Widget) "
+        "with one class",
+    )
+    has_line(result, "@pytest.mark.no_leaks.with_args(Widget)")
+
+
+def test_bad_marker_argument_fails_that_test(suite):
+    write(
+        suite,
+        test_suite="""
+        import pytest
+
+        @pytest.mark.no_leaks(42)
+        def test_bad():
+            pass
+        """,
+    )
+    result = suite()
+    result.assert_outcomes(errors=1)
+    has_line(result, "ERROR test_suite.py::test_bad - Failed: @pytest.mark.no_leaks")
+
+
+def test_without_cacheprovider(suite):
+    write(suite, test_suite=SUITE)
+    result = suite("-p", "no:cacheprovider", "--whyalive-watch=widgets.Widget")
+    result.assert_outcomes(passed=3, errors=1)
+    assert_leak_reported(result)
+
+
+def test_help_lists_options(suite):
+    result = suite("--help")
+    result.stdout.fnmatch_lines(
+        ["*whyalive*", "*--whyalive-watch=CLASSES*", "*--whyalive-max-paths=N*"]
+    )
+    result.stdout.fnmatch_lines(["*whyalive_watch*"])
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("xdist") is None, reason="pytest-xdist is not installed"
+)
+def test_xdist(suite):
+    write(suite, test_suite=SUITE.replace("def test_plugin_let_go", "def _unused"))
+    # workers start from the invoking environment: the ini puts the suite's
+    # directory on sys.path for them, as a project would
+    suite.pytester.makeini("[pytest]\npythonpath = .\n")
+    result = suite(
+        "-n", "2", "-p", "no:cacheprovider", "--whyalive-watch=widgets.Widget"
+    )
+    result.assert_outcomes(passed=2, errors=1)
+    assert_leak_reported(result)
