@@ -1,0 +1,435 @@
+"""How long whyalive takes to answer, as a ratio to one full gc.collect().
+
+For every heap size and layout (see ``heaps.py``) a child process builds the
+heap, then for each query, ``--runs`` times: times one full ``gc.collect()``,
+then asks whyalive the question and times the call, measuring the peak RSS
+growth of the process during it (``harness.PeakMemory``).  Printed per query:
+the medians of both times and their ratio next to the issue's goal, the
+split the report's ``stats`` gives (index build, search), the nodes and
+edges of the index, the peak RSS growth against the index memory goal
+(16 bytes per node + 8 per edge), and whether the answer reached the root.
+
+Queries (``--queries``, comma-separated):
+
+``depth:D``
+    ``whyalive.explain(target)``, target at the end of a chain of ``D``
+    references from a module global (linked ``__slots__`` nodes).  The
+    answer must start at that module global, ``D`` references long.
+``fanin:W``
+    ``whyalive.explain(target)``, target inside ``W`` containers held by
+    one list, a module global: the answer must start at a module global.
+``instances:C``
+    ``whyalive.explain_instances(LeakedWidget, collect=False)`` with ``C``
+    instances held from dicts, lists, attributes, closures, bound methods,
+    a deque and a set: all ``C`` must be found, each rooted at a module
+    global.  ``collect=False``: the default ``collect=True`` adds one
+    ``gc.collect()``, i.e. 1.0 to the ratio.
+``typestats``, ``count``
+    ``whyalive.typestats()`` and ``whyalive.count(LeakedWidget)`` when
+    whyalive has them (skipped with a note otherwise).
+
+The target is never held by a local of the timing code: it is popped out
+of a one-item list in the call expression itself.
+
+Examples (from the repository root, with the C core built in place)::
+
+    PYTHONPATH=src python benchmarks/bench_explain.py               # issue 2
+    PYTHONPATH=src python benchmarks/bench_explain.py --sizes 100k --runs 3
+    PYTHONPATH=src python benchmarks/bench_explain.py --matrix \\
+        --json bench.json --markdown bench.md                       # issue 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import harness
+from harness import fmt_mib, fmt_ratio, fmt_seconds
+from heaps import (
+    LAYOUTS,
+    MODULE_NAME,
+    Heap,
+    LeakedWidget,
+    build_heap,
+    format_size,
+    parse_size,
+)
+
+#: Sizes, layouts and queries of the issue-4 matrix (``--matrix``).
+MATRIX = {
+    "sizes": "1M,5M,10M",
+    "layouts": ",".join(LAYOUTS),
+    "queries": "depth:8,depth:1000,fanin:10000,instances:200,typestats,count",
+}
+#: Issue 2: explain(target) at depth 8, heaps of 100k, 1M and 5M objects.
+DEFAULTS = {"sizes": "100k,1M,5M", "layouts": "ordered", "queries": "depth:8"}
+#: Leaked instances when only count() asks for them.
+DEFAULT_LEAKED = 200
+
+
+def parse_query(spec: str) -> tuple[str, int]:
+    """``"depth:8"`` -> ("depth", 8); ``"typestats"`` -> ("typestats", 0)."""
+    kind, _, number = spec.partition(":")
+    if kind in ("depth", "fanin", "instances") and number.isdigit() and int(number):
+        return kind, int(number)
+    if kind in ("typestats", "count") and not number:
+        return kind, 0
+    raise ValueError(
+        f"unknown query {spec!r}: use depth:D, fanin:W, instances:C, typestats, count"
+    )
+
+
+def fixtures(queries: list[str]) -> dict[str, Any]:
+    """The build_heap() keyword arguments the queries need."""
+    parsed = [parse_query(q) for q in queries]
+    leaked = max((n for k, n in parsed if k == "instances"), default=0)
+    if not leaked and any(k == "count" for k, _ in parsed):
+        leaked = DEFAULT_LEAKED
+    return {
+        "chains": [n for k, n in parsed if k == "depth"],
+        "fan_ins": [n for k, n in parsed if k == "fanin"],
+        "leaked": leaked,
+    }
+
+
+def expected_length(kind: str, n: int) -> int | None:
+    """References on the shortest path the fixture was built with."""
+    return {"depth": n, "fanin": 3}.get(kind)
+
+
+# -- asking whyalive (bench_peers.py asks the same way) -----------------------
+
+
+def missing_api(kind: str) -> str | None:
+    """Why whyalive cannot answer this kind of query, or None."""
+    import whyalive
+
+    if kind in ("typestats", "count") and not hasattr(whyalive, kind):
+        return f"whyalive.{kind} does not exist in this build: skipped"
+    return None
+
+
+def whyalive_call(heap: Heap, kind: str, n: int) -> Callable[[], Any]:
+    """A call that asks whyalive one question, for one run."""
+    import whyalive
+
+    if kind in ("depth", "fanin"):
+        getter = heap.chain_target if kind == "depth" else heap.fan_in_target
+        box = [getter(n)]
+        return lambda: whyalive.explain(box.pop())
+    if kind == "instances":
+        return lambda: whyalive.explain_instances(LeakedWidget, collect=False)
+    if kind == "typestats":
+        return lambda: whyalive.typestats()
+    return lambda: _count(whyalive.count)
+
+
+def _count(count: Callable[[Any], int]) -> int:
+    try:
+        return count(LeakedWidget)
+    except TypeError:  # a census API that takes type names
+        return count(LeakedWidget.__name__)
+
+
+def check_whyalive(heap: Heap, kind: str, n: int, answer: Any) -> dict[str, Any]:
+    """Did the answer reach the root?  ``root_reached`` and a short summary."""
+    if kind in ("depth", "fanin"):
+        if answer.partial or not answer.targets:
+            return {"root_reached": False, "answer": f"partial: {answer.partial}"}
+        target = answer.targets[0]
+        path = target.paths[0] if target.paths else None
+        reached = (
+            target.status == "rooted"
+            and path is not None
+            and path.root.kind == "module"
+            and path.root.module == MODULE_NAME
+        )
+        length = path.length if path is not None else None
+        want = expected_length(kind, n)
+        summary = f"{target.status}, {path.root.describe() if path else 'no path'}"
+        summary += f", {length} refs"
+        if length != want:
+            summary += f" (built with {want})"
+        return {"root_reached": reached, "path_length": length, "answer": summary}
+    if kind == "instances":
+        targets = answer.targets
+        rooted = sum(
+            1
+            for t in targets
+            if t.status == "rooted"
+            and t.paths
+            and t.paths[0].root.kind == "module"
+            and t.paths[0].root.module == MODULE_NAME
+        )
+        return {
+            "root_reached": rooted == len(targets) == heap.leaked,
+            "answer": f"{len(targets)} found, {rooted} rooted at module globals"
+            + (f", partial: {answer.partial}" if answer.partial else ""),
+        }
+    if kind == "count":
+        return {"root_reached": None, "answer": f"count={answer} (built {heap.leaked})"}
+    size = len(answer) if hasattr(answer, "__len__") else "?"
+    return {"root_reached": None, "answer": f"{size} rows"}
+
+
+# -- the worker: one heap, every query --------------------------------------
+
+
+def measure(heap: Heap, spec: str, runs: int, memory: harness.PeakMemory) -> dict:
+    kind, n = parse_query(spec)
+    row: dict[str, Any] = {"query": spec, "goal": harness.GOALS.get(spec)}
+    missing = missing_api(kind)
+    if missing:
+        return {**row, "skipped": missing}
+    collects, seconds, peaks, index_s, search_s = [], [], [], [], []
+    check: dict[str, Any] = {}
+    stats = None
+    for run in range(runs):
+        collects.append(harness.time_collect())
+        call = whyalive_call(heap, kind, n)
+        answer, peak, elapsed = memory.call(call)
+        del call
+        seconds.append(elapsed)
+        peaks.append(peak)
+        stats = getattr(answer, "stats", None)
+        if stats is not None:
+            index_s.append(stats.index_seconds)
+            search_s.append(stats.search_seconds)
+        check = check_whyalive(heap, kind, n, answer)
+        del answer
+        print(
+            f"  {spec} run {run + 1}/{runs}: {elapsed:.3f} s "
+            f"(gc.collect {collects[-1]:.3f} s), {check['answer']}",
+            file=sys.stderr,
+        )
+    collect_s, query_s = harness.median(collects), harness.median(seconds)
+    row.update(
+        runs=runs,
+        collect_seconds=collect_s,
+        collect_runs=collects,
+        seconds=query_s,
+        seconds_runs=seconds,
+        ratio=query_s / collect_s if collect_s else None,
+        index_seconds=harness.median(index_s),
+        search_seconds=harness.median(search_s),
+        peak_bytes=max(peaks),
+        peak_runs=peaks,
+        **check,
+    )
+    if stats is not None:
+        budget = (
+            harness.INDEX_BYTES_PER_NODE * stats.nodes
+            + harness.INDEX_BYTES_PER_EDGE * stats.edges
+        )
+        row.update(
+            nodes=stats.nodes,
+            edges=stats.edges,
+            bytes_per_node=max(peaks) / stats.nodes if stats.nodes else None,
+            memory_goal_bytes=budget,
+            memory_ratio=max(peaks) / budget if budget else None,
+        )
+    return row
+
+
+def worker(job: dict[str, Any], out: str) -> None:
+    size, layout = job["size"], job["layout"]
+    print(f"{format_size(size)} {layout}: building...", file=sys.stderr)
+    heap = build_heap(size, layout, job["seed"], **fixtures(job["queries"]))
+    print(
+        f"  built in {heap.build_seconds:.1f} s, {heap.gc_objects:,} GC objects",
+        file=sys.stderr,
+    )
+    memory = harness.PeakMemory()
+    result = {
+        **job,
+        "python": sys.version.split()[0],
+        "gc_objects": heap.gc_objects,
+        "build_seconds": heap.build_seconds,
+        "memory_method": memory.method,
+        "queries": [measure(heap, q, job["runs"], memory) for q in job["queries"]],
+    }
+    heap.close()
+    harness.write_json(out, result)
+
+
+# -- the parent: run the heaps, print the tables ------------------------------
+
+
+def tables(results: list[dict[str, Any]]) -> str:
+    speed, memory, notes = [], [], []
+    for res in results:
+        size, layout = format_size(res["size"]), res["layout"]
+        if "error" in res:
+            notes.append(f"- {size} {layout}: {res['error']}")
+            continue
+        for q in res["queries"]:
+            if "skipped" in q:
+                notes.append(f"- {size} {layout} {q['query']}: {q['skipped']}")
+                continue
+            goal = q["goal"]
+            met = "-" if goal is None else ("yes" if q["ratio"] <= goal else "NO")
+            speed.append(
+                [
+                    size,
+                    layout,
+                    f"{res['gc_objects']:,}",
+                    q["query"],
+                    q["runs"],
+                    fmt_seconds(q["collect_seconds"]),
+                    fmt_seconds(q["seconds"]),
+                    fmt_ratio(q["ratio"]),
+                    "-" if goal is None else f"<= {goal}",
+                    met,
+                    fmt_seconds(q.get("index_seconds")),
+                    fmt_seconds(q.get("search_seconds")),
+                    q["answer"],
+                ]
+            )
+            if "nodes" in q:
+                memory.append(
+                    [
+                        size,
+                        layout,
+                        q["query"],
+                        f"{q['nodes']:,}",
+                        f"{q['edges']:,}",
+                        fmt_mib(q["peak_bytes"]),
+                        f"{q['bytes_per_node']:.1f}",
+                        fmt_mib(q["memory_goal_bytes"]),
+                        fmt_ratio(q["memory_ratio"]),
+                    ]
+                )
+    out = [
+        "### Speed (medians; ratio = query / gc.collect(), same heap, same process)",
+        "",
+        harness.markdown_table(
+            [
+                "N",
+                "layout",
+                "GC objects",
+                "query",
+                "runs",
+                "gc.collect s",
+                "query s",
+                "ratio",
+                "goal",
+                "met",
+                "index s",
+                "search s",
+                "answer",
+            ],
+            speed,
+        ),
+    ]
+    if memory:
+        method = next((r["memory_method"] for r in results if "error" not in r), "")
+        out += [
+            "",
+            f"### Memory (peak RSS growth during the query, max of runs; {method})",
+            "",
+            harness.markdown_table(
+                [
+                    "N",
+                    "layout",
+                    "query",
+                    "nodes",
+                    "edges",
+                    "peak MiB",
+                    "B/node",
+                    "goal MiB (16/node + 8/edge)",
+                    "peak / goal",
+                ],
+                memory,
+            ),
+        ]
+    if notes:
+        out += ["", "Notes:", *notes]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--sizes", help=f"e.g. 100k,1M (default {DEFAULTS['sizes']})")
+    parser.add_argument(
+        "--layouts", help=f"ordered,fragmented (default {DEFAULTS['layouts']})"
+    )
+    parser.add_argument("--queries", help=f"default {DEFAULTS['queries']}")
+    parser.add_argument(
+        "--matrix",
+        action="store_true",
+        help=f"issue 4: sizes {MATRIX['sizes']}, both layouts, queries "
+        f"{MATRIX['queries']} (--sizes etc. still override)",
+    )
+    parser.add_argument("--runs", type=int, default=3, help="runs per query (>= 3)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", metavar="PATH", help="also write results as JSON")
+    parser.add_argument("--markdown", metavar="PATH", help="also write the tables")
+    parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.worker:
+        gc.collect()
+        worker(json.loads(args.worker[0]), args.worker[1])
+        return 0
+
+    base = MATRIX if args.matrix else DEFAULTS
+    sizes = [parse_size(s) for s in (args.sizes or base["sizes"]).split(",")]
+    layouts = (args.layouts or base["layouts"]).split(",")
+    queries = (args.queries or base["queries"]).split(",")
+    for layout in layouts:
+        if layout not in LAYOUTS:
+            parser.error(f"unknown layout {layout!r}")
+    for query in queries:
+        try:
+            parse_query(query)
+        except ValueError as e:
+            parser.error(str(e))
+    if args.runs < 1:
+        parser.error("--runs must be >= 1")
+
+    info = harness.machine_info()
+    jobs = [
+        {
+            "size": s,
+            "layout": lay,
+            "queries": queries,
+            "runs": args.runs,
+            "seed": args.seed,
+        }
+        for s in sizes
+        for lay in layouts
+    ]
+    results = harness.run_workers(__file__, jobs)
+    header = [
+        "## whyalive.explain: time and memory as ratios to gc.collect()",
+        "",
+        *harness.machine_lines(info),
+        f"- runs per query: {args.runs}"
+        + (" (fewer than 3: not a median)" if args.runs < 3 else "")
+        + f", seed {args.seed}",
+        "",
+        "",
+    ]
+    text = "\n".join(header) + tables(results)
+    print(text)
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(text + "\n")
+    if args.json:
+        harness.write_json(
+            args.json,
+            {"benchmark": "bench_explain", "machine": info, "results": results},
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
