@@ -9,7 +9,16 @@ import sys
 
 from setuptools import Extension, setup
 
-SOURCES = ["module.c", "heap.c", "roots.c", "paths.c", "names.c"]
+SOURCES = [
+    "module.c",
+    "heap.c",
+    "roots.c",
+    "paths.c",
+    "names.c",
+    "ptrmap.c",
+    "census.c",
+    "graph.c",
+]
 
 compile_args = []
 if sys.platform != "win32":
@@ -30,7 +39,16 @@ setup(
             sources=[f"src/whyalive/_core/{name}" for name in SOURCES],
             depends=[
                 f"src/whyalive/_core/{name}"
-                for name in ("compat.h", "heap.h", "roots.h", "paths.h", "names.h")
+                for name in (
+                    "compat.h",
+                    "heap.h",
+                    "roots.h",
+                    "paths.h",
+                    "names.h",
+                    "ptrmap.h",
+                    "census.h",
+                    "graph.h",
+                )
             ],
             extra_compile_args=compile_args,
             extra_link_args=link_args,

@@ -36,3 +36,61 @@ def find_paths(
 def allocation_traceback(obj: Any, /) -> tuple[tuple[str, int], ...] | None: ...
 
 def running_code() -> list[Any]: ...
+
+# --- census: counts and objects by type or address -------------------------
+
+_TypeRow = tuple[int, str, str, str, int]
+"""(type_id, short_name, long_name, qualified_name, count)"""
+
+def census_types(
+    objects: list[Any] | tuple[Any, ...] | None = None,
+) -> list[_TypeRow]: ...
+def census_objects_of(
+    type_ids: tuple[int, ...], objects: list[Any] | tuple[Any, ...] | None = None
+) -> list[Any]: ...
+def census_objects_at(ids: tuple[int, ...], limit: int = -1) -> list[Any]: ...
+def census_snapshot() -> tuple[list[_TypeRow], bytes]: ...
+def census_new_ids(before: bytes, after: bytes) -> list[tuple[int, list[int]]]: ...
+def census_leaking(
+    objects: list[Any] | tuple[Any, ...] | None,
+    excluded: tuple[Any, ...],
+    tool_prefix: str | None = None,
+) -> list[tuple[Any, int, int]]:
+    """(object, refcount, outside_refs); -1, -1 for immortal objects"""
+
+# --- graph: one level of a breadth-first walk -------------------------------
+
+_GraphEdge = tuple[int, int, int]
+"""(referrer, referent, occurrence): indices into nodes, then new_objects"""
+
+_GraphRoot = tuple[int, str, str | None, str, str | None, str | None, int, int, int]
+"""(referent, kind, name, slot, function, filename, lineno, thread_id, depth)"""
+
+def graph_referrers(
+    nodes: list[Any],
+    frontier: tuple[int, ...],
+    ignore_ids: tuple[int, ...],
+    cap: int = -1,
+    tool_prefix: str | None = None,
+    roots: bool = False,
+) -> tuple[
+    list[Any],
+    list[_GraphEdge],
+    list[tuple[int, int]],
+    list[_GraphRoot],
+    list[tuple[int, str]],
+]:
+    """(new_objects, edges, skipped, roots, modules)"""
+
+def graph_referents(
+    nodes: list[Any],
+    frontier: tuple[int, ...],
+    ignore_ids: tuple[int, ...],
+    cap: int = -1,
+) -> tuple[list[Any], list[_GraphEdge], list[tuple[int, int]]]:
+    """(new_objects, edges, skipped)"""
+
+def graph_labels(
+    pairs: list[tuple[Any, Any, int, int]],
+) -> list[tuple[str, str, str, str | int | None]]:
+    """(label, kind, role, part) per (referrer, referent, occurrence, namespace)"""

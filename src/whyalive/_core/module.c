@@ -1,5 +1,7 @@
 /* module.c: whyalive._core, the bindings.  Glue only: argument parsing,
  * module state, and one call into the engine per function. */
+#include "census.h"
+#include "graph.h"
 #include "paths.h"
 #include "roots.h"
 
@@ -143,12 +145,323 @@ running_code(PyObject *module, PyObject *unused)
     return roots_running_code();
 }
 
+/* ------------------------------------------------------------------ */
+/* Census: counts and objects by type or address                       */
+/* ------------------------------------------------------------------ */
+
+/* objects: None, or a list or tuple (read in place, no code runs). */
+static int
+check_objects(PyObject *objects, const char *what)
+{
+    if (objects != Py_None && !PyList_Check(objects) &&
+        !PyTuple_Check(objects))
+    {
+        PyErr_Format(PyExc_TypeError,
+                     "%s must be a list, a tuple or None, not %.100s", what,
+                     Py_TYPE(objects)->tp_name);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+check_prefix(PyObject *tool_prefix)
+{
+    if (tool_prefix != Py_None && !PyUnicode_Check(tool_prefix)) {
+        PyErr_Format(PyExc_TypeError,
+                     "tool_prefix must be a str or None, not %.100s",
+                     Py_TYPE(tool_prefix)->tp_name);
+        return -1;
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(
+    census_types_doc,
+    "census_types(objects=None)\n"
+    "--\n\n"
+    "Count objects by exact type in one pass: every object the collector\n"
+    "tracks, frozen ones included, or the items of objects (a list or\n"
+    "tuple).\n\n"
+    "Returns a list of (type_id, short_name, long_name, qualified_name,\n"
+    "count) tuples, one per type, in the order types were first met:\n"
+    "short_name is type.__name__, long_name type.__module__ + '.' +\n"
+    "type.__name__ (objgraph's names), qualified_name module + '.' +\n"
+    "__qualname__ ('dict' for builtins).");
+
+static PyObject *
+census_types_(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"objects", NULL};
+    PyObject *objects = Py_None;
+    (void)module;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O:census_types", kwlist,
+                                     &objects) ||
+        check_objects(objects, "objects") < 0)
+    {
+        return NULL;
+    }
+    return census_type_counts(objects == Py_None ? NULL : objects);
+}
+
+PyDoc_STRVAR(
+    census_objects_of_doc,
+    "census_objects_of(type_ids, objects=None)\n"
+    "--\n\n"
+    "The objects whose exact type has its id in type_ids (a tuple of\n"
+    "ints, compared, never dereferenced): tracked objects, frozen ones\n"
+    "included, in heap order, or items of objects (a list or tuple).\n"
+    "Returns a list of the objects themselves.");
+
+static PyObject *
+census_objects_of_(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"type_ids", "objects", NULL};
+    PyObject *type_ids, *objects = Py_None;
+    (void)module;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!|O:census_objects_of",
+                                     kwlist, &PyTuple_Type, &type_ids,
+                                     &objects) ||
+        check_objects(objects, "objects") < 0)
+    {
+        return NULL;
+    }
+    return census_objects_of_types(type_ids,
+                                   objects == Py_None ? NULL : objects);
+}
+
+PyDoc_STRVAR(
+    census_objects_at_doc,
+    "census_objects_at(ids, limit=-1)\n"
+    "--\n\n"
+    "The tracked objects (frozen ones included) whose id is in ids, a\n"
+    "tuple of ints compared with object addresses and never\n"
+    "dereferenced, in heap order; at most limit of them (-1: no limit).\n"
+    "Returns a list of the objects themselves.");
+
+static PyObject *
+census_objects_at_(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"ids", "limit", NULL};
+    PyObject *ids;
+    Py_ssize_t limit = -1;
+    (void)module;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!|n:census_objects_at",
+                                     kwlist, &PyTuple_Type, &ids, &limit))
+    {
+        return NULL;
+    }
+    return census_objects_at(ids, limit);
+}
+
+PyDoc_STRVAR(
+    census_snapshot_doc,
+    "census_snapshot()\n"
+    "--\n\n"
+    "Every tracked object's id and type id, frozen objects included.\n\n"
+    "Returns (rows, pairs): rows as census_types() returns them; pairs a\n"
+    "bytes object of native uint64 (address, type_id) pairs sorted by\n"
+    "address, for census_new_ids().");
+
+static PyObject *
+census_snapshot_(PyObject *module, PyObject *unused)
+{
+    (void)module;
+    (void)unused;
+    return census_snapshot();
+}
+
+PyDoc_STRVAR(
+    census_new_ids_doc,
+    "census_new_ids(before, after)\n"
+    "--\n\n"
+    "The (address, type_id) pairs of snapshot `after` missing from\n"
+    "snapshot `before` (the pairs bytes of census_snapshot()).\n\n"
+    "Returns a list of (type_id, [address, ...]) tuples.");
+
+static PyObject *
+census_new_ids_(PyObject *module, PyObject *args)
+{
+    PyObject *before, *after;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "O!O!:census_new_ids", &PyBytes_Type, &before,
+                          &PyBytes_Type, &after))
+    {
+        return NULL;
+    }
+    return census_new_ids(before, after);
+}
+
+PyDoc_STRVAR(
+    census_leaking_doc,
+    "census_leaking(objects, excluded, tool_prefix=None)\n"
+    "--\n\n"
+    "Objects that no reference of the object graph points to: tracked\n"
+    "objects (objects None) or the items of objects (a list or tuple).\n"
+    "The graph covers tracked objects, untracked containers and code\n"
+    "objects; references from the objects of excluded (a tuple) do not\n"
+    "count, and objects a frame or a thread state holds are not listed.\n"
+    "tool_prefix: source path prefix of the tool's own frames.\n\n"
+    "Returns a list of (object, refcount, outside_refs) tuples:\n"
+    "outside_refs counts the references from outside the graph (C code,\n"
+    "the interpreter); both are -1 for immortal objects.");
+
+static PyObject *
+census_leaking_(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"objects", "excluded", "tool_prefix", NULL};
+    PyObject *objects, *excluded, *tool_prefix = Py_None;
+    (void)module;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO!|O:census_leaking",
+                                     kwlist, &objects, &PyTuple_Type,
+                                     &excluded, &tool_prefix) ||
+        check_objects(objects, "objects") < 0 || check_prefix(tool_prefix) < 0)
+    {
+        return NULL;
+    }
+    return census_leaking(objects == Py_None ? NULL : objects, excluded,
+                          tool_prefix == Py_None ? NULL : tool_prefix);
+}
+
+/* ------------------------------------------------------------------ */
+/* Graph: one level of a breadth-first walk                            */
+/* ------------------------------------------------------------------ */
+
+static int
+check_step(PyObject *nodes, PyObject *frontier, PyObject *ignore_ids)
+{
+    if (!PyList_Check(nodes)) {
+        PyErr_SetString(PyExc_TypeError, "nodes must be a list");
+        return -1;
+    }
+    if (!PyTuple_Check(frontier) || !PyTuple_Check(ignore_ids)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "frontier and ignore_ids must be tuples of ints");
+        return -1;
+    }
+    return 0;
+}
+
+PyDoc_STRVAR(
+    graph_referrers_doc,
+    "graph_referrers(nodes, frontier, ignore_ids, cap=-1, tool_prefix=None,\n"
+    "                roots=False)\n"
+    "--\n\n"
+    "The referrers of nodes[i] for i in frontier, in one pass over the\n"
+    "heap.  nodes: a list; frontier: a tuple of indices into it;\n"
+    "ignore_ids: a tuple of ints, objects never reported (nodes itself\n"
+    "never is); cap: distinct referrers reported per frontier node, -1\n"
+    "for all; roots: also report references from frames (whyalive's own,\n"
+    "under tool_prefix, left out) and thread states.\n\n"
+    "Returns (new_objects, edges, skipped, roots, modules); an index i\n"
+    "names nodes[i], or new_objects[i - len(nodes)]:\n"
+    "  new_objects: list of referrers not in nodes, in the order met;\n"
+    "  edges: list of (referrer, referent, occurrence), one per\n"
+    "         reference, occurrence counting the referrer's earlier\n"
+    "         references to the same referent;\n"
+    "  skipped: list of (referent, count) of referrers beyond cap;\n"
+    "  roots: list of (referent, kind, name, slot, function, filename,\n"
+    "         lineno, thread_id, depth), kind 'frame' or 'thread';\n"
+    "  modules: list of (index, module_name) of nodes and new objects\n"
+    "           that are the __dict__ of a module in sys.modules.");
+
+static PyObject *
+graph_referrers_(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"nodes", "frontier",    "ignore_ids",
+                             "cap",   "tool_prefix", "roots",      NULL};
+    PyObject *nodes, *frontier, *ignore_ids, *tool_prefix = Py_None;
+    Py_ssize_t cap = -1;
+    int roots = 0;
+    (void)module;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOO|nOp:graph_referrers",
+                                     kwlist, &nodes, &frontier, &ignore_ids,
+                                     &cap, &tool_prefix, &roots) ||
+        check_step(nodes, frontier, ignore_ids) < 0 ||
+        check_prefix(tool_prefix) < 0)
+    {
+        return NULL;
+    }
+    return graph_referrers(nodes, frontier, ignore_ids, cap,
+                           tool_prefix == Py_None ? NULL : tool_prefix, roots);
+}
+
+PyDoc_STRVAR(
+    graph_referents_doc,
+    "graph_referents(nodes, frontier, ignore_ids, cap=-1)\n"
+    "--\n\n"
+    "The objects nodes[i] refers to, for i in frontier (what its type's\n"
+    "traversal visits, as gc.get_referents()); arguments as for\n"
+    "graph_referrers, cap counting distinct referents per node.\n\n"
+    "Returns (new_objects, edges, skipped) as graph_referrers does, each\n"
+    "edge (referrer, referent, occurrence) having its referrer in the\n"
+    "frontier and skipped counting per referrer.");
+
+static PyObject *
+graph_referents_(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"nodes", "frontier", "ignore_ids", "cap", NULL};
+    PyObject *nodes, *frontier, *ignore_ids;
+    Py_ssize_t cap = -1;
+    (void)module;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOO|n:graph_referents",
+                                     kwlist, &nodes, &frontier, &ignore_ids,
+                                     &cap) ||
+        check_step(nodes, frontier, ignore_ids) < 0)
+    {
+        return NULL;
+    }
+    return graph_referents(nodes, frontier, ignore_ids, cap);
+}
+
+PyDoc_STRVAR(
+    graph_labels_doc,
+    "graph_labels(pairs)\n"
+    "--\n\n"
+    "Name references as code would: pairs is a list of (referrer,\n"
+    "referent, occurrence, namespace) tuples, occurrence picking which of\n"
+    "the referrer's references to the referent (0 for the first),\n"
+    "namespace 1 to spell a dict's str keys as attributes (module\n"
+    "globals), else 0.  No user code runs.\n\n"
+    "Returns a list of (label, kind, role, part) tuples: kind one of\n"
+    "'key', 'dict_key', 'index', 'element', 'attr', 'closure', 'local',\n"
+    "'referent'; role '' or 'own_dict', 'closure', 'cell_contents',\n"
+    "'frame', 'local' (how the label folds with the next one); part the\n"
+    "key (an identifier str) of a 'key' label, the index of an 'index'\n"
+    "label, else None.");
+
+static PyObject *
+graph_labels_(PyObject *module, PyObject *args)
+{
+    PyObject *pairs;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "O!:graph_labels", &PyList_Type, &pairs)) {
+        return NULL;
+    }
+    return graph_labels(pairs);
+}
+
 static PyMethodDef core_methods[] = {
     {"find_paths", (PyCFunction)(void (*)(void))find_paths,
      METH_VARARGS | METH_KEYWORDS, find_paths_doc},
     {"running_code", running_code, METH_NOARGS, running_code_doc},
     {"allocation_traceback", allocation_traceback, METH_O,
      allocation_traceback_doc},
+    {"census_types", (PyCFunction)(void (*)(void))census_types_,
+     METH_VARARGS | METH_KEYWORDS, census_types_doc},
+    {"census_objects_of", (PyCFunction)(void (*)(void))census_objects_of_,
+     METH_VARARGS | METH_KEYWORDS, census_objects_of_doc},
+    {"census_objects_at", (PyCFunction)(void (*)(void))census_objects_at_,
+     METH_VARARGS | METH_KEYWORDS, census_objects_at_doc},
+    {"census_snapshot", census_snapshot_, METH_NOARGS, census_snapshot_doc},
+    {"census_new_ids", census_new_ids_, METH_VARARGS, census_new_ids_doc},
+    {"census_leaking", (PyCFunction)(void (*)(void))census_leaking_,
+     METH_VARARGS | METH_KEYWORDS, census_leaking_doc},
+    {"graph_referrers", (PyCFunction)(void (*)(void))graph_referrers_,
+     METH_VARARGS | METH_KEYWORDS, graph_referrers_doc},
+    {"graph_referents", (PyCFunction)(void (*)(void))graph_referents_,
+     METH_VARARGS | METH_KEYWORDS, graph_referents_doc},
+    {"graph_labels", graph_labels_, METH_VARARGS, graph_labels_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -1,0 +1,48 @@
+/* census.h: counting and finding objects, one heap pass each.
+ *
+ * Every function walks the objects the collector tracks, frozen ones
+ * (gc.freeze()) included, with compat_gc_foreach, or a sequence the
+ * caller gave.  Counts are kept per type pointer; type names are made
+ * once per type, after the walk.  The collector is off during a walk,
+ * no Python code runs in it, and walk memory comes from PyMem_Raw*.
+ */
+#ifndef WHYALIVE_CENSUS_H
+#define WHYALIVE_CENSUS_H
+
+#include "compat.h"
+
+/* Per type counts: list of (type_id, short_name, long_name,
+ * qualified_name, count) tuples, in the order types were first met.
+ * objects: a list or tuple to count instead of the heap, or NULL. */
+PyObject *census_type_counts(PyObject *objects);
+
+/* The objects whose exact type's id is in type_ids (a tuple of ints,
+ * compared, never dereferenced), in heap order (or the order of
+ * objects, a list or tuple, when not NULL).  A list. */
+PyObject *census_objects_of_types(PyObject *type_ids, PyObject *objects);
+
+/* The tracked objects whose id is in ids (a tuple of ints, compared,
+ * never dereferenced), in heap order; at most `limit` of them
+ * (< 0: no limit).  A list. */
+PyObject *census_objects_at(PyObject *ids, Py_ssize_t limit);
+
+/* Every tracked object as (address, type id) pairs sorted by address:
+ * (rows, pairs) where rows are census_type_counts' rows and pairs a
+ * bytes object of native uint64 pairs. */
+PyObject *census_snapshot(void);
+
+/* Pairs of `after` absent from `before` (both as census_snapshot made
+ * them): a list of (type_id, [address, ...]) tuples. */
+PyObject *census_new_ids(PyObject *before, PyObject *after);
+
+/* Objects no reference of the object graph points to.  objects: a
+ * list or tuple of candidates, or NULL for every tracked object;
+ * excluded: a tuple of objects whose references do not count (the
+ * caller's own containers); tool_prefix: source path prefix of the
+ * tool's frames, or NULL.  Objects held by a frame or a thread state
+ * are not listed.  A list of (object, refcount, outside_refs) tuples;
+ * both counts are -1 for immortal objects. */
+PyObject *census_leaking(PyObject *objects, PyObject *excluded,
+                         PyObject *tool_prefix);
+
+#endif /* WHYALIVE_CENSUS_H */

@@ -1,0 +1,348 @@
+"""The census and graph primitives of the C core, on their raw formats."""
+
+from __future__ import annotations
+
+import gc
+import struct
+import sys
+import types
+
+import pytest
+
+from whyalive import _core
+from whyalive.query import TOOL_PREFIX
+
+
+class Gadget:
+    pass
+
+
+class Other:
+    pass
+
+
+def rows_by_id(rows):
+    return {row[0]: row for row in rows}
+
+
+# ---------------------------------------------------------------- census_types
+
+
+def test_census_types_row_shape():
+    keep = [Gadget(), Gadget()]
+    row = rows_by_id(_core.census_types())[id(Gadget)]
+    type_id, short, long, qualified, count = row
+    assert type_id == id(Gadget)
+    assert short == "Gadget"
+    assert long == f"{__name__}.Gadget"
+    assert qualified == f"{__name__}.Gadget"
+    assert count == 2
+    del keep
+
+
+def test_census_types_builtin_names():
+    rows = rows_by_id(_core.census_types())
+    assert rows[id(dict)][1:4] == ("dict", "builtins.dict", "dict")
+
+
+def test_census_types_nested_class_names():
+    class Inner:
+        pass
+
+    keep = Inner()
+    row = rows_by_id(_core.census_types([keep]))[id(Inner)]
+    assert row[1] == "Inner"
+    assert row[2] == f"{__name__}.Inner"  # objgraph's: module + __name__
+    assert row[3].endswith("test_census_types_nested_class_names.<locals>.Inner")
+
+
+def test_census_types_of_a_sequence_counts_its_items_only():
+    items = (Gadget(), Gadget(), Other(), 1, "s")
+    rows = rows_by_id(_core.census_types(items))
+    assert rows[id(Gadget)][4] == 2
+    assert rows[id(Other)][4] == 1
+    assert rows[id(int)][4] == 1  # untracked objects count when listed
+    assert sum(row[4] for row in rows.values()) == len(items)
+
+
+def test_census_types_counts_what_gc_lists_plus_frozen():
+    gc.collect()
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        total = sum(row[4] for row in _core.census_types())
+        listed = len(gc.get_objects())
+        # the list gc.get_objects() returns is not in it; ours is not counted
+        assert total >= listed + frozen - 50
+        assert total <= listed + frozen + 50
+    finally:
+        gc.unfreeze()
+
+
+def test_census_types_counts_frozen_objects():
+    made = [Gadget() for _ in range(5)]
+    gc.freeze()
+    try:
+        assert not any(type(o) is Gadget for o in gc.get_objects())
+        assert rows_by_id(_core.census_types())[id(Gadget)][4] == 5
+    finally:
+        gc.unfreeze()
+    del made
+
+
+def test_census_types_rejects_other_containers():
+    with pytest.raises(TypeError, match="objects must be a list, a tuple or None"):
+        _core.census_types({1, 2})
+
+
+def test_census_types_runs_no_user_code():
+    calls = []
+
+    class Meta(type):
+        def __getattribute__(cls, name):
+            calls.append(name)
+            return super().__getattribute__(name)
+
+    class Watched(metaclass=Meta):
+        pass
+
+    keep = Watched()
+    calls.clear()
+    rows = rows_by_id(_core.census_types())
+    assert rows[id(Watched)][1] == "Watched"
+    assert calls == []
+    del keep
+
+
+# ----------------------------------------------------- objects by type, by address
+
+
+def test_census_objects_of_exact_types_in_order():
+    a, b, c = Gadget(), Other(), Gadget()
+    found = _core.census_objects_of((id(Gadget),), [a, b, c])
+    assert found == [a, c]
+    found = _core.census_objects_of((id(Gadget), id(Other)))
+    assert {id(o) for o in found} >= {id(a), id(b), id(c)}
+
+
+def test_census_objects_of_unknown_ids_match_nothing():
+    assert _core.census_objects_of((1, 2**63, 0)) == []
+
+
+def test_census_objects_at_never_dereferences():
+    box = [1]
+    # ids that are not objects: small, odd, unaligned, huge, negative
+    ids = (id(box), 1, 3, id(box) + 1, 2**64 - 8, -16, 2**80)
+    assert _core.census_objects_at(ids) == [box]
+
+
+def test_census_objects_at_limit():
+    a, b = [], []
+    assert len(_core.census_objects_at((id(a), id(b)))) == 2
+    assert len(_core.census_objects_at((id(a), id(b)), 1)) == 1
+    assert _core.census_objects_at((id(a),), 0) == []
+
+
+def test_census_objects_at_finds_tracked_objects_only():
+    text = "an untracked str " * 3
+    assert _core.census_objects_at((id(text),)) == []
+
+
+def test_census_objects_at_rejects_non_ints():
+    with pytest.raises(TypeError, match="ids must hold ints"):
+        _core.census_objects_at(("x",))
+
+
+# ------------------------------------------------------------------ snapshots
+
+
+def unpack(pairs: bytes) -> list[tuple[int, int]]:
+    return list(struct.iter_unpack("=QQ", pairs))
+
+
+def test_census_snapshot_pairs_sorted_by_address():
+    rows, pairs = _core.census_snapshot()
+    entries = unpack(pairs)
+    assert entries == sorted(entries)
+    assert len(entries) == sum(row[4] for row in rows)
+
+
+def test_census_new_ids_reports_new_objects_by_type():
+    _, before = _core.census_snapshot()
+    fresh = [Gadget(), Gadget()]
+    _, after = _core.census_snapshot()
+    groups = dict(_core.census_new_ids(before, after))
+    assert set(groups[id(Gadget)]) == {id(g) for g in fresh}
+
+
+def test_census_new_ids_of_identical_snapshots_is_empty():
+    _, pairs = _core.census_snapshot()
+    assert _core.census_new_ids(pairs, pairs) == []
+
+
+def test_census_new_ids_rejects_foreign_bytes():
+    with pytest.raises(ValueError, match="not a snapshot"):
+        _core.census_new_ids(b"x" * 15, b"")
+
+
+# ------------------------------------------------------------------- leaking
+
+
+def test_census_leaking_row_shape_and_outside_references():
+    rows = _core.census_leaking(None, (), TOOL_PREFIX)
+    assert rows
+    for obj, refcount, outside in rows[:50]:
+        assert refcount == -1 or refcount >= 1
+        assert outside == -1 or 0 <= outside <= refcount
+    del obj
+
+
+def test_census_leaking_of_candidates_excludes_the_container():
+    lonely = Gadget()
+    held = Gadget()
+    holder = [held]
+    candidates = [lonely, held]
+    # `lonely` is held by this frame: a root, not a leak
+    assert _core.census_leaking(candidates, (candidates,), TOOL_PREFIX) == []
+    ids = id(lonely)
+    del lonely
+    # now only the candidates list holds it: no referrer in the graph
+    rows = _core.census_leaking(candidates, (candidates,), TOOL_PREFIX)
+    assert [id(row[0]) for row in rows] == [ids]
+    assert rows[0][2] == 0  # nothing outside the graph holds it
+    del holder
+
+
+# -------------------------------------------------------------------- graph
+
+
+def test_graph_referrers_shape_and_occurrences():
+    target = Gadget()
+    twice = {"a": target, "b": target}
+    listed = [target]
+    nodes = [target]
+    new, edges, skipped, roots, modules = _core.graph_referrers(nodes, (0,), ())
+    index = {id(o): i + len(nodes) for i, o in enumerate(new)}
+    assert (index[id(twice)], 0, 0) in edges
+    assert (index[id(twice)], 0, 1) in edges
+    assert (index[id(listed)], 0, 0) in edges
+    assert skipped == [] and roots == [] and modules == []
+    del new, twice, listed
+
+
+def test_graph_referrers_never_reports_nodes_or_ignored():
+    target = Gadget()
+    mine = [target]
+    theirs = [target]
+    nodes = [target]
+    new, *_ = _core.graph_referrers(nodes, (0,), (id(mine),))
+    assert not any(o is nodes or o is mine for o in new)
+    assert any(o is theirs for o in new)
+    del new
+
+
+def test_graph_referrers_cap_counts_the_rest():
+    target = Gadget()
+    holders = []
+    for _ in range(7):  # (a comprehension would hold target in a cell on 3.10)
+        holders.append([target])
+    nodes = [target]
+    new, edges, skipped, _, _ = _core.graph_referrers(nodes, (0,), (id(holders),), 3)
+    assert len({src for src, _, _ in edges}) == 3
+    assert skipped == [(0, 4)]
+    del new
+
+
+def test_graph_referrers_reports_frame_locals_as_roots():
+    target = Gadget()
+    nodes = [target]
+    _, _, _, roots, _ = _core.graph_referrers(nodes, (0,), (), -1, TOOL_PREFIX, True)
+    locals_ = [row for row in roots if row[1] == "frame" and row[2] == "target"]
+    assert locals_, roots
+    referent, kind, name, slot, function, filename, lineno, thread, depth = locals_[0]
+    assert (referent, slot) == (0, "local")
+    assert function.endswith("test_graph_referrers_reports_frame_locals_as_roots")
+    assert filename == __file__
+    assert lineno > 0 and thread > 0 and depth >= 0
+
+
+def test_graph_referrers_flags_module_globals():
+    mod = types.ModuleType("whyalive_census_core_mod")
+    sys.modules[mod.__name__] = mod
+    try:
+        mod.VALUE = target = Gadget()
+        nodes = [target]
+        new, _, _, _, modules = _core.graph_referrers(nodes, (0,), ())
+        names = {name for _, name in modules}
+        assert mod.__name__ in names
+        index = dict(modules)
+        assert any(new[i - 1] is mod.__dict__ for i in index if i >= 1)
+        del new
+    finally:
+        del sys.modules[mod.__name__]
+
+
+def test_graph_referrers_finds_untracked_holders():
+    text = "whyalive-untracked-" + str(id(object()))
+    atomic = (text, 1)
+    gc.collect()  # untracks the atomic tuple
+    assert not gc.is_tracked(atomic)
+    outer = [atomic]
+    nodes = [text]
+    new, edges, *_ = _core.graph_referrers(nodes, (0,), ())
+    assert any(o is atomic for o in new)
+    del new, outer
+
+
+def test_graph_referents_in_traversal_order_with_cap():
+    data = [10, 20, 30, 40]
+    nodes = [data]
+    new, edges, skipped = _core.graph_referents(nodes, (0,), (), 2)
+    assert len(new) == 2 and skipped == [(0, 2)]
+    assert all(src == 0 for src, _, _ in edges)
+
+
+def test_graph_referents_of_non_gc_objects_is_empty():
+    assert _core.graph_referents(["text"], (0,), ()) == ([], [], [])
+
+
+def test_graph_rejects_bad_frontier():
+    with pytest.raises(IndexError):
+        _core.graph_referrers([1], (5,), ())
+    with pytest.raises(TypeError):
+        _core.graph_referrers((1,), (0,), ())
+
+
+class Slotted:
+    __slots__ = ("attr",)
+
+
+def test_graph_labels_rows():
+    target = Gadget()
+    d = {"name": target, 3: target}
+    seq = [None, target]
+    box = Slotted()
+    box.attr = target
+    rows = _core.graph_labels(
+        [(d, target, 0, 0), (d, target, 1, 0), (seq, target, 0, 0), (box, target, 0, 0)]
+    )
+    assert rows[0] == ("['name']", "key", "", "name")
+    assert rows[1] == ("[3]", "key", "", None)
+    assert rows[2] == ("[1]", "index", "", 1)
+    assert rows[3][:2] == (".attr", "attr")
+
+
+def test_graph_labels_namespace_spells_attributes():
+    d = {"REGISTRY": [], "not an identifier": []}
+    rows = _core.graph_labels(
+        [(d, d["REGISTRY"], 0, 1), (d, d["not an identifier"], 0, 1)]
+    )
+    assert rows[0][:2] == (".REGISTRY", "attr")
+    assert rows[1][:2] == ("['not an identifier']", "key")
+
+
+def test_graph_labels_role_of_an_instance_dict():
+    holder = Other()
+    holder.__dict__  # materialize it on 3.11+
+    rows = _core.graph_labels([(holder, holder.__dict__, 0, 0)])
+    assert rows[0][:3] == (".__dict__", "attr", "own_dict")
