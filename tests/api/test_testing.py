@@ -373,3 +373,57 @@ def test_public_names_are_exported():
         assert name in whyalive.__all__
         doc = getattr(testing, name).__doc__
         assert doc and re.search(r">>> ", doc), name
+
+
+# ---------------------------------------------------------------- compat.refleak
+
+
+def test_compat_refleak_call_shapes_and_summary(app):
+    from whyalive.compat import refleak
+
+    refleak.assert_no_instances(Widget, "after test")
+    app.keep = [Widget()]
+    message = failure(
+        refleak.assert_no_instances,
+        Widget,
+        "after test",
+        extra_info=lambda obj: ["extra-marker"],
+        max_depth=5,
+        max_lines=40,
+    )
+    assert message.startswith(f"Found 1 {__name__}.Widget @ after test:\n")
+    assert "extra-marker\nWidget @ 0x" in message
+    assert f"as code: {app.__name__}.keep[0]" in message
+    assert_never_names_whyalive(message)
+
+
+def test_compat_refleak_snapshot_ids_objs_and_freeze(app):
+    from whyalive.compat import refleak
+
+    app.old = Actor()
+    snap = refleak.Snapshot(Actor, label="VTK")
+    frozen = refleak.Snapshot(Actor, freeze=True)
+    app.new = [Actor(), Actor()]
+    message = failure(frozen.assert_no_new, "test")
+    assert message.startswith(f"Found 2 new {__name__}.Actor objects @ test:\n")
+    assert gc.get_freeze_count() < 1000  # thawed
+    message = failure(snap.assert_no_new, "test")
+    assert message.startswith("Found 2 new VTK objects @ test:\n")
+    app.new.clear()
+    snap.assert_no_new("test", objs=gc.get_objects())
+    with pytest.raises(TypeError, match="objs= cannot be combined"):
+        refleak.Snapshot(Actor, freeze=True, objs=[])
+
+
+def test_compat_refleak_referrer_chain_and_gc_collect_once(request):
+    from whyalive.compat import refleak
+
+    w = Widget()
+    holders = [[w] for _ in range(3)]
+    lines, held = refleak.referrer_chain(w, max_lines=2)
+    assert held and lines[-1] == "... (truncated)"
+    lines, _ = refleak.referrer_chain(w, max_depth=1)
+    assert all(line.startswith(("├── ", "└── ")) for line in lines)
+    del holders
+    refleak.gc_collect_once(request)
+    assert request.node._refleak_gc_collected is True

@@ -1,0 +1,5 @@
+"""The call shapes of other leak tools, on whyalive's core.
+
+``whyalive.compat.refleak`` takes ``refleak.testing``'s arguments: change
+the import and keep the calls.
+"""
