@@ -96,13 +96,18 @@ _describe_referrer = _fullname = _key_suffix = _module_globals_map = _private
 _safe_repr = _private
 EOF
 
+# Its output goes to a log, shown when something unexpected happens: the
+# closing line of this run is the summary below, not pytest's.
 junit="$work/junit.xml"
+log="$work/pytest.log"
 set +e
 (cd "$shim" && PYTHONPATH="$shim${PYTHONPATH:+:$PYTHONPATH}" "$python" -m pytest \
-    -p no:cacheprovider -q -o addopts="" --junitxml="$junit" refleak/testing/tests)
+    -p no:cacheprovider -q -o addopts="" --junitxml="$junit" refleak/testing/tests) \
+    > "$log" 2>&1
 set -e
+[ -f "$junit" ] || { cat "$log" >&2; echo "refleak_suite: pytest did not run" >&2; exit 1; }
 
-"$python" - "$junit" "$expected_failures" <<'EOF'
+if ! "$python" - "$junit" "$expected_failures" <<'EOF'
 import sys
 import xml.etree.ElementTree as ET
 
@@ -116,7 +121,6 @@ for case in ET.parse(junit).iter("testcase"):
     bad = case.find("failure") is not None or case.find("error") is not None
     (failed if bad else passed).append(name)
 total = len(passed) + len(failed)
-print(f"refleak suite against whyalive.compat.refleak: {len(passed)} of {total} pass")
 for name in sorted(failed):
     if name in expected:
         print(f"  expected failure: {name}: {expected[name]}")
@@ -129,5 +133,10 @@ for name in now_passing:
 missing = sorted(set(expected) - set(passed) - set(failed))
 for name in missing:
     print(f"  listed but not run: {name}", file=sys.stderr)
+print(f"refleak suite against whyalive.compat.refleak: {len(passed)} of {total} pass")
 sys.exit(1 if unexpected or now_passing or missing or not passed else 0)
 EOF
+then
+    tail -n 60 "$log" >&2
+    exit 1
+fi
