@@ -36,7 +36,7 @@ class Widget:
         self.clicks += 1
 
 
-@functools.lru_cache(maxsize=None)
+@functools.lru_cache(maxsize=256)
 def style_for(widget: Widget) -> str:
     return "bold" if widget.name.startswith("ok") else "plain"
 
