@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import shutil
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -388,3 +390,20 @@ def test_xdist(suite):
     )
     result.assert_outcomes(passed=2, errors=1)
     assert_leak_reported(result)
+
+
+def test_example_widgets_suite(suite):
+    """examples/widgets_suite fails as the README shows."""
+    example = Path(__file__).resolve().parents[2] / "examples" / "widgets_suite"
+    for name in ("widgets.py", "test_widgets.py", "pytest.ini"):
+        shutil.copy(example / name, suite.pytester.path / name)
+    result = suite()
+    result.assert_outcomes(passed=4, errors=2)
+    has_line(
+        result,
+        "ERROR test_widgets.py::test_dialog_forgets_to_unsubscribe - 1 Widget alive "
+        "after teardown, held by widgets.BUS.handlers['click'][0].__self__:",
+    )
+    has_line(result, "ERROR test_widgets.py::test_style_is_cached_per_widget - ")
+    has_line(result, "<key> in dict")
+    has_line(result, "of functools._lru_cache_wrapper")
