@@ -10,7 +10,14 @@ import pytest
 
 import whyalive
 
-pytest_plugins = ["pytester"]
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Load pytester for these tests.  (``pytest_plugins = ["pytester"]`` is
+    refused outside the top-level conftest, and ``tests/conftest.py`` is
+    shared; a conftest's ``pytest_configure`` runs when it is loaded.)"""
+    if not config.pluginmanager.has_plugin("pytester"):
+        config.pluginmanager.import_plugin("pytester")
+
 
 #: Where ``import whyalive`` comes from, for the inner sessions and workers.
 SOURCE = str(Path(whyalive.__file__).resolve().parent.parent)
