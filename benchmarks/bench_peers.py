@@ -348,7 +348,12 @@ def ask(
     tool: str, heap: Heap, question: str, runs: int, budget: float
 ) -> dict[str, Any]:
     kind, n = parse_query(question)
-    row: dict[str, Any] = {"question": question, "tool": tool}
+    # peers may leave objects behind: the heap each pair is asked on
+    row: dict[str, Any] = {
+        "question": question,
+        "tool": tool,
+        "gc_objects": len(gc.get_objects()),
+    }
     collects: list[float] = []
     seconds: list[float] = []
     for run in range(runs):
@@ -356,7 +361,8 @@ def ask(
         progress = Progress()
         made = ADAPTERS[tool](heap, kind, n, progress)
         if made is None:
-            return {**row, "skipped": missing_api(kind) or NOT_ASKED}
+            missing = missing_api(kind) if tool == "whyalive" else None
+            return {**row, "skipped": missing or NOT_ASKED}
         row["call"], call = made
         status, answer = "ok", None
         start = time.perf_counter()
@@ -371,6 +377,9 @@ def ask(
         del call
         if answer is not None:
             row.update(check(tool, heap, kind, n, answer))
+            stats = getattr(answer, "stats", None)
+            if stats is not None:  # whyalive's index
+                row.update(nodes=stats.nodes, edges=stats.edges)
         elif progress.done:
             row.update(check(tool, heap, kind, n, progress))
         else:
@@ -477,7 +486,7 @@ def table(results: list[dict[str, Any]]) -> str:
                 [
                     size,
                     layout,
-                    f"{res['gc_objects']:,}",
+                    f"{r['gc_objects']:,}",
                     r["question"],
                     r["tool"],
                     r["call"],

@@ -31,7 +31,31 @@ if not hasattr(_core, "find_paths"):  # a source tree without the built extensio
         "'python setup.py build_ext --inplace'"
     )
 
+from .census import (
+    LeakingObject,
+    at,
+    at_addrs,
+    by_type,
+    count,
+    get_leaking_objects,
+    get_new_ids,
+    growth,
+    leaking_objects,
+    most_common_types,
+    show_growth,
+    show_most_common_types,
+    typestats,
+    typestats_diff,
+)
 from .query import explain, explain_instances
+from .refgraph import (
+    find_backref_chain,
+    find_ref_chain,
+    is_proper_module,
+    show_backrefs,
+    show_chain,
+    show_refs,
+)
 from .report import Edge, Report, RetainerPath, Root, Stats, Target
 from .testing import (
     Snapshot,
@@ -45,6 +69,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "Edge",
+    "LeakingObject",
     "Report",
     "RetainerPath",
     "Root",
@@ -54,8 +79,27 @@ __all__ = [
     "__version__",
     "assert_freed",
     "assert_no_instances",
+    "at",
+    "at_addrs",
+    "by_type",
+    "count",
     "expect_freed",
     "explain",
     "explain_instances",
+    "find_backref_chain",
+    "find_ref_chain",
     "gc_collect_once",
+    "get_leaking_objects",
+    "get_new_ids",
+    "growth",
+    "is_proper_module",
+    "leaking_objects",
+    "most_common_types",
+    "show_backrefs",
+    "show_chain",
+    "show_growth",
+    "show_most_common_types",
+    "show_refs",
+    "typestats",
+    "typestats_diff",
 ]

@@ -430,6 +430,19 @@ class Report:
     def __reduce__(self):
         return (Report, (self._targets, self._partial, self._stats))
 
+    def to_dot(self) -> str:
+        """The report as a Graphviz DOT graph: each target in red, the
+        referrers on its paths above it with the references labelled, and
+        every path's root drawn as a root.  ``dot -Tsvg`` makes a picture.
+
+        >>> r = Report([], None, Stats(0, 0, 0, 0, 0.0, 0.0, 0.0))
+        >>> r.to_dot().startswith("digraph ObjectGraph {")
+        True
+        """
+        from .render.dot import dot_text, report_graph
+
+        return dot_text(report_graph(self))
+
     def __str__(self) -> str:
         from .render.text import render_report
 
