@@ -348,22 +348,19 @@ def ask(
     tool: str, heap: Heap, question: str, runs: int, budget: float
 ) -> dict[str, Any]:
     kind, n = parse_query(question)
-    # peers may leave objects behind: the heap each pair is asked on
-    row: dict[str, Any] = {
-        "question": question,
-        "tool": tool,
-        "gc_objects": len(gc.get_objects()),
-    }
+    row: dict[str, Any] = {"question": question, "tool": tool}
     collects: list[float] = []
     seconds: list[float] = []
     for run in range(runs):
-        collects.append(harness.time_collect())
         progress = Progress()
         made = ADAPTERS[tool](heap, kind, n, progress)
         if made is None:
             missing = missing_api(kind) if tool == "whyalive" else None
             return {**row, "skipped": missing or NOT_ASKED}
         row["call"], call = made
+        if not run:  # peers may leave objects behind: the heap this pair sees
+            row["gc_objects"] = len(gc.get_objects())
+        collects.append(harness.time_collect())
         status, answer = "ok", None
         start = time.perf_counter()
         try:
