@@ -191,10 +191,10 @@ def test_census_new_ids_rejects_foreign_bytes():
 def test_census_leaking_row_shape_and_outside_references():
     rows = _core.census_leaking(None, (), TOOL_PREFIX)
     assert rows
-    for obj, refcount, outside in rows[:50]:
+    for _obj, refcount, outside in rows[:50]:
         assert refcount == -1 or refcount >= 1
         assert outside == -1 or 0 <= outside <= refcount
-    del obj
+    del _obj
 
 
 def test_census_leaking_of_candidates_excludes_the_container():
@@ -259,7 +259,7 @@ def test_graph_referrers_reports_frame_locals_as_roots():
     _, _, _, roots, _ = _core.graph_referrers(nodes, (0,), (), -1, TOOL_PREFIX, True)
     locals_ = [row for row in roots if row[1] == "frame" and row[2] == "target"]
     assert locals_, roots
-    referent, kind, name, slot, function, filename, lineno, thread, depth = locals_[0]
+    referent, _kind, _name, slot, function, filename, lineno, thread, depth = locals_[0]
     assert (referent, slot) == (0, "local")
     assert function.endswith("test_graph_referrers_reports_frame_locals_as_roots")
     assert filename == __file__
@@ -289,7 +289,7 @@ def test_graph_referrers_finds_untracked_holders():
     assert not gc.is_tracked(atomic)
     outer = [atomic]
     nodes = [text]
-    new, edges, *_ = _core.graph_referrers(nodes, (0,), ())
+    new, *_ = _core.graph_referrers(nodes, (0,), ())
     assert any(o is atomic for o in new)
     del new, outer
 
@@ -343,6 +343,6 @@ def test_graph_labels_namespace_spells_attributes():
 
 def test_graph_labels_role_of_an_instance_dict():
     holder = Other()
-    holder.__dict__  # materialize it on 3.11+
+    assert holder.__dict__ == {}  # materialize it on 3.11+
     rows = _core.graph_labels([(holder, holder.__dict__, 0, 0)])
     assert rows[0][:3] == (".__dict__", "attr", "own_dict")

@@ -2,4 +2,6 @@
 
 ``whyalive.compat.refleak`` takes ``refleak.testing``'s arguments: change
 the import and keep the calls.
+``whyalive.compat.objgraph`` has objgraph's functions, names, parameters
+and defaults: ``import whyalive.compat.objgraph as objgraph``.
 """
