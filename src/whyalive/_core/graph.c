@@ -62,6 +62,10 @@ typedef struct {
     size_t nnodes;
     ptrmap_t index;   /* node -> its index */
     uint8_t *in_frontier;
+    /* the frontier's addresses lie in [lo, lo + span]: most referents
+     * are rejected by one comparison, without a hash probe */
+    uintptr_t lo;
+    uintptr_t span;
     ptrmap_t ignore;  /* ids never reported */
     size_t cap;
 
@@ -223,6 +227,14 @@ step_init(step_t *s, PyObject *nodes, PyObject *frontier, PyObject *ignore_ids,
         }
         uint32_t first = ptrmap_get(&s->index, s->nodes[i]);
         s->in_frontier[first] = 1;
+        uintptr_t a = (uintptr_t)s->nodes[i];
+        if (k == 0 || a < s->lo) {
+            s->span = k == 0 ? 0 : s->span + (s->lo - a);
+            s->lo = a;
+        }
+        else if (a - s->lo > s->span) {
+            s->span = a - s->lo;
+        }
     }
     return 0;
 }
@@ -314,10 +326,15 @@ visit_for_referrers(PyObject *op, void *arg)
     if (op == NULL) {
         return 0;
     }
-    uint32_t i = ptrmap_get(&s->index, op);
-    if (i != PTRMAP_NONE && s->in_frontier[i] && record(s, op, i) < 0) {
-        s->failed = 1;
-        return -1;
+    if ((uintptr_t)op - s->lo <= s->span) {
+        uint32_t i = ptrmap_get(&s->index, op);
+        if (i != PTRMAP_NONE && s->in_frontier[i] &&
+            ptrmap_get(&s->ignore, s->current) == PTRMAP_NONE &&
+            record(s, op, i) < 0)
+        {
+            s->failed = 1;
+            return -1;
+        }
     }
     if (s->discover && ptrmap_get(&s->ignore, op) == PTRMAP_NONE &&
         is_untracked_holder(op))
@@ -363,7 +380,12 @@ static int
 referrer_candidate(PyObject *op, void *arg)
 {
     step_t *s = (step_t *)arg;
-    if (op == s->nodes_list || ptrmap_get(&s->ignore, op) != PTRMAP_NONE) {
+    /* an ignored object's references are dropped when they hit the
+     * frontier (visit_for_referrers): one probe per hit, not per object;
+     * its untracked containers are not searched */
+    if (op == s->nodes_list ||
+        (s->discover && ptrmap_get(&s->ignore, op) != PTRMAP_NONE))
+    {
         return 0;
     }
     return traverse(s, op, visit_for_referrers);
