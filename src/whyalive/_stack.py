@@ -49,6 +49,16 @@ _RETURN_GENERATOR = dis.opmap.get("RETURN_GENERATOR")
 # stack, which GEN_START pops.
 _GEN_START = dis.opmap.get("GEN_START")
 
+# On 3.10 and 3.11 a call with *args (and **kwargs) runs through C code
+# that keeps the argument tuple (and, with **kwargs, a copy of every
+# argument) where no frame shows it: flagged in the table so the core can
+# tell the call's own references apart.  (3.12 on need no flag.)
+_CALL_FUNCTION_EX = (
+    dis.opmap.get("CALL_FUNCTION_EX") if sys.version_info < (3, 12) else None
+)
+STAR_CALL = 0x8000
+STAR_CALL_KWARGS = 0x4000
+
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -71,9 +81,10 @@ def depth_tables(codes) -> dict:
 def depth_table(code) -> bytes | None:
     """Two native-endian uint16 per code unit: the values on the stack
     before the instruction starting there, and how many of them the
-    instruction consumes (for a call: the callable and its arguments);
-    0xFFFF for cache entries and unreachable code.  None when the analysis
-    does not check out.
+    instruction consumes (for a call: the callable and its arguments),
+    or-ed with STAR_CALL (and STAR_CALL_KWARGS) for a call with ``*args``
+    (and ``**kwargs``); 0xFFFF for cache entries and unreachable code.
+    None when the analysis does not check out.
 
     >>> def f(x):
     ...     return g(x, 1)
@@ -106,7 +117,10 @@ def depth_table(code) -> bytes | None:
         effect = dis.stack_effect(op, arg, jump=False)
         depths[2 * unit] = depth
         # exact for instructions that push one value, calls among them
-        depths[2 * unit + 1] = min(depth, max(0, 1 - effect))
+        uses = min(depth, max(0, 1 - effect))
+        if op == _CALL_FUNCTION_EX:
+            uses |= STAR_CALL | (STAR_CALL_KWARGS if arg & 1 else 0)
+        depths[2 * unit + 1] = uses
         if op in _JUMPS:
             target = _jump_target(ins)
             if target is None:

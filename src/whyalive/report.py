@@ -78,6 +78,8 @@ class Edge(_TupleView):
 
     def describe(self) -> str:
         """``['w1'] in dict``, ``.registry of app.Registry``."""
+        if self.kind == "referent":  # "<referent #k of Type>" names its holder
+            return self.label
         container = self.kind in ("key", "dict_key", "index", "element")
         preposition = "in" if container and not self.label.startswith(".") else "of"
         return f"{self.label} {preposition} {self.referrer_description()}"
@@ -133,10 +135,10 @@ class Root(_TupleView):
     kind = property(lambda self: self._data[0])
     name = property(lambda self: self._data[1])
     detail = property(lambda self: self._data[2])
-    thread_name = property(
-        lambda self: self._data[3],
-        doc="Name of the thread (frame and thread roots), or None.",
-    )
+    @property
+    def thread_name(self) -> str | None:
+        """Name of the thread (frame and thread roots), or None."""
+        return self._data[3] if len(self._data) > 3 else None
 
     # module roots: (module name, global name)
     @property
@@ -454,8 +456,14 @@ class Report:
 
 
 def _with_thread_name(path: tuple, names: dict[int, str]) -> tuple:
+    """Adds the thread's name to frame and thread roots (the core knows
+    thread ids only); other paths are kept as they are."""
     root, edges, length = path
     kind, name, detail = root
-    thread_id = detail[3] if kind == "frame" else detail[0] if kind == "thread" else None
-    thread_name = names.get(thread_id) if thread_id is not None else None
-    return ((kind, name, detail, thread_name), edges, length)
+    if kind == "frame":
+        thread_id = detail[3]
+    elif kind == "thread":
+        thread_id = detail[0]
+    else:
+        return path
+    return ((kind, name, detail, names.get(thread_id)), edges, length)

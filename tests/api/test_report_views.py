@@ -103,3 +103,8 @@ def test_repr_is_short():
     assert repr(report) == "<whyalive.Report: 1 targets>"
     assert repr(report.targets[0].paths[0]).startswith("<RetainerPath app.REGISTRY.registry['w1']")
     assert isinstance(report.targets[0].paths[0], RetainerPath)
+
+
+def test_referent_edge_names_its_holder_once():
+    edge = Edge(("map", 1, "<referent #0 of map>", "referent", ""))
+    assert edge.describe() == "<referent #0 of map>"

@@ -363,3 +363,33 @@ def test_argument_passed_down_helpers_is_shown_once_per_local():
     assert ("frame", "local", "obj") in kinds
     assert all(kind != "external" for kind, _, _ in kinds)
     assert all(slot != "temporary" for _, slot, _ in kinds)
+
+
+def test_regression_two_globals_of_one_module_keep_their_own_names(module):
+    # results shared between targets are memoized; the key is the object a
+    # global holds, not the module dict both paths end at
+    module.single = Leaky()
+    module.many = [Leaky()]
+    report = whyalive.explain_instances(Leaky, collect=False)
+    roots = {
+        t.id: [p.root.name for p in t.paths if p.root.kind == "module"]
+        for t in report.targets
+    }
+    assert roots[id(module.single)] == [f"{module.__name__}.single"]
+    assert roots[id(module.many[0])] == [f"{module.__name__}.many"]
+
+
+def test_regression_star_args_call_adds_no_retainer():
+    # explain(*objs, **kwargs) runs through C code that keeps the argument
+    # tuple and copies of the arguments: those references are the call's
+    def check():
+        found = [Leaky(), Leaky()]
+        return whyalive.explain(*found, exclude=(found,)), whyalive.explain(*found)
+
+    with_kwargs, plain = check()
+    for target in with_kwargs.targets:
+        assert target.status == "unreferenced"
+        assert [p.root.kind for p in target.paths] == ["excluded"]
+    for target in plain.targets:
+        assert [p.root.kind for p in target.paths] == ["frame"]
+        assert [p.edges[0].label for p in target.paths][:1] in (["[0]"], ["[1]"])

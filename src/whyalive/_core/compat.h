@@ -138,6 +138,28 @@ compat_gc_foreach(compat_object_cb cb, void *arg)
 #endif
 
 /* ------------------------------------------------------------------ */
+/* GC headers                                                          */
+/* ------------------------------------------------------------------ */
+
+/* Does op have a GC header (its type supports the collector)?  The
+ * collector's own test: reads op's type, runs no code. */
+static inline int
+compat_is_gc(PyObject *op)
+{
+    PyTypeObject *tp = Py_TYPE(op);
+    return PyType_IS_GC(tp) && (tp->tp_is_gc == NULL || tp->tp_is_gc(op));
+}
+
+/* The header word the collector uses for the previous object of its
+ * list (plus flag bits in the low 2 bits).  heap.c borrows it during a
+ * walk, as gc.collect() does, and restores it before any code runs. */
+static inline uintptr_t *
+compat_gc_prev_word(PyObject *op)
+{
+    return &((PyGC_Head *)op - 1)->_gc_prev;
+}
+
+/* ------------------------------------------------------------------ */
 /* Reference counts                                                    */
 /* ------------------------------------------------------------------ */
 
@@ -191,6 +213,18 @@ compat_instance_dict(PyObject *op)
     }
     PyObject **dictptr = _PyObject_GetDictPtr(op);
     return dictptr ? *dictptr : NULL;
+}
+
+/* Can instances of tp have a __dict__ (its own slot or a managed one)? */
+static inline int
+compat_type_has_instance_dict(PyTypeObject *tp)
+{
+#if PY_VERSION_HEX >= 0x030B0000
+    if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
+        return 1;
+    }
+#endif
+    return tp->tp_dictoffset != 0;
 }
 
 /* Inline attribute values (3.11+): on success *values is the values

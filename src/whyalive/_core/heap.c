@@ -14,15 +14,45 @@
 #include "heap.h"
 
 #define INITIAL_NODES ((size_t)1 << 16)
-#define INITIAL_SLOT_BITS 17
+
+/* The size of the last graph, to size the next one (a hint: a wrong
+ * value costs only reallocations; the GIL serializes updates). */
+static size_t last_node_count;
+static uint64_t last_edge_count;
+#define INITIAL_SIDE_BITS 12
 #define INITIAL_EDGES ((uint64_t)1 << 18)
+
+/* A borrowed header word: bit 2 set, the node number in bits 3-32, the
+ * references seen so far in bits 33-63 (so counting one touches only
+ * the referent's own cache line).  The collector's own words never have
+ * bit 2 set: they hold a pointer to a header (8-byte aligned) with flags
+ * in bits 0-1, or the flags alone.  64-bit builds only (checked below). */
+#define HEADER_TAG ((uint64_t)0x4)
+#define HEADER_TAG_MASK ((uint64_t)0x7)
+#define HEADER_SHIFT 3
+#define HEADER_NODE_MASK ((uint64_t)0x3FFFFFFF)
+#define HEADER_SEEN_SHIFT 33
+#define HEADER_SEEN_ONE ((uint64_t)1 << HEADER_SEEN_SHIFT)
+#define HEADER_SEEN_MAX ((uint64_t)0x7FFFFFFF)
+
+#if SIZEOF_VOID_P < 8
+#error "whyalive's heap index needs a 64-bit build"
+#endif
+
+static inline node_t
+header_node(uintptr_t word)
+{
+    return (word & HEADER_TAG_MASK) == HEADER_TAG
+               ? (node_t)((word >> HEADER_SHIFT) & HEADER_NODE_MASK)
+               : NODE_NONE;
+}
 
 /* Fibonacci hashing of the address; the low 4 bits are alignment. */
 static inline size_t
-slot_of(const heap_t *h, PyObject *op)
+side_slot_of(const heap_t *h, PyObject *op)
 {
     uint64_t x = (uint64_t)(uintptr_t)op >> 4;
-    return (size_t)((x * 0x9E3779B97F4A7C15ull) >> (64 - h->slot_bits));
+    return (size_t)((x * 0x9E3779B97F4A7C15ull) >> (64 - h->side_bits));
 }
 
 static int
@@ -43,6 +73,12 @@ grow_nodes(heap_t *h, size_t capacity)
         goto error;
     }
     h->seen = seen;
+    uintptr_t *saved =
+        PyMem_RawRealloc(h->saved_prev, capacity * sizeof(*saved));
+    if (saved == NULL) {
+        goto error;
+    }
+    h->saved_prev = saved;
     uint64_t *starts =
         PyMem_RawRealloc(h->edge_start, (capacity + 1) * sizeof(*starts));
     if (starts == NULL) {
@@ -57,7 +93,7 @@ error:
 }
 
 static int
-rehash(heap_t *h, int bits)
+side_rehash(heap_t *h, int bits)
 {
     size_t nslots = (size_t)1 << bits;
     uint32_t *slots = PyMem_RawCalloc(nslots, sizeof(*slots));
@@ -65,14 +101,17 @@ rehash(heap_t *h, int bits)
         PyErr_NoMemory();
         return -1;
     }
-    PyMem_RawFree(h->slots);
-    h->slots = slots;
-    h->slot_bits = bits;
-    h->slot_mask = nslots - 1;
+    PyMem_RawFree(h->side_slots);
+    h->side_slots = slots;
+    h->side_bits = bits;
+    h->side_mask = nslots - 1;
     for (size_t n = 0; n < h->count; n++) {
-        size_t i = slot_of(h, h->objs[n]);
+        if (!(h->flags[n] & NODE_SIDE)) {
+            continue;
+        }
+        size_t i = side_slot_of(h, h->objs[n]);
         while (slots[i] != 0) {
-            i = (i + 1) & h->slot_mask;
+            i = (i + 1) & h->side_mask;
         }
         slots[i] = (uint32_t)n + 1;
     }
@@ -82,8 +121,8 @@ rehash(heap_t *h, int bits)
 static int
 grow_edges(heap_t *h)
 {
-    uint64_t capacity = h->edges_capacity ? h->edges_capacity * 2
-                                          : INITIAL_EDGES;
+    uint64_t capacity = h->edges == NULL ? h->edges_capacity
+                                         : h->edges_capacity * 2;
     if (capacity > (uint64_t)(SIZE_MAX / sizeof(uint32_t))) {
         PyErr_NoMemory();
         return -1;
@@ -106,8 +145,13 @@ heap_init(heap_t *h, deadline_t *deadline)
     h->deadline = deadline;
     h->partial_args_offset = -1;
     h->partial_keywords_offset = -1;
-    if (grow_nodes(h, INITIAL_NODES) < 0 || rehash(h, INITIAL_SLOT_BITS) < 0 ||
-        grow_edges(h) < 0)
+    size_t nodes = last_node_count + last_node_count / 8;
+    h->edges_capacity = last_edge_count + last_edge_count / 8;
+    if (h->edges_capacity < INITIAL_EDGES / 2) {
+        h->edges_capacity = INITIAL_EDGES / 2;
+    }
+    if (grow_nodes(h, nodes > INITIAL_NODES ? nodes : INITIAL_NODES) < 0 ||
+        side_rehash(h, INITIAL_SIDE_BITS) < 0 || grow_edges(h) < 0)
     {
         heap_free(h);
         return -1;
@@ -116,41 +160,108 @@ heap_init(heap_t *h, deadline_t *deadline)
     return 0;
 }
 
+/* Gives every borrowed GC header its own word back, keeping the count
+ * of references it accumulated. */
+static void
+restore_headers(heap_t *h)
+{
+    if (!h->headers_borrowed) {
+        return;
+    }
+    for (size_t n = 0; n < h->count; n++) {
+        if (!(h->flags[n] & NODE_SIDE)) {
+            uintptr_t *word = compat_gc_prev_word(h->objs[n]);
+            h->seen[n] = (uint32_t)(*word >> HEADER_SEEN_SHIFT);
+            *word = h->saved_prev[n];
+        }
+    }
+    h->headers_borrowed = 0;
+}
+
 void
 heap_free(heap_t *h)
 {
+    restore_headers(h);
     PyMem_RawFree(h->objs);
     PyMem_RawFree(h->flags);
     PyMem_RawFree(h->seen);
-    PyMem_RawFree(h->slots);
+    PyMem_RawFree(h->saved_prev);
+    PyMem_RawFree(h->side_slots);
+    PyMem_RawFree(h->by_address);
     PyMem_RawFree(h->edge_start);
     PyMem_RawFree(h->edges);
     memset(h, 0, sizeof(*h));
 }
 
-node_t
-heap_find(const heap_t *h, PyObject *op)
+static node_t
+side_find(const heap_t *h, PyObject *op)
 {
-    size_t i = slot_of(h, op);
+    size_t i = side_slot_of(h, op);
     for (;;) {
-        uint32_t entry = h->slots[i];
+        uint32_t entry = h->side_slots[i];
         if (entry == 0) {
             return NODE_NONE;
         }
         if (h->objs[entry - 1] == op) {
             return entry - 1;
         }
-        i = (i + 1) & h->slot_mask;
+        i = (i + 1) & h->side_mask;
     }
 }
 
-node_t
-heap_add(heap_t *h, PyObject *op)
+static int
+compare_u64(const void *a, const void *b)
 {
-    node_t found = heap_find(h, op);
-    if (found != NODE_NONE) {
-        return found;
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* After the headers are restored: a sorted (address, node) index. */
+static node_t
+find_by_address(heap_t *h, PyObject *op)
+{
+    if (h->by_address == NULL) {
+        h->by_address = PyMem_RawMalloc((h->count + 1) * 2 * sizeof(uint64_t));
+        if (h->by_address == NULL) {
+            return NODE_NONE;
+        }
+        for (size_t n = 0; n < h->count; n++) {
+            h->by_address[2 * n] = (uint64_t)(uintptr_t)h->objs[n];
+            h->by_address[2 * n + 1] = n;
+        }
+        qsort(h->by_address, h->count, 2 * sizeof(uint64_t), compare_u64);
     }
+    uint64_t key = (uint64_t)(uintptr_t)op;
+    size_t lo = 0, hi = h->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (h->by_address[2 * mid] < key) {
+            lo = mid + 1;
+        }
+        else {
+            hi = mid;
+        }
+    }
+    return lo < h->count && h->by_address[2 * lo] == key
+               ? (node_t)h->by_address[2 * lo + 1]
+               : NODE_NONE;
+}
+
+node_t
+heap_find(heap_t *h, PyObject *op)
+{
+    if (!compat_is_gc(op)) {
+        return side_find(h, op);
+    }
+    if (h->finished) {
+        return find_by_address(h, op); /* the headers are back */
+    }
+    return header_node(*compat_gc_prev_word(op));
+}
+
+static node_t
+new_node(heap_t *h, PyObject *op)
+{
     if (h->count >= HEAP_MAX_NODES) {
         PyErr_SetString(PyExc_MemoryError,
                         "whyalive: the heap has too many objects to index");
@@ -159,22 +270,79 @@ heap_add(heap_t *h, PyObject *op)
     if (h->count == h->capacity && grow_nodes(h, h->capacity * 2) < 0) {
         return NODE_NONE;
     }
-    /* keep the table at most 5/8 full */
-    if ((h->count + 1) * 8 > (h->slot_mask + 1) * 5 &&
-        rehash(h, h->slot_bits + 1) < 0)
-    {
-        return NODE_NONE;
-    }
     node_t n = (node_t)h->count++;
     h->objs[n] = op;
     h->flags[n] = 0;
     h->seen[n] = 0;
-    size_t i = slot_of(h, op);
-    while (h->slots[i] != 0) {
-        i = (i + 1) & h->slot_mask;
-    }
-    h->slots[i] = n + 1;
     return n;
+}
+
+static node_t
+add_gc_node(heap_t *h, PyObject *op, uintptr_t *word)
+{
+    node_t n = new_node(h, op);
+    if (n != NODE_NONE) {
+        h->saved_prev[n] = *word;
+        *word = ((uintptr_t)n << HEADER_SHIFT) | HEADER_TAG;
+        h->headers_borrowed = 1;
+    }
+    return n;
+}
+
+static node_t
+add_side_node(heap_t *h, PyObject *op)
+{
+    /* keep the side table at most half full */
+    if ((h->side_count + 1) * 2 > h->side_mask + 1 &&
+        side_rehash(h, h->side_bits + 1) < 0)
+    {
+        return NODE_NONE;
+    }
+    node_t n = new_node(h, op);
+    if (n == NODE_NONE) {
+        return NODE_NONE;
+    }
+    h->flags[n] = NODE_SIDE;
+    h->saved_prev[n] = 0;
+    h->side_count++;
+    size_t i = side_slot_of(h, op);
+    while (h->side_slots[i] != 0) {
+        i = (i + 1) & h->side_mask;
+    }
+    h->side_slots[i] = n + 1;
+    PyTypeObject *tp = Py_TYPE(op);
+    if (h->nside_types >= 0 && tp != &PyCode_Type) {
+        int known = 0;
+        for (int k = 0; k < h->nside_types; k++) {
+            known |= h->side_types[k] == tp;
+        }
+        if (!known) {
+            if (h->nside_types == (int)(sizeof(h->side_types) / sizeof(h->side_types[0]))) {
+                h->nside_types = -1; /* too many kinds: always look */
+            }
+            else {
+                h->side_types[h->nside_types++] = tp;
+            }
+        }
+    }
+    return n;
+}
+
+node_t
+heap_add(heap_t *h, PyObject *op)
+{
+    if (h->finished) {
+        PyErr_SetString(PyExc_SystemError,
+                        "whyalive: heap_add() after the traversal");
+        return NODE_NONE;
+    }
+    if (compat_is_gc(op)) {
+        uintptr_t *word = compat_gc_prev_word(op);
+        node_t n = header_node(*word);
+        return n != NODE_NONE ? n : add_gc_node(h, op, word);
+    }
+    node_t n = side_find(h, op);
+    return n != NODE_NONE ? n : add_side_node(h, op);
 }
 
 /* Can op keep other objects alive, or is it a target?  Reads op's type
@@ -182,7 +350,7 @@ heap_add(heap_t *h, PyObject *op)
 static int
 is_holder(const heap_t *h, PyObject *op)
 {
-    if (PyObject_IS_GC(op) || PyCode_Check(op)) {
+    if (compat_is_gc(op) || PyCode_Check(op)) {
         return 1;
     }
     return heap_is_instance(h, op);
@@ -214,10 +382,53 @@ heap_add_if_holder(heap_t *h, PyObject *op)
     return heap_add(h, op);
 }
 
+int
+heap_resolve_addresses(heap_t *h, void *const *addresses, size_t n,
+                       node_t *out)
+{
+    if (n == 0) {
+        return 0;
+    }
+    /* a small set of the addresses, then one pass over the nodes */
+    int bits = 4;
+    while (((size_t)1 << bits) < 2 * n) {
+        bits++;
+    }
+    size_t mask = ((size_t)1 << bits) - 1;
+    uint32_t *set = PyMem_RawCalloc(mask + 1, sizeof(uint32_t));
+    if (set == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        out[i] = NODE_NONE;
+        uint64_t x = (uint64_t)(uintptr_t)addresses[i] >> 4;
+        size_t slot = (size_t)((x * 0x9E3779B97F4A7C15ull) >> (64 - bits));
+        while (set[slot] != 0) {
+            slot = (slot + 1) & mask;
+        }
+        set[slot] = (uint32_t)i + 1;
+    }
+    for (size_t node = 0; node < h->count; node++) {
+        uint64_t x = (uint64_t)(uintptr_t)h->objs[node] >> 4;
+        size_t slot = (size_t)((x * 0x9E3779B97F4A7C15ull) >> (64 - bits));
+        for (; set[slot] != 0; slot = (slot + 1) & mask) {
+            size_t i = set[slot] - 1;
+            if (addresses[i] == (void *)h->objs[node]) {
+                out[i] = (node_t)node;
+            }
+        }
+    }
+    PyMem_RawFree(set);
+    return 0;
+}
+
+/* Enumeration comes first: every tracked object is a new GC node. */
 static int
 add_tracked(PyObject *op, void *arg)
 {
-    return heap_add((heap_t *)arg, op) == NODE_NONE ? -1 : 0;
+    heap_t *h = (heap_t *)arg;
+    return add_gc_node(h, op, compat_gc_prev_word(op)) == NODE_NONE ? -1 : 0;
 }
 
 int
@@ -239,51 +450,95 @@ typedef struct {
     int failed;
 } visit_ctx;
 
-static int
+static inline int
 append_edge(heap_t *h, uint32_t edge)
 {
     if (h->nedges == h->edges_capacity && grow_edges(h) < 0) {
         return -1;
     }
     h->edges[h->nedges++] = edge;
-    node_t n = EDGE_NODE(edge);
-    if (h->seen[n] != UINT32_MAX) {
-        h->seen[n]++;
-    }
     return 0;
 }
 
+/* The edge to node n, marked when op is a container the referrer keeps
+ * internally. */
+static inline uint32_t
+fold_edge(const visit_ctx *ctx, PyObject *op, node_t n)
+{
+    for (int i = 0; i < ctx->nfold; i++) {
+        if (ctx->fold[i] == op) {
+            return n | EDGE_FOLD;
+        }
+    }
+    return n;
+}
+
+static int
+fail(visit_ctx *ctx)
+{
+    ctx->failed = 1;
+    return -1;
+}
+
+/* Could op, an object without a GC header, be a node?  Only code
+ * objects, the types of side nodes seen so far, and instances. */
+static inline int
+maybe_side_node(const heap_t *h, PyObject *op, PyTypeObject *tp)
+{
+    if (tp == &PyCode_Type || h->nside_types < 0) {
+        return 1;
+    }
+    for (int k = 0; k < h->nside_types; k++) {
+        if (h->side_types[k] == tp) {
+            return 1;
+        }
+    }
+    return h->instances_of != NULL && heap_is_instance(h, op);
+}
+
+/* The per-reference step: what gc.collect() does per reference (read
+ * the referent's type and GC header), plus one edge appended. */
 static int
 visit_reference(PyObject *op, void *arg)
 {
     visit_ctx *ctx = (visit_ctx *)arg;
     heap_t *h = ctx->h;
+    node_t n;
     if (op == NULL) {
         return 0;
     }
-    node_t n = heap_find(h, op);
-    if (n == NODE_NONE) {
-        if (!is_holder(h, op)) {
-            return 0;
-        }
-        n = heap_add(h, op);
-        if (n == NODE_NONE) {
+    PyTypeObject *tp = Py_TYPE(op);
+    if (PyType_IS_GC(tp) && (tp->tp_is_gc == NULL || tp->tp_is_gc(op))) {
+        uintptr_t *word = compat_gc_prev_word(op);
+        n = header_node(*word);
+        if (n == NODE_NONE && (n = add_gc_node(h, op, word)) == NODE_NONE) {
             ctx->failed = 1;
             return -1;
         }
+        if ((*word >> HEADER_SEEN_SHIFT) != HEADER_SEEN_MAX) {
+            *word += HEADER_SEEN_ONE;
+        }
+        return append_edge(h, fold_edge(ctx, op, n)) < 0 ? fail(ctx) : 0;
     }
-    uint32_t edge = n;
-    for (int i = 0; i < ctx->nfold; i++) {
-        if (ctx->fold[i] == op) {
-            edge |= EDGE_FOLD;
-            break;
+    else {
+        if (!maybe_side_node(h, op, tp)) {
+            return 0;
+        }
+        n = side_find(h, op);
+        if (n == NODE_NONE) {
+            if (!is_holder(h, op)) {
+                return 0;
+            }
+            if ((n = add_side_node(h, op)) == NODE_NONE) {
+                ctx->failed = 1;
+                return -1;
+            }
         }
     }
-    if (append_edge(h, edge) < 0) {
-        ctx->failed = 1;
-        return -1;
+    if (h->seen[n] != UINT32_MAX) {
+        h->seen[n]++;
     }
-    return 0;
+    return append_edge(h, fold_edge(ctx, op, n)) < 0 ? fail(ctx) : 0;
 }
 
 static void
@@ -294,29 +549,87 @@ add_fold(visit_ctx *ctx, PyObject *container)
     }
 }
 
+enum type_class {
+    TC_KNOWN = 1 << 0,
+    TC_FUNCTION = 1 << 1,
+    TC_EXCEPTION = 1 << 2,
+    TC_CODE = 1 << 3,
+    TC_GENERATOR = 1 << 4,
+    TC_PARTIAL = 1 << 5,
+    TC_TARGET = 1 << 6, /* its instances are targets */
+    TC_DICT_OWNER = 1 << 7,
+    TC_CELL = 1 << 8,
+    TC_DICT = 1 << 9,
+};
+
+/* What the traversal needs to know of a type, computed once per type
+ * (a direct-mapped cache; types outlive the walk). */
+static uint32_t
+type_class(heap_t *h, PyObject *op)
+{
+    PyTypeObject *tp = Py_TYPE(op);
+    size_t slot = ((uintptr_t)tp >> 5) & 1023;
+    if (h->type_cache[slot].type == tp) {
+        return h->type_cache[slot].kind;
+    }
+    uint32_t kind = TC_KNOWN;
+    if (PyFunction_Check(op)) {
+        kind |= TC_FUNCTION;
+    }
+    else if (PyExceptionInstance_Check(op)) {
+        kind |= TC_EXCEPTION;
+    }
+    else if (PyCode_Check(op)) {
+        kind |= TC_CODE;
+    }
+    else if (compat_is_generator_like(op)) {
+        kind |= TC_GENERATOR;
+    }
+    else if (h->partial_type != NULL && PyObject_TypeCheck(op, h->partial_type)) {
+        kind |= TC_PARTIAL;
+    }
+    if (heap_is_instance(h, op)) {
+        kind |= TC_TARGET;
+    }
+    if (compat_type_has_instance_dict(tp)) {
+        kind |= TC_DICT_OWNER;
+    }
+    if (tp == &PyCell_Type) {
+        kind |= TC_CELL;
+    }
+    if (PyDict_Check(op)) {
+        kind |= TC_DICT;
+    }
+    h->type_cache[slot].type = tp;
+    h->type_cache[slot].kind = kind;
+    return kind;
+}
+
 /* The containers op keeps as part of itself, so that "owner -> its
  * __dict__ -> value" is one step of a path, as a person writes it. */
 static void
-collect_folds(const heap_t *h, PyObject *op, visit_ctx *ctx)
+collect_folds(const heap_t *h, PyObject *op, uint32_t kind, visit_ctx *ctx)
 {
-    add_fold(ctx, compat_instance_dict(op));
-    if (PyFunction_Check(op)) {
+    if (kind & TC_DICT_OWNER) {
+        add_fold(ctx, compat_instance_dict(op));
+    }
+    if (kind & TC_FUNCTION) {
         PyFunctionObject *func = (PyFunctionObject *)op;
         add_fold(ctx, func->func_closure);
         add_fold(ctx, func->func_defaults);
         add_fold(ctx, func->func_kwdefaults);
     }
-    else if (PyExceptionInstance_Check(op)) {
+    else if (kind & TC_EXCEPTION) {
         add_fold(ctx, ((PyBaseExceptionObject *)op)->args);
     }
-    else if (PyCode_Check(op)) {
+    else if (kind & TC_CODE) {
         add_fold(ctx, ((PyCodeObject *)op)->co_consts);
         add_fold(ctx, ((PyCodeObject *)op)->co_names);
     }
-    else if (compat_is_generator_like(op)) {
+    else if (kind & TC_GENERATOR) {
         add_fold(ctx, compat_generator_frame_object(op));
     }
-    else if (h->partial_type != NULL && PyObject_TypeCheck(op, h->partial_type)) {
+    else if (kind & TC_PARTIAL) {
         if (h->partial_args_offset >= 0) {
             add_fold(ctx, *(PyObject **)((char *)op + h->partial_args_offset));
         }
@@ -372,19 +685,24 @@ traverse_node(heap_t *h, node_t n)
     ctx.nfold = 0;
     ctx.failed = 0;
 
-    if (tp == &PyCell_Type) {
+    uint32_t kind = type_class(h, op);
+    if (kind & TC_CELL) {
         h->flags[n] |= NODE_CELL;
     }
-    if (heap_is_instance(h, op)) {
+    if (kind & TC_TARGET) {
         h->flags[n] |= NODE_TARGET;
     }
-    collect_folds(h, op, &ctx);
-    if (PyObject_IS_GC(op)) {
+    if (kind & (TC_DICT_OWNER | TC_FUNCTION | TC_EXCEPTION | TC_CODE |
+                TC_GENERATOR | TC_PARTIAL))
+    {
+        collect_folds(h, op, kind, &ctx);
+    }
+    if (!(h->flags[n] & NODE_SIDE)) {
         if (tp->tp_traverse != NULL) {
             (void)tp->tp_traverse(op, visit_reference, &ctx);
         }
     }
-    else if (PyCode_Check(op)) {
+    else if (kind & TC_CODE) {
         /* not a GC type before 3.14: its constants and names are
          * invisible to the collector */
         PyCodeObject *co = (PyCodeObject *)op;
@@ -392,7 +710,7 @@ traverse_node(heap_t *h, node_t n)
             (void)visit_reference(co->co_names, &ctx);
         }
     }
-    if (!ctx.failed && h->str_targets && PyDict_Check(op)) {
+    if (!ctx.failed && h->str_targets && (kind & TC_DICT)) {
         (void)count_str_keys(h, op, row_start, &ctx);
     }
     return ctx.failed ? -1 : 0;
@@ -410,6 +728,8 @@ heap_traverse_all(heap_t *h)
         }
         h->edge_start[n] = h->nedges;
         if (traverse_node(h, (node_t)n) < 0) {
+            restore_headers(h);
+            h->finished = 1;
             return -1;
         }
         h->traversed = n + 1;
@@ -418,13 +738,17 @@ heap_traverse_all(heap_t *h)
     for (n = h->traversed; n <= h->count; n++) {
         h->edge_start[n] = h->nedges;
     }
+    restore_headers(h);
+    h->finished = 1;
+    last_node_count = h->count;
+    last_edge_count = h->nedges;
     return status;
 }
 
+/* Called after the traversal, once the counts are in h->seen. */
 void
-heap_count_reference(heap_t *h, PyObject *op)
+heap_count_node(heap_t *h, node_t n)
 {
-    node_t n = heap_find(h, op);
     if (n != NODE_NONE && h->seen[n] != UINT32_MAX) {
         h->seen[n]++;
     }

@@ -7,6 +7,15 @@
  * visit order, stored as compressed rows (CSR): node n's references are
  * edges[edge_start[n] .. edge_start[n + 1]).
  *
+ * Numbering: while the graph is built, a GC node's number lives in its
+ * own GC header (the collector's "previous" word, tagged), so finding
+ * a referent's node costs what gc.collect() pays per reference; other
+ * nodes (strs, code objects before 3.14...) are in a small side table.
+ * heap_traverse_all() restores every header before it returns, and
+ * heap_free() restores them on any other exit: between the first
+ * heap_add() and that point, no Python code may run, no object of the
+ * heap may be freed, tracked or untracked, and the collector is off.
+ *
  * Object addresses are borrowed: nothing runs between the enumeration
  * and the moment the last result is built, and the collector is off.
  */
@@ -34,6 +43,8 @@ enum node_flag {
     NODE_CELL = 1 << 3,        /* a cell: a step into it is folded */
     NODE_REACHED = 1 << 4,     /* reached from a module, frame or thread */
     NODE_VISITED = 1 << 5,     /* scratch bit for searches */
+    NODE_SIDE = 1 << 6,        /* no GC header: numbered in the side table */
+    NODE_EXPLICIT = 1 << 7,    /* a target passed to the call */
 };
 
 /* A time limit, checked cheaply in hot loops. */
@@ -64,13 +75,24 @@ typedef struct {
     PyObject **objs;
     uint8_t *flags;
     uint32_t *seen;
+    uintptr_t *saved_prev; /* a GC node's own header word, to restore */
     size_t count;
     size_t capacity;
+    int headers_borrowed;  /* some GC header holds a node number */
+    int finished;          /* traversal over, headers given back */
 
-    /* object address -> node + 1 (0 = empty), open addressing */
-    uint32_t *slots;
-    size_t slot_mask;
-    int slot_bits;
+    /* side table: address -> node + 1 (0 = empty), open addressing,
+     * for nodes without a GC header; side_types lists their types */
+    uint32_t *side_slots;
+    size_t side_mask;
+    int side_bits;
+    size_t side_count;
+    PyTypeObject *side_types[8];
+    int nside_types; /* -1: too many kinds, always look */
+
+    /* sorted (address, node) pairs, built on demand once the headers
+     * are restored, for heap_find() after the traversal */
+    uint64_t *by_address;
 
     /* forward references, CSR; edge_start has count + 1 entries once
      * heap_traverse_all() has returned (untraversed rows are empty) */
@@ -79,6 +101,12 @@ typedef struct {
     uint64_t nedges;
     uint64_t edges_capacity;
     size_t traversed; /* nodes whose rows are complete */
+
+    /* per type, what a traversal must know (heap.c's type_class) */
+    struct {
+        PyTypeObject *type;
+        uint32_t kind;
+    } type_cache[1024];
 
     /* what becomes a node besides collector-tracked objects */
     PyObject *instances_of;     /* tuple of classes whose instances are
@@ -92,24 +120,32 @@ typedef struct {
 } heap_t;
 
 int heap_init(heap_t *h, deadline_t *deadline);
+/* Frees the graph; restores borrowed headers first if still needed. */
 void heap_free(heap_t *h);
 
-node_t heap_find(const heap_t *h, PyObject *op);
-/* The node of op, added if absent.  NODE_NONE with MemoryError set. */
+/* The node of op, a live object, or NODE_NONE. */
+node_t heap_find(heap_t *h, PyObject *op);
+/* The node of op, a live object, added if absent.  NODE_NONE with
+ * MemoryError set.  Only before heap_traverse_all() returns. */
 node_t heap_add(heap_t *h, PyObject *op);
 /* Adds op if it can hold references or is a target (see heap.c);
  * NODE_NONE otherwise, or on error (then PyErr_Occurred()). */
 node_t heap_add_if_holder(heap_t *h, PyObject *op);
+/* Nodes of addresses that may not be live objects (stale stack slots,
+ * ids given by a user): compared, never dereferenced.  out[i] is the
+ * node of addresses[i] or NODE_NONE.  -1 on MemoryError. */
+int heap_resolve_addresses(heap_t *h, void *const *addresses, size_t n,
+                           node_t *out);
 
 /* Adds every object the collector tracks.  -1 on error. */
 int heap_enumerate(heap_t *h);
 /* Records the references of every node, discovering new nodes as it
- * goes.  0 done, 1 deadline passed (rows of the rest are empty),
- * -1 error. */
+ * goes, then restores the GC headers.  0 done, 1 deadline passed (rows
+ * of the rest are empty), -1 error. */
 int heap_traverse_all(heap_t *h);
-/* Counts one strong reference to op held outside the graph's edges
+/* Counts one strong reference to node n held outside the graph's edges
  * (a frame slot, a thread state). */
-void heap_count_reference(heap_t *h, PyObject *op);
+void heap_count_node(heap_t *h, node_t n);
 
 /* Is op an instance of one of h->instances_of?  Reads types only. */
 int heap_is_instance(const heap_t *h, PyObject *op);

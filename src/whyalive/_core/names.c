@@ -21,6 +21,7 @@ const char *const edge_kind_names[EDGE_KIND_COUNT] = {
 int
 names_init(names_t *nm)
 {
+    memset(nm, 0, sizeof(*nm));
     nm->type_names = PyDict_New();
     return nm->type_names != NULL ? 0 : -1;
 }
@@ -29,6 +30,9 @@ void
 names_free(names_t *nm)
 {
     Py_CLEAR(nm->type_names);
+    PyMem_RawFree(nm->big_values);
+    PyMem_RawFree(nm->big_keys);
+    memset(nm, 0, sizeof(*nm));
 }
 
 void
@@ -88,6 +92,10 @@ compute_type_name(PyTypeObject *tp)
 PyObject *
 names_type_name(names_t *nm, PyTypeObject *tp)
 {
+    size_t slot = ((uintptr_t)tp >> 5) & 255;
+    if (nm->recent_types[slot].type == tp) {
+        return Py_NewRef(nm->recent_types[slot].name);
+    }
     PyObject *key = PyLong_FromVoidPtr(tp);
     if (key == NULL) {
         return NULL;
@@ -95,6 +103,8 @@ names_type_name(names_t *nm, PyTypeObject *tp)
     PyObject *name = PyDict_GetItemWithError(nm->type_names, key);
     if (name != NULL) {
         Py_DECREF(key);
+        nm->recent_types[slot].type = tp;
+        nm->recent_types[slot].name = name;
         return Py_NewRef(name);
     }
     if (PyErr_Occurred() || (name = compute_type_name(tp)) == NULL ||
@@ -105,6 +115,8 @@ names_type_name(names_t *nm, PyTypeObject *tp)
         return NULL;
     }
     Py_DECREF(key);
+    nm->recent_types[slot].type = tp;
+    nm->recent_types[slot].name = name; /* the dict keeps it */
     return name;
 }
 
@@ -347,6 +359,63 @@ key_label(names_t *nm, PyObject *key, raw_label_t *out)
     return ok;
 }
 
+#define BIG_DICT 256
+
+static inline size_t
+big_slot(const names_t *nm, PyObject *value)
+{
+    uint64_t x = (uint64_t)(uintptr_t)value >> 4;
+    return (size_t)(x * 0x9E3779B97F4A7C15ull) & nm->big_mask;
+}
+
+/* The key of value's first entry in a big dict, through a map built
+ * once per dict (the dict does not change during a walk), or NULL. */
+static PyObject *
+big_dict_first_key(names_t *nm, PyObject *dict, PyObject *value, int *ok)
+{
+    *ok = 1;
+    if (nm->big_dict != dict || nm->big_dict_used != PyDict_GET_SIZE(dict)) {
+        size_t n = (size_t)PyDict_GET_SIZE(dict), cap = 16;
+        while (cap < 2 * n) {
+            cap *= 2;
+        }
+        PyObject **values = PyMem_RawCalloc(cap, sizeof(PyObject *));
+        PyObject **keys = PyMem_RawCalloc(cap, sizeof(PyObject *));
+        if (values == NULL || keys == NULL) {
+            PyMem_RawFree(values);
+            PyMem_RawFree(keys);
+            *ok = 0;
+            return NULL;
+        }
+        PyMem_RawFree(nm->big_values);
+        PyMem_RawFree(nm->big_keys);
+        nm->big_values = values;
+        nm->big_keys = keys;
+        nm->big_mask = cap - 1;
+        nm->big_dict = dict;
+        nm->big_dict_used = PyDict_GET_SIZE(dict);
+        Py_ssize_t pos = 0;
+        PyObject *k, *v;
+        while (PyDict_Next(dict, &pos, &k, &v)) {
+            size_t i = big_slot(nm, v);
+            while (values[i] != NULL && values[i] != v) {
+                i = (i + 1) & nm->big_mask;
+            }
+            if (values[i] == NULL) {
+                values[i] = v;
+                keys[i] = k;
+            }
+        }
+    }
+    size_t i = big_slot(nm, value);
+    for (; nm->big_values[i] != NULL; i = (i + 1) & nm->big_mask) {
+        if (nm->big_values[i] == value) {
+            return nm->big_keys[i];
+        }
+    }
+    return NULL;
+}
+
 /* A dict's traversal visits values in entry order (and, for tables
  * with non-str keys, each key after its value); the occurrence-th
  * reference to child picks which entry when one value sits under
@@ -355,6 +424,17 @@ static int
 label_dict(names_t *nm, PyObject *dict, PyObject *child, Py_ssize_t occurrence,
            raw_label_t *out)
 {
+    if (occurrence == 0 && PyDict_GET_SIZE(dict) >= BIG_DICT) {
+        int ok;
+        PyObject *key = big_dict_first_key(nm, dict, child, &ok);
+        if (!ok) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        if (key != NULL) {
+            return key_label(nm, key, out);
+        }
+    }
     Py_ssize_t pos = 0, matches = 0;
     PyObject *key, *value, *first_key = NULL, *chosen_key = NULL;
     while (PyDict_Next(dict, &pos, &key, &value)) {
@@ -388,23 +468,30 @@ index_label(raw_label_t *out, Py_ssize_t index)
                      PyUnicode_FromFormat("[%zd]", index));
 }
 
+/* CPython traverses lists and tuples from the last item to the first,
+ * so the reference at position `ordinal` of an exact list or tuple's
+ * traversal is item n - 1 - ordinal, and the occurrence-th reference to
+ * a value held twice is its occurrence-th place counted from the end. */
 static int
 label_sequence(PyObject **items, Py_ssize_t n, PyObject *child,
-               Py_ssize_t occurrence, raw_label_t *out)
+               Py_ssize_t occurrence, Py_ssize_t ordinal, raw_label_t *out)
 {
-    Py_ssize_t first = -1, matches = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
+    if (ordinal >= 0 && ordinal < n && items[n - 1 - ordinal] == child) {
+        return index_label(out, n - 1 - ordinal);
+    }
+    Py_ssize_t last = -1, matches = 0;
+    for (Py_ssize_t i = n - 1; i >= 0; i--) {
         if (items[i] != child) {
             continue;
         }
-        if (first < 0) {
-            first = i;
+        if (last < 0) {
+            last = i;
         }
         if (matches++ == occurrence) {
             return index_label(out, i);
         }
     }
-    return first >= 0 ? index_label(out, first) : 0;
+    return last >= 0 ? index_label(out, last) : 0;
 }
 
 /* The static collections.deque type in op's bases, or NULL. */
@@ -547,7 +634,7 @@ label_instance(PyObject *op, PyObject *child, Py_ssize_t occurrence,
 
 static int
 label_by_type(names_t *nm, PyObject *op, PyObject *child, Py_ssize_t occurrence,
-              raw_label_t *out)
+              Py_ssize_t ordinal, raw_label_t *out)
 {
     const char *field = NULL;
     PyTypeObject *deque_type;
@@ -558,14 +645,16 @@ label_by_type(names_t *nm, PyObject *op, PyObject *child, Py_ssize_t occurrence,
     }
     if (PyList_Check(op)) {
         r = label_sequence(((PyListObject *)op)->ob_item, PyList_GET_SIZE(op),
-                           child, occurrence, out);
+                           child, occurrence,
+                           PyList_CheckExact(op) ? ordinal : -1, out);
         if (r != 0) {
             return r;
         }
     }
     else if (PyTuple_Check(op)) {
         r = label_sequence(((PyTupleObject *)op)->ob_item, PyTuple_GET_SIZE(op),
-                           child, occurrence, out);
+                           child, occurrence,
+                           PyTuple_CheckExact(op) ? ordinal : -1, out);
         if (r != 0) {
             return r;
         }
@@ -664,7 +753,7 @@ names_raw(names_t *nm, PyObject *referrer, PyObject *referent,
     out->index = -1;
     out->kind = EDGE_KIND_REFERENT;
     out->role = ROLE_PLAIN;
-    int r = label_by_type(nm, referrer, referent, occurrence, out);
+    int r = label_by_type(nm, referrer, referent, occurrence, ordinal, out);
     if (r != 0) {
         return r < 0 ? -1 : 0;
     }

@@ -45,6 +45,17 @@ typedef struct {
 
 typedef struct {
     PyObject *type_names; /* {id(type): qualified name} */
+    struct {
+        PyTypeObject *type;
+        PyObject *name; /* borrowed from type_names */
+    } recent_types[256];
+    /* for the last big dict labelled: its values -> their first key,
+     * open addressing, so that labelling many of its values is linear */
+    PyObject *big_dict;
+    Py_ssize_t big_dict_used;
+    PyObject **big_values;
+    PyObject **big_keys;
+    size_t big_mask;
 } names_t;
 
 int names_init(names_t *nm);

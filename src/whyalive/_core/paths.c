@@ -115,19 +115,36 @@ typedef struct {
     size_t n, cap;
 } queue_t;
 
+/* Results shared by many targets, built once: a displayed edge (keyed by
+ * the positions of the outermost and innermost references it folds) or
+ * a root tuple (keyed by root kind, index and the object it holds). */
+typedef struct {
+    uint64_t a, b;
+    PyObject *value;
+} memo_entry_t;
+
+typedef struct {
+    memo_entry_t *entries;
+    size_t mask, used;
+} memo_t;
+
 typedef struct {
     const query_t *q;
     heap_t heap;
+    memo_t memo;
     roots_t roots;
     names_t names;
     deadline_t deadline;
     uint32_t *dist;
     uint32_t *parent;
+    uint32_t *parent_offset; /* position of the parent's reference in its row */
     uint8_t *origin; /* enum path_root of the root a node is reached from */
     target_t *targets;
     size_t ntargets;
     uint32_t max_depth;
     int traverse_status; /* 1: the deadline passed while indexing */
+    Py_ssize_t call_slack; /* references the call's C code holds on each
+                              explicit target */
     int search_timed_out;
     int depth_truncated;
     double t_start, t_indexed, t_searched;
@@ -187,11 +204,16 @@ is_excluded(const search_t *s, node_t n)
     return (s->heap.flags[n] & NODE_EXCLUDED) != 0;
 }
 
-/* References to n from outside the graph; -1: immortal. */
+/* References to n from outside the graph, less those the call into
+ * whyalive itself holds on an explicit target; -1: immortal. */
 static Py_ssize_t
 unseen_refs(const search_t *s, node_t n)
 {
-    return heap_unseen_references(&s->heap, n);
+    Py_ssize_t unseen = heap_unseen_references(&s->heap, n);
+    if (unseen > 0 && (s->heap.flags[n] & NODE_EXPLICIT)) {
+        unseen = unseen > s->call_slack ? unseen - s->call_slack : 0;
+    }
+    return unseen;
 }
 
 /* The position of the first reference referrer -> referent. */
@@ -227,7 +249,7 @@ add_targets(search_t *s)
         if (node == NODE_NONE) {
             return -1;
         }
-        h->flags[node] |= NODE_TARGET;
+        h->flags[node] |= NODE_TARGET | NODE_EXPLICIT;
         if (PyUnicode_CheckExact(obj)) {
             h->str_targets = 1;
         }
@@ -266,17 +288,77 @@ static int
 mark_excluded_ids(search_t *s)
 {
     PyObject *ids = s->q->excluded_ids;
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(ids); i++) {
-        void *address = PyLong_AsVoidPtr(PyTuple_GET_ITEM(ids, i));
-        if (address == NULL && PyErr_Occurred()) {
-            return -1;
-        }
-        node_t n = heap_find(&s->heap, (PyObject *)address);
-        if (n != NODE_NONE) {
-            s->heap.flags[n] |= NODE_EXCLUDED;
+    size_t n = (size_t)PyTuple_GET_SIZE(ids);
+    if (n == 0) {
+        return 0;
+    }
+    void **addresses = PyMem_RawMalloc(n * sizeof(void *));
+    node_t *nodes = PyMem_RawMalloc(n * sizeof(node_t));
+    int status = -1;
+    if (addresses == NULL || nodes == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        addresses[i] = PyLong_AsVoidPtr(PyTuple_GET_ITEM(ids, (Py_ssize_t)i));
+        if (addresses[i] == NULL && PyErr_Occurred()) {
+            goto done;
         }
     }
-    return 0;
+    if (heap_resolve_addresses(&s->heap, addresses, n, nodes) < 0) {
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (nodes[i] != NODE_NONE) {
+            s->heap.flags[nodes[i]] |= NODE_EXCLUDED;
+        }
+    }
+    status = 0;
+done:
+    PyMem_RawFree(addresses);
+    PyMem_RawFree(nodes);
+    return status;
+}
+
+/* A call with *args reaches whyalive through C code (3.10, 3.11) that
+ * keeps the argument tuple where no frame shows it, and with **kwargs a
+ * copy of every argument: those references are the call's, not the
+ * program's.  The tuple holds the explicit targets and nothing else. */
+static void
+discount_star_call(search_t *s)
+{
+    heap_t *h = &s->heap;
+    int star_call = 0;
+    for (size_t i = 0; i < s->roots.nframes; i++) {
+        if (s->roots.frames[i].call_site) {
+            star_call = s->roots.frames[i].star_call;
+        }
+    }
+    if (star_call == 0) {
+        return;
+    }
+    s->call_slack = star_call == 2 ? 1 : 0;
+    size_t nexplicit = 0;
+    for (size_t i = 0; i < s->ntargets; i++) {
+        nexplicit += s->targets[i].explicit;
+    }
+    for (size_t n = 0; n < h->count; n++) {
+        uint64_t start = heap_row_start(h, (node_t)n);
+        uint64_t end = heap_row_end(h, (node_t)n);
+        if (end - start != nexplicit || !PyTuple_CheckExact(h->objs[n]) ||
+            PyTuple_GET_SIZE(h->objs[n]) != (Py_ssize_t)nexplicit ||
+            heap_unseen_references(h, (node_t)n) <= 0)
+        {
+            continue;
+        }
+        int only_targets = 1;
+        for (uint64_t e = start; e < end; e++) {
+            only_targets &= (h->flags[EDGE_NODE(h->edges[e])] & NODE_EXPLICIT) != 0;
+        }
+        if (only_targets) {
+            h->flags[n] |= NODE_EXCLUDED;
+        }
+    }
 }
 
 /* explain_instances: the instances found, in node order, after the
@@ -361,6 +443,7 @@ bfs_level(search_t *s, queue_t *cur, queue_t *next, uint32_t level,
             }
             s->dist[v] = d;
             s->parent[v] = u;
+            s->parent_offset[v] = (uint32_t)(e - heap_row_start(h, u));
             s->origin[v] = origin;
             if (queue_push(weight ? next : cur, v) < 0) {
                 return -1;
@@ -839,7 +922,8 @@ materialize(search_t *s, target_t *t, const candidate_t *c, path_t *out)
                 out->root_index = TAG_VALUE(link);
                 break;
             }
-            if (push_hop(out, &cap, u, link, find_edge(h, link, u)) < 0) {
+            uint64_t pos = heap_row_start(h, link) + s->parent_offset[u];
+            if (push_hop(out, &cap, u, link, pos) < 0) {
                 status = -1;
                 break;
             }
@@ -890,14 +974,38 @@ choose(search_t *s, target_t *t, candidate_t *list, uint32_t count,
         return 0;
     }
     qsort(list, count, sizeof(candidate_t), compare_candidates);
-    uint32_t labelled = count < room + 16 ? count : room + 16;
-    for (uint32_t i = 0; i < labelled; i++) {
+    /* Labels break the tie at the cut-off only: candidates of the same
+     * length and root kind as the last one taken (at most 64 of them). */
+    uint32_t first = 0, labelled = 0;
+    if (count > room) {
+        const candidate_t *cut = &list[room - 1];
+        first = room - 1;
+        while (first > 0 && list[first - 1].length == cut->length &&
+               list[first - 1].kind == cut->kind)
+        {
+            first--;
+        }
+        labelled = first;
+        while (labelled < count && labelled - first < 64 &&
+               list[labelled].length == cut->length &&
+               list[labelled].kind == cut->kind)
+        {
+            labelled++;
+        }
+        if (labelled - first < 2 || list[room].length != cut->length ||
+            list[room].kind != cut->kind)
+        {
+            labelled = first; /* no tie across the cut-off */
+        }
+    }
+    for (uint32_t i = first; i < labelled; i++) {
         list[i].label = candidate_label(s, &list[i]);
         if (list[i].label == NULL) {
             goto error;
         }
     }
-    qsort(list, labelled, sizeof(candidate_t), compare_candidates);
+    qsort(list + first, labelled - first, sizeof(candidate_t),
+          compare_candidates);
     for (uint32_t i = 0; i < count && *chosen < room; i++) {
         if (is_used(t, list[i].x, list[i].via)) {
             continue;
@@ -918,12 +1026,12 @@ choose(search_t *s, target_t *t, candidate_t *list, uint32_t count,
         }
         (*chosen)++;
     }
-    for (uint32_t i = 0; i < labelled; i++) {
+    for (uint32_t i = first; i < labelled; i++) {
         Py_CLEAR(list[i].label);
     }
     return 0;
 error:
-    for (uint32_t i = 0; i < labelled; i++) {
+    for (uint32_t i = first; i < labelled; i++) {
         Py_CLEAR(list[i].label);
     }
     return -1;
@@ -1396,6 +1504,75 @@ analyse_unreached(search_t *s)
 /* 5. Result                                                           */
 /* ------------------------------------------------------------------ */
 
+static inline size_t
+memo_slot(const memo_t *m, uint64_t a, uint64_t b)
+{
+    uint64_t x = (a * 0x9E3779B97F4A7C15ull) ^ (b + 0x632BE59BD9B4E019ull);
+    x ^= x >> 29;
+    return (size_t)(x * 0xBF58476D1CE4E5B9ull) & m->mask;
+}
+
+/* A borrowed value, or NULL. */
+static PyObject *
+memo_get(const memo_t *m, uint64_t a, uint64_t b)
+{
+    if (m->entries == NULL) {
+        return NULL;
+    }
+    for (size_t i = memo_slot(m, a, b); m->entries[i].value != NULL;
+         i = (i + 1) & m->mask)
+    {
+        if (m->entries[i].a == a && m->entries[i].b == b) {
+            return m->entries[i].value;
+        }
+    }
+    return NULL;
+}
+
+/* Keeps a new reference to value.  Failing to remember is not an error. */
+static void
+memo_put(memo_t *m, uint64_t a, uint64_t b, PyObject *value)
+{
+    if (m->entries == NULL || (m->used + 1) * 2 > m->mask + 1) {
+        size_t cap = m->entries ? (m->mask + 1) * 2 : 1024;
+        memo_entry_t *entries = PyMem_RawCalloc(cap, sizeof(memo_entry_t));
+        if (entries == NULL) {
+            return;
+        }
+        memo_t grown = {entries, cap - 1, 0};
+        for (size_t i = 0; m->entries && i <= m->mask; i++) {
+            if (m->entries[i].value != NULL) {
+                size_t j = memo_slot(&grown, m->entries[i].a, m->entries[i].b);
+                while (entries[j].value != NULL) {
+                    j = (j + 1) & grown.mask;
+                }
+                entries[j] = m->entries[i];
+                grown.used++;
+            }
+        }
+        PyMem_RawFree(m->entries);
+        *m = grown;
+    }
+    size_t i = memo_slot(m, a, b);
+    while (m->entries[i].value != NULL) {
+        i = (i + 1) & m->mask;
+    }
+    m->entries[i].a = a;
+    m->entries[i].b = b;
+    m->entries[i].value = Py_NewRef(value);
+    m->used++;
+}
+
+static void
+memo_clear(memo_t *m)
+{
+    for (size_t i = 0; m->entries && i <= m->mask; i++) {
+        Py_XDECREF(m->entries[i].value);
+    }
+    PyMem_RawFree(m->entries);
+    memset(m, 0, sizeof(*m));
+}
+
 static PyObject *
 object_id(PyObject *op)
 {
@@ -1419,6 +1596,11 @@ edge_tuple(search_t *s, PyObject *referrer, PyObject *label, int kind)
     return result;
 }
 
+/* Rows longer than this are big containers: the label of a value held
+ * twice there names its first place (counting would make labelling
+ * all of a big container's items quadratic). */
+#define OCCURRENCE_ROW_LIMIT 256
+
 static int
 hop_label(search_t *s, const hop_t *hop, raw_label_t *out)
 {
@@ -1429,8 +1611,10 @@ hop_label(search_t *s, const hop_t *hop, raw_label_t *out)
     if (pos == UINT64_MAX) {
         pos = find_edge(h, hop->referrer, hop->referent);
     }
-    for (uint64_t e = start; e < pos && pos != UINT64_MAX; e++) {
-        occurrence += EDGE_NODE(h->edges[e]) == hop->referent;
+    if (pos != UINT64_MAX && pos - start <= OCCURRENCE_ROW_LIMIT) {
+        for (uint64_t e = start; e < pos; e++) {
+            occurrence += EDGE_NODE(h->edges[e]) == hop->referent;
+        }
     }
     Py_ssize_t ordinal = pos == UINT64_MAX ? -1 : (Py_ssize_t)(pos - start);
     return names_raw(&s->names, h->objs[hop->referrer], h->objs[hop->referent],
@@ -1467,6 +1651,17 @@ edges_tuple(search_t *s, const hop_t *hops, uint32_t n)
             j--;
         }
         int count = (int)(end - j + 1);
+        /* keyed by the outermost and innermost references it folds */
+        uint64_t key_a = hops[end].edge_pos, key_b = hops[j].edge_pos;
+        int memoizable = key_a != UINT64_MAX && key_b != UINT64_MAX;
+        PyObject *known = memoizable ? memo_get(&s->memo, key_a, key_b) : NULL;
+        if (known != NULL) {
+            if (PyList_Append(edges, known) < 0) {
+                goto error;
+            }
+            j--;
+            continue;
+        }
         for (int k = 0; k < count; k++) {
             if (hop_label(s, &hops[end - k], &labels[k]) < 0) {
                 goto error;
@@ -1486,6 +1681,9 @@ edges_tuple(search_t *s, const hop_t *hops, uint32_t n)
         if (edge == NULL || PyList_Append(edges, edge) < 0) {
             Py_XDECREF(edge);
             goto error;
+        }
+        if (memoizable) {
+            memo_put(&s->memo, key_a, key_b, edge);
         }
         Py_DECREF(edge);
         j--;
@@ -1605,9 +1803,39 @@ static PyObject *
 path_tuple(search_t *s, const target_t *t, const path_t *p)
 {
     uint32_t absorbed;
-    PyObject *root = root_tuple(s, t, p, &absorbed);
-    if (root == NULL) {
-        return NULL;
+    PyObject *root;
+    /* module and frame roots depend only on the root and the object it
+     * holds: for a global, the referent of the module dict's reference
+     * (the last hop); otherwise the outermost object.  (External roots
+     * carry counts of the object: built every time.) */
+    node_t held = p->nhops == 0             ? t->node
+                  : p->root == PR_MODULE ? p->hops[p->nhops - 1].referent
+                                         : p->hops[p->nhops - 1].referrer;
+    int memoizable = p->root <= PR_THREAD;
+    /* how much of the path the root's name absorbs depends on whether
+     * the path has references at all */
+    uint64_t key_a = UINT64_MAX - 1 - 2 * (uint64_t)p->root - (p->nhops == 0);
+    uint64_t key_b = ((uint64_t)p->root_index << 32) | held;
+    PyObject *known = memoizable ? memo_get(&s->memo, key_a, key_b) : NULL;
+    if (known != NULL) {
+        /* (root, absorbed) */
+        root = Py_NewRef(PyTuple_GET_ITEM(known, 0));
+        absorbed = (uint32_t)PyLong_AsUnsignedLong(PyTuple_GET_ITEM(known, 1));
+    }
+    else {
+        root = root_tuple(s, t, p, &absorbed);
+        if (root == NULL) {
+            return NULL;
+        }
+        if (memoizable) {
+            PyObject *entry = Py_BuildValue("(OI)", root, absorbed);
+            if (entry == NULL) {
+                Py_DECREF(root);
+                return NULL;
+            }
+            memo_put(&s->memo, key_a, key_b, entry);
+            Py_DECREF(entry);
+        }
     }
     PyObject *edges = edges_tuple(s, p->hops, p->nhops - absorbed);
     if (edges == NULL) {
@@ -1718,7 +1946,9 @@ search_free(search_t *s)
     PyMem_RawFree(s->targets);
     PyMem_RawFree(s->dist);
     PyMem_RawFree(s->parent);
+    PyMem_RawFree(s->parent_offset);
     PyMem_RawFree(s->origin);
+    memo_clear(&s->memo);
     roots_free(&s->roots);
     heap_free(&s->heap);
     names_free(&s->names);
@@ -1749,13 +1979,17 @@ run(search_t *s)
     {
         return -1;
     }
+    discount_star_call(s);
     s->t_indexed = compat_monotonic();
 
     /* 2. search */
     s->dist = PyMem_RawMalloc((h->count + 1) * sizeof(uint32_t));
     s->parent = PyMem_RawMalloc((h->count + 1) * sizeof(uint32_t));
     s->origin = PyMem_RawCalloc(h->count + 1, sizeof(uint8_t));
-    if (s->dist == NULL || s->parent == NULL || s->origin == NULL) {
+    s->parent_offset = PyMem_RawMalloc((h->count + 1) * sizeof(uint32_t));
+    if (s->dist == NULL || s->parent == NULL || s->origin == NULL ||
+        s->parent_offset == NULL)
+    {
         PyErr_NoMemory();
         return -1;
     }

@@ -149,15 +149,21 @@ is_tool_code(PyCodeObject *co, PyObject *tool_prefix)
  * the interpreter's own record of the stack top when it has one, else
  * the depth _stack.py computed for the current instruction, else none.
  * *operands: how many of the top values the current instruction uses
- * (0 when the top is recorded: a Python call has taken its arguments). */
+ * (0 when the top is recorded: a Python call has taken its arguments);
+ * *star_call: the instruction is a call with *args (1), and **kwargs (2). */
+#define STACK_STAR_CALL 0x8000
+#define STACK_STAR_CALL_KWARGS 0x4000
+
 static Py_ssize_t
 live_stack(compat_frame *frame, PyCodeObject *co, compat_frame *inner,
-           PyObject *stack_tables, int *by_address, Py_ssize_t *operands)
+           PyObject *stack_tables, int *by_address, Py_ssize_t *operands,
+           int *star_call)
 {
     int exact;
     Py_ssize_t extent = compat_frame_stack_extent(frame, co, inner, &exact);
     *by_address = 0;
     *operands = 0;
+    *star_call = 0;
     if (exact) {
         return extent;
     }
@@ -178,10 +184,14 @@ live_stack(compat_frame *frame, PyCodeObject *co, compat_frame *inner,
     }
     uint16_t entry[2]; /* depth before the instruction, values it uses */
     memcpy(entry, PyBytes_AS_STRING(table) + at * sizeof(entry), sizeof(entry));
-    if (entry[0] > extent || entry[1] > entry[0]) {
+    uint16_t uses = entry[1] & ~(STACK_STAR_CALL | STACK_STAR_CALL_KWARGS);
+    if (entry[0] > extent || uses > entry[0]) {
         return 0;
     }
-    *operands = entry[1];
+    if (entry[1] & STACK_STAR_CALL) {
+        *star_call = (entry[1] & STACK_STAR_CALL_KWARGS) ? 2 : 1;
+    }
+    *operands = uses;
     return entry[0];
 }
 
@@ -205,6 +215,7 @@ collect_frame(roots_t *r, heap_t *h, compat_frame *frame, PyCodeObject *co,
     info->depth = depth;
     info->excluded = is_tool_code(co, tool_prefix);
     info->call_site = call_site;
+    info->star_call = 0;
     int root = !info->excluded;
     size_t locals_start = r->nrefs;
 
@@ -238,10 +249,12 @@ collect_frame(roots_t *r, heap_t *h, compat_frame *frame, PyCodeObject *co,
      * whyalive (the call's own arguments) and copies of the frame's own
      * locals (an argument being passed on, before 3.11). */
     size_t locals_end = r->nrefs;
-    int by_address;
+    int by_address, star_call;
     Py_ssize_t operands;
-    Py_ssize_t nstack =
-        live_stack(frame, co, inner, stack_tables, &by_address, &operands);
+    Py_ssize_t nstack = live_stack(frame, co, inner, stack_tables, &by_address,
+                                   &operands, &star_call);
+    info = &r->frames[index]; /* add_ref may have moved the array */
+    info->star_call = call_site ? star_call : 0;
     for (Py_ssize_t i = 0; i < nstack; i++) {
         int owned;
         PyObject *value = compat_frame_stack_value(frame, co, i, &owned);
@@ -400,6 +413,57 @@ order_seeds(roots_t *r)
     return 0;
 }
 
+/* Nodes of what was recorded by address: value-stack slots read from
+ * the bytecode analysis, and the frame objects of 3.10 frames. */
+static int
+resolve_by_address(roots_t *r, heap_t *h, node_t *frame_nodes)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->nrefs; i++) {
+        n += r->refs[i].by_address;
+    }
+    for (size_t i = 0; i < r->nframes; i++) {
+        n += r->frames[i].frame_object != NULL;
+    }
+    void **addresses = PyMem_RawMalloc((n ? n : 1) * sizeof(void *));
+    node_t *nodes = PyMem_RawMalloc((n ? n : 1) * sizeof(node_t));
+    if (addresses == NULL || nodes == NULL) {
+        PyMem_RawFree(addresses);
+        PyMem_RawFree(nodes);
+        PyErr_NoMemory();
+        return -1;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < r->nrefs; i++) {
+        if (r->refs[i].by_address) {
+            addresses[k++] = r->refs[i].obj;
+        }
+    }
+    for (size_t i = 0; i < r->nframes; i++) {
+        if (r->frames[i].frame_object != NULL) {
+            addresses[k++] = r->frames[i].frame_object;
+        }
+    }
+    if (heap_resolve_addresses(h, addresses, n, nodes) < 0) {
+        PyMem_RawFree(addresses);
+        PyMem_RawFree(nodes);
+        return -1;
+    }
+    k = 0;
+    for (size_t i = 0; i < r->nrefs; i++) {
+        if (r->refs[i].by_address) {
+            r->refs[i].node = nodes[k++];
+        }
+    }
+    for (size_t i = 0; i < r->nframes; i++) {
+        frame_nodes[i] =
+            r->frames[i].frame_object != NULL ? nodes[k++] : NODE_NONE;
+    }
+    PyMem_RawFree(addresses);
+    PyMem_RawFree(nodes);
+    return 0;
+}
+
 int
 roots_account(roots_t *r, heap_t *h)
 {
@@ -409,27 +473,32 @@ roots_account(roots_t *r, heap_t *h)
             h->flags[r->modules[i].dict] |= NODE_EXCLUDED;
         }
     }
+    node_t *frame_nodes =
+        PyMem_RawMalloc((r->nframes ? r->nframes : 1) * sizeof(node_t));
+    if (frame_nodes == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (resolve_by_address(r, h, frame_nodes) < 0) {
+        PyMem_RawFree(frame_nodes);
+        return -1;
+    }
     size_t nkeyed = 0;
     for (size_t i = 0; i < r->nrefs; i++) {
         root_ref_t *ref = &r->refs[i];
-        ref->node = heap_find(h, ref->obj);
-        if (!ref->owned) {
-            goto counted; /* a borrowed reference adds no count */
-        }
-        if (ref->kind == ROOT_FRAME) {
-            /* a 3.10 frame that is a node counts its own slots */
-            frame_info_t *info = &r->frames[ref->owner];
-            if (info->frame_object != NULL &&
-                heap_find(h, info->frame_object) != NODE_NONE &&
-                ref->slot_kind <= FRAME_SLOT_LOCALS)
-            {
-                goto counted;
-            }
-        }
-        heap_count_reference(h, ref->obj);
-    counted:
         nkeyed += ref->node != NODE_NONE;
+        if (!ref->owned) {
+            continue; /* a borrowed reference adds no count */
+        }
+        /* a 3.10 frame that is a node counts its own slots */
+        if (ref->kind == ROOT_FRAME && frame_nodes[ref->owner] != NODE_NONE &&
+            ref->slot_kind <= FRAME_SLOT_LOCALS)
+        {
+            continue;
+        }
+        heap_count_node(h, ref->node);
     }
+    PyMem_RawFree(frame_nodes);
     uint64_t *keyed = PyMem_RawMalloc((nkeyed ? nkeyed : 1) * sizeof(uint64_t));
     if (keyed == NULL) {
         PyErr_NoMemory();

@@ -42,6 +42,7 @@ typedef struct {
     int depth;     /* 0 for the innermost frame of its thread */
     int excluded;  /* runs whyalive's own code */
     int call_site; /* the frame that called into whyalive */
+    int star_call; /* ... with *args (1), and **kwargs (2) */
 } frame_info_t;
 
 /* One reference from a frame or a thread state.  Every ref counts as a

@@ -29,7 +29,8 @@ TAIL_EDGES = 12
 #: Above this many targets, targets held the same way are grouped.
 GROUP_ABOVE = 10
 
-_INDEX = re.compile(r"\[\d+\]")
+_INDEX = re.compile(r"\[-?\d+\]")
+_KEY = re.compile(r"\[(?:b?'[^']*'|b?\"[^\"]*\"|<[^>]*>)\]")
 
 
 def render_report(report: Report, *, group: bool | None = None) -> str:
@@ -92,7 +93,7 @@ def _path_items(target: Target, generalize: bool) -> list[list[str]]:
     for path in target.paths:
         items = _edge_lines(path, target)
         if generalize:
-            items = [_INDEX.sub("[i]", line) for line in items]
+            items = [_KEY.sub("[k]", _INDEX.sub("[i]", line)) for line in items]
         paths.append(items)
     if target.status == "timeout" and not target.paths:
         paths.append(["root not reached before the time limit  (root: not found)"])
