@@ -174,5 +174,5 @@ def _parse_exception_table(table: bytes):
 
 if sys.version_info < (3, 11):  # the block stack, not a table, handles exceptions
 
-    def _handlers(code) -> list[tuple[int, int]]:  # noqa: F811
+    def _handlers(code) -> list[tuple[int, int]]:
         return []

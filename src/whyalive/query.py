@@ -182,7 +182,9 @@ def _check_max_depth(max_depth: Any) -> int:
     if max_depth is None:
         return -1
     if isinstance(max_depth, bool) or not isinstance(max_depth, int):
-        raise TypeError(f"max_depth must be an int or None, not {type(max_depth).__name__}")
+        raise TypeError(
+            f"max_depth must be an int or None, not {type(max_depth).__name__}"
+        )
     if max_depth < 0:
         raise ValueError(f"max_depth must be >= 0 or None, got {max_depth}")
     return max_depth

@@ -15,7 +15,15 @@ from typing import Any, NamedTuple
 __all__ = ["Edge", "Report", "RetainerPath", "Root", "Stats", "Target"]
 
 #: Root kinds, in the order paths of equal length are listed.
-ROOT_KINDS = ("module", "frame", "thread", "external", "garbage", "excluded", "unreached")
+ROOT_KINDS = (
+    "module",
+    "frame",
+    "thread",
+    "external",
+    "garbage",
+    "excluded",
+    "unreached",
+)
 
 #: Target statuses (``Target.status``).
 STATUSES = (
@@ -135,6 +143,7 @@ class Root(_TupleView):
     kind = property(lambda self: self._data[0])
     name = property(lambda self: self._data[1])
     detail = property(lambda self: self._data[2])
+
     @property
     def thread_name(self) -> str | None:
         """Name of the thread (frame and thread roots), or None."""
@@ -287,13 +296,15 @@ class RetainerPath(_TupleView):
         return out
 
     def __repr__(self) -> str:
-        return f"<RetainerPath {self.expression} ({self.root.kind}, length {self.length})>"
+        return (
+            f"<RetainerPath {self.expression} ({self.root.kind}, length {self.length})>"
+        )
 
 
 class Target(_TupleView):
     """One object asked about, with its retainer paths."""
 
-    __slots__ = ("_object", "_has_object")
+    __slots__ = ("_has_object", "_object")
 
     def __init__(self, data: tuple, obj: Any = None, has_object: bool = False) -> None:
         super().__init__(data)

@@ -22,7 +22,10 @@ RAW = (
             [
                 (
                     ("module", "app.REGISTRY", ("app", "REGISTRY")),
-                    (("dict", 0x10, "['w1']", "key", ""), ("app.Registry", 0x11, ".registry", "attr", "")),
+                    (
+                        ("dict", 0x10, "['w1']", "key", ""),
+                        ("app.Registry", 0x11, ".registry", "attr", ""),
+                    ),
                     3,
                 ),
                 (("frame", "w", ("test_leak", "t.py", 12, 0x1, "local", 2)), (), 1),
@@ -73,7 +76,10 @@ def test_equality_hashing_and_pickling():
 
 def test_edge_description():
     assert Edge(("dict", 1, "['k']", "key", "")).describe() == "['k'] in dict"
-    assert Edge(("ValueError", 1, ".args[0]", "index", "")).describe() == ".args[0] of ValueError"
+    assert (
+        Edge(("ValueError", 1, ".args[0]", "index", "")).describe()
+        == ".args[0] of ValueError"
+    )
     assert (
         Edge(("function", 1, "<closure 'x'>", "closure", "make.<locals>.cb")).describe()
         == "<closure 'x'> of function make.<locals>.cb"
@@ -95,13 +101,15 @@ def test_root_descriptions():
 
 def test_object_needs_keep_objects():
     with pytest.raises(LookupError):
-        make().targets[0].object
+        _ = make().targets[0].object
 
 
 def test_repr_is_short():
     report = make()
     assert repr(report) == "<whyalive.Report: 1 targets>"
-    assert repr(report.targets[0].paths[0]).startswith("<RetainerPath app.REGISTRY.registry['w1']")
+    assert repr(report.targets[0].paths[0]).startswith(
+        "<RetainerPath app.REGISTRY.registry['w1']"
+    )
     assert isinstance(report.targets[0].paths[0], RetainerPath)
 
 

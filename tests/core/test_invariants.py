@@ -105,7 +105,8 @@ def test_no_user_code_runs_during_a_walk(module):
     assert CALLS == []
     # the keys were shown without repr()
     assert any(
-        labels(p)[:1] == [f"[<Recorder at {id(keys[0]):#x}>]"] for p in report.targets[0].paths
+        labels(p)[:1] == [f"[<Recorder at {id(keys[0]):#x}>]"]
+        for p in report.targets[0].paths
     )
     assert len(instances.targets) >= 5
     str(report), str(instances)  # rendering uses only the plain data
@@ -231,7 +232,7 @@ def test_explain_called_during_finalization(module):
     assert seen == ["rooted"]
 
 
-# ---------------------------------------------------------------- the tool never retains
+# ------------------------------------------------------------ the tool never retains
 
 
 def test_whyalive_frames_and_containers_never_appear(module):
@@ -265,7 +266,7 @@ def test_report_keeps_no_reference_to_targets():
     assert ref() is None
     assert report.targets[0].type_name.endswith("Leaky")
     with pytest.raises(LookupError, match="keep_objects=True"):
-        report.targets[0].object
+        _ = report.targets[0].object
 
 
 def test_keep_objects_keeps_them():
@@ -384,4 +385,4 @@ def test_immortal_target():
 
 
 def test_tool_prefix_is_the_package_directory():
-    assert TOOL_PREFIX == os.path.dirname(whyalive.query.__file__) + os.sep
+    assert os.path.dirname(whyalive.query.__file__) + os.sep == TOOL_PREFIX

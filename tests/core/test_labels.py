@@ -169,7 +169,7 @@ def test_class_attribute(module):
 
     Registry.instances = [target]
     module.Registry = Registry
-    path, report = module_path(target, module)
+    path, _ = module_path(target, module)
     assert labels(path) == ["[0]", ".instances"]
     assert path.edges[1].referrer_description().startswith("class ")
     assert path.root.name == f"{module.__name__}.Registry"
@@ -249,8 +249,15 @@ def test_traceback_frame_local_and_exception_fields(module):
     del target
     all_labels = [labels(p) for p in report.targets[0].paths]
     assert [".args[1]"] in all_labels
-    frame_path = find_path(report.targets[0], lambda p: labels(p)[:1] == ["<local 'doomed'>"])
-    assert labels(frame_path) == ["<local 'doomed'>", ".tb_frame", ".tb_next", ".__traceback__"]
+    frame_path = find_path(
+        report.targets[0], lambda p: labels(p)[:1] == ["<local 'doomed'>"]
+    )
+    assert labels(frame_path) == [
+        "<local 'doomed'>",
+        ".tb_frame",
+        ".tb_next",
+        ".__traceback__",
+    ]
     assert frame_path.root.name == f"{module.__name__}.SAVED"
 
 

@@ -570,11 +570,6 @@ def test_garbage_path_length_folds_internal_hops():
     assert path.length == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the core picks a garbage cycle by raw references (breadth first), "
-    "so one with internal hops loses to a longer one without",
-)
 def test_garbage_path_shows_the_lightest_cycle():
     """target.items[0][0] is a cycle of 3 references; target.f -> <closure>
     is one of 2 (4 raw hops: function -> __closure__ -> cell -> target)."""

@@ -34,7 +34,9 @@ def test_local_of_the_calling_test_function_is_shown():
     path = report.targets[0].paths[0]
     assert path.root.kind == "frame"
     assert path.root.name == "w"
-    assert path.root.function.endswith("test_local_of_the_calling_test_function_is_shown")
+    assert path.root.function.endswith(
+        "test_local_of_the_calling_test_function_is_shown"
+    )
     assert path.root.filename == __file__
     assert path.root.thread_name == threading.current_thread().name
     assert path.length == 1
@@ -292,7 +294,9 @@ def test_target_of_a_c_type_without_gc_support(module):
 
 
 def test_constant_held_by_a_code_object(module):
-    code = compile("def f():\n    return ('an unusual constant', 42)\n", "<gen>", "exec")
+    code = compile(
+        "def f():\n    return ('an unusual constant', 42)\n", "<gen>", "exec"
+    )
     exec(code, module.__dict__)
     constant = module.f()
     report = whyalive.explain(constant)

@@ -9,8 +9,16 @@ STATS = Stats(10, 20, 1, 3, 0.01, 0.001, 0.011)
 THREADS = {0x1: "MainThread"}
 
 
-def target(paths, *, status="rooted", omitted=0, tid=0x7F00, type_name="app.Widget",
-           refcount=3, allocated=None):
+def target(
+    paths,
+    *,
+    status="rooted",
+    omitted=0,
+    tid=0x7F00,
+    type_name="app.Widget",
+    refcount=3,
+    allocated=None,
+):
     return (tid, type_name, "", refcount, 2, 1, status, paths, omitted), allocated
 
 
@@ -30,7 +38,9 @@ def edge(label, kind, referrer_type, rid, name=""):
 def report_of(*targets, partial=None):
     raw_targets = [t for t, _ in targets]
     raw = (partial, raw_targets, tuple(STATS), None)
-    return Report.from_core(raw, thread_names=THREADS, allocations=[a for _, a in targets])
+    return Report.from_core(
+        raw, thread_names=THREADS, allocations=[a for _, a in targets]
+    )
 
 
 DESIGN_TREE = """\
@@ -127,7 +137,9 @@ def test_omitted_retainers_are_counted():
 
 
 def test_allocation_site_in_the_header():
-    t = target([(frame_root("w"), (), 1)], allocated=(("app/ui.py", 7), ("app/widgets.py", 42)))
+    t = target(
+        [(frame_root("w"), (), 1)], allocated=(("app/ui.py", 7), ("app/widgets.py", 42))
+    )
     assert render_report(report_of(t)).splitlines()[0] == (
         "app.Widget at 0x7f00 (allocated at app/widgets.py:42)"
     )
@@ -152,7 +164,10 @@ def test_many_targets_held_the_same_way_are_grouped():
     for i in range(12):
         path = (
             module_root("app.CACHE"),
-            (edge(f"[{i}]", "index", "list", 0x50), edge("['widgets']", "key", "dict", 0x51)),
+            (
+                edge(f"[{i}]", "index", "list", 0x50),
+                edge("['widgets']", "key", "dict", 0x51),
+            ),
             3,
         )
         targets.append(target([path], tid=0x9000 + i))
@@ -160,7 +175,8 @@ def test_many_targets_held_the_same_way_are_grouped():
     targets.append(target([odd], tid=0xA000))
     text = render_report(report_of(*targets))
     assert text.splitlines()[0] == (
-        "12 app.Widget objects held the same way (at 0x9000, 0x9001, 0x9002 and 9 more):"
+        "12 app.Widget objects held the same way"
+        " (at 0x9000, 0x9001, 0x9002 and 9 more):"
     )
     assert "[i] in list" in text
     assert "app.Widget at 0xa000" in text

@@ -574,6 +574,13 @@ done:
 /* ------------------------------------------------------------------ */
 
 static int
+compare_u64_keys(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int
 compare_in_edges(const void *a, const void *b)
 {
     const in_edge_t *x = a, *y = b;
@@ -1191,20 +1198,22 @@ compare_paths(const void *a, const void *b)
 /* 4. Targets no root reaches                                          */
 /* ------------------------------------------------------------------ */
 
-/* A backward breadth-first search over the gathered in-edges: order[k]
- * is the k-th node met, via[k] the reference by which it was met (its
- * referrer is order[k]; via[0] keeps the reference that closes a cycle
- * back to the start, if any), back[n] is n's index in order + 1. */
+/* A backward 0-1 breadth-first search over the gathered in-edges, in
+ * folded lengths (a reference into an internal container weighs 0):
+ * order[k] is the k-th node met, via[k] the reference that gives it its
+ * shortest distance dist[k] (its referrer is order[k]); via[0] keeps the
+ * reference that closes the lightest cycle back to the start, if any;
+ * back[n] is n's index in order + 1. */
 typedef struct {
     node_t *order;
     in_edge_t *via;
-    uint32_t *level;
+    uint32_t *dist;
     size_t norder;
     size_t cap;
 } backward_t;
 
 static int
-backward_push(backward_t *b, node_t n, const in_edge_t *via, uint32_t level)
+backward_push(backward_t *b, node_t n, const in_edge_t *via, uint32_t dist)
 {
     if (b->norder == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 64;
@@ -1218,11 +1227,11 @@ backward_push(backward_t *b, node_t n, const in_edge_t *via, uint32_t level)
             goto nomem;
         }
         b->via = vias;
-        uint32_t *levels = PyMem_RawRealloc(b->level, cap * sizeof(uint32_t));
-        if (levels == NULL) {
+        uint32_t *dists = PyMem_RawRealloc(b->dist, cap * sizeof(uint32_t));
+        if (dists == NULL) {
             goto nomem;
         }
-        b->level = levels;
+        b->dist = dists;
         b->cap = cap;
     }
     b->order[b->norder] = n;
@@ -1232,7 +1241,7 @@ backward_push(backward_t *b, node_t n, const in_edge_t *via, uint32_t level)
     else {
         memset(&b->via[b->norder], 0, sizeof(in_edge_t));
     }
-    b->level[b->norder] = level;
+    b->dist[b->norder] = dist;
     b->norder++;
     return 0;
 nomem:
@@ -1240,49 +1249,109 @@ nomem:
     return -1;
 }
 
-/* Searches back from start up to max_levels references; *closing is
- * the index of the node whose referrer is `start` again (a cycle), or
- * SIZE_MAX.  Only unreached referrers are followed when unreached_only. */
+/* A double-ended queue of indices into a backward_t's order. */
+typedef struct {
+    size_t *items;
+    size_t head, count, cap;
+} deque_t;
+
+static int
+deque_push(deque_t *d, size_t k, int front)
+{
+    if (d->count == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 64;
+        size_t *items = PyMem_RawMalloc(cap * sizeof(size_t));
+        if (items == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        for (size_t i = 0; i < d->count; i++) {
+            items[i] = d->items[(d->head + i) % d->cap];
+        }
+        PyMem_RawFree(d->items);
+        d->items = items;
+        d->head = 0;
+        d->cap = cap;
+    }
+    if (front) {
+        d->head = (d->head + d->cap - 1) % d->cap;
+        d->items[d->head] = k;
+    }
+    else {
+        d->items[(d->head + d->count) % d->cap] = k;
+    }
+    d->count++;
+    return 0;
+}
+
+/* Searches back from start up to max_length (folded) references;
+ * *closing is the index of the node through which the lightest cycle
+ * returns to `start`, or SIZE_MAX.  Only unreached referrers are
+ * followed when unreached_only. */
 static int
 backward_search(search_t *s, const in_edge_t *in, size_t nin, node_t start,
-                uint32_t max_levels, int unreached_only, uint32_t *back,
+                uint32_t max_length, int unreached_only, uint32_t *back,
                 backward_t *b, size_t *closing)
 {
+    heap_t *h = &s->heap;
+    deque_t queue = {0};
+    uint32_t best_cycle = UINT32_MAX;
+    int status = -1;
     memset(b, 0, sizeof(*b));
     *closing = SIZE_MAX;
-    if (backward_push(b, start, NULL, 0) < 0) {
-        return -1;
+    if (backward_push(b, start, NULL, 0) < 0 || deque_push(&queue, 0, 0) < 0) {
+        goto done;
     }
     back[start] = 1;
-    for (size_t k = 0; k < b->norder; k++) {
+    while (queue.count > 0) {
+        size_t k = queue.items[queue.head];
+        queue.head = (queue.head + 1) % queue.cap;
+        queue.count--;
         node_t v = b->order[k];
-        uint32_t level = b->level[k];
-        if (level >= max_levels) {
-            continue;
-        }
+        uint32_t d = b->dist[k];
         size_t end, i = in_edges_of(in, nin, v, &end);
         for (; i < end; i++) {
             node_t u = in[i].src;
             if (unreached_only && s->dist[u] != DIST_NONE) {
                 continue;
             }
+            uint32_t weight = edge_weight(h, h->edges[in[i].pos]);
+            uint32_t du = d + weight;
             if (u == start) {
-                if (*closing == SIZE_MAX) {
+                if (du < best_cycle) {
+                    best_cycle = du;
                     *closing = k;
                     b->via[0] = in[i];
                 }
                 continue;
             }
-            if (back[u] != 0) {
+            if (du > max_length) {
                 continue;
             }
-            if (backward_push(b, u, &in[i], level + 1) < 0) {
-                return -1;
+            if (back[u] != 0) {
+                size_t j = back[u] - 1;
+                if (du >= b->dist[j]) {
+                    continue;
+                }
+                b->dist[j] = du; /* a lighter way to u */
+                b->via[j] = in[i];
+                if (deque_push(&queue, j, weight == 0) < 0) {
+                    goto done;
+                }
+                continue;
+            }
+            if (backward_push(b, u, &in[i], du) < 0 ||
+                deque_push(&queue, b->norder - 1, weight == 0) < 0)
+            {
+                goto done;
             }
             back[u] = (uint32_t)b->norder;
         }
     }
-    return 0;
+    status = 0;
+done:
+    PyMem_RawFree(queue.items);
+    return status;
 }
 
 static void
@@ -1293,7 +1362,7 @@ backward_reset(backward_t *b, uint32_t *back)
     }
     PyMem_RawFree(b->order);
     PyMem_RawFree(b->via);
-    PyMem_RawFree(b->level);
+    PyMem_RawFree(b->dist);
     memset(b, 0, sizeof(*b));
 }
 
@@ -1358,7 +1427,13 @@ explain_unreached(search_t *s, target_t *t, const in_edge_t *in, size_t nin,
     if (limited) {
         /* the nearest retainers, out to max_depth */
         t->status = ST_DEPTH_LIMIT;
-        if (b.norder > 1 && hops_to(&b, back, b.norder - 1, &p, &cap) < 0) {
+        size_t deepest = 0;
+        for (size_t k = 1; k < b.norder; k++) {
+            if (b.dist[k] > b.dist[deepest]) {
+                deepest = k;
+            }
+        }
+        if (deepest > 0 && hops_to(&b, back, deepest, &p, &cap) < 0) {
             goto error;
         }
         p.root = PR_UNREACHED;
@@ -1382,16 +1457,27 @@ explain_unreached(search_t *s, target_t *t, const in_edge_t *in, size_t nin,
         in_edge_t inner_close;
         memset(&inner_close, 0, sizeof(inner_close));
         uint32_t *back2 = PyMem_RawCalloc(h->count + 1, sizeof(uint32_t));
-        if (back2 == NULL) {
+        uint64_t *nearest = PyMem_RawMalloc((b.norder + 1) * sizeof(uint64_t));
+        if (back2 == NULL || nearest == NULL) {
+            PyMem_RawFree(back2);
+            PyMem_RawFree(nearest);
             PyErr_NoMemory();
             goto error;
         }
-        for (size_t k = 1; k < b.norder && tries < 64; k++, tries++) {
+        /* nearest first: (distance, index) */
+        for (size_t k = 1; k < b.norder; k++) {
+            nearest[k - 1] = ((uint64_t)b.dist[k] << 32) | (uint64_t)k;
+        }
+        qsort(nearest, b.norder > 0 ? b.norder - 1 : 0, sizeof(uint64_t),
+              compare_u64_keys);
+        for (size_t q = 0; q + 1 < b.norder && tries < 64; q++, tries++) {
+            size_t k = (size_t)(nearest[q] & 0xFFFFFFFFu);
             size_t c2;
             if (backward_search(s, in, nin, b.order[k], UINT32_MAX, 1, back2,
                                 &inner, &c2) < 0)
             {
                 PyMem_RawFree(back2);
+                PyMem_RawFree(nearest);
                 goto error;
             }
             if (c2 != SIZE_MAX) {
@@ -1405,6 +1491,7 @@ explain_unreached(search_t *s, target_t *t, const in_edge_t *in, size_t nin,
                 {
                     backward_reset(&inner, back2);
                     PyMem_RawFree(back2);
+                    PyMem_RawFree(nearest);
                     goto error;
                 }
                 backward_reset(&inner, back2);
@@ -1413,6 +1500,7 @@ explain_unreached(search_t *s, target_t *t, const in_edge_t *in, size_t nin,
             backward_reset(&inner, back2);
         }
         PyMem_RawFree(back2);
+        PyMem_RawFree(nearest);
         if (found != SIZE_MAX) {
             p.root = PR_GARBAGE;
         }

@@ -7,7 +7,7 @@ Target first, its retainers below, each line naming one reference
     ├── ['w1'] in dict
     │   └── .registry of app.Registry
     │       └── app.REGISTRY  (root: module global)
-    └── <local 'w'> of test_leak at tests/test_app.py:12, MainThread  (root: running frame)
+    └── <local 'w'> of test_leak at tests/t.py:12, MainThread  (root: running frame)
 
 Paths that share their first references share their lines.  Nothing
 here recurses, so a 100,000-reference chain renders (elided) safely.
@@ -150,7 +150,13 @@ def _tree(paths: Iterable[list[str]]) -> list[str]:
         label, sub = entry
         out.append(f"{prefix}{'└── ' if last else '├── '}{label}")
         if sub:
-            stack.append((iter(list(sub.items())), prefix + ("    " if last else "│   "), len(sub)))
+            stack.append(
+                (
+                    iter(list(sub.items())),
+                    prefix + ("    " if last else "│   "),
+                    len(sub),
+                )
+            )
             counters.append(0)
     return out
 
@@ -173,7 +179,8 @@ def _group_lines(members: list[Target]) -> list[str]:
     first = members[0]
     ids = ", ".join(f"{t.id:#x}" for t in members[:3])
     more = f" and {len(members) - 3:,} more" if len(members) > 3 else ""
-    lines = [f"{len(members):,} {first.type_name} objects held the same way (at {ids}{more}):"]
+    head = f"{len(members):,} {first.type_name} objects held the same way"
+    lines = [f"{head} (at {ids}{more}):"]
     lines.extend(_tree(_path_items(first, generalize=True)))
     return lines
 
@@ -183,5 +190,10 @@ def _partial_line(report: Report) -> str:
     if reason is None:
         return ""
     unrooted = sum(1 for t in report.targets if t.status in ("timeout", "depth_limit"))
-    what = "the time limit ran out" if reason == "timeout" else "max_depth stopped the search"
-    return f"partial: {what}; {unrooted} of {len(report.targets)} targets have no root found"
+    what = (
+        "the time limit ran out"
+        if reason == "timeout"
+        else "max_depth stopped the search"
+    )
+    total = len(report.targets)
+    return f"partial: {what}; {unrooted} of {total} targets have no root found"
