@@ -371,6 +371,9 @@ def ask(
         except Exception as e:  # a peer failing is a result too
             status = f"error: {type(e).__name__}: {str(e)[:80]}"
         elapsed = time.perf_counter() - start
+        if status == "ok" and 0 < budget < elapsed:  # C code is not interrupted
+            status = "over budget"
+            row["finished_late"] = True
         del call
         if answer is not None:
             row.update(check(tool, heap, kind, n, answer))
@@ -471,7 +474,12 @@ def table(results: list[dict[str, Any]]) -> str:
             if r["status"] == "ok":
                 time_s, ratio = fmt_seconds(r["seconds"]), fmt_ratio(r["ratio"])
             elif r["status"] == "over budget":
-                time_s, ratio = f"> {res['budget']:g} (did not finish)", "-"
+                done = (
+                    f"finished after {r['elapsed']:.0f} s"
+                    if r.get("finished_late")
+                    else "did not finish"
+                )
+                time_s, ratio = f"> {res['budget']:g} ({done})", "-"
             else:
                 time_s, ratio = r["status"], "-"
             vs = ours.get(r["question"])

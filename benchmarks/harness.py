@@ -158,14 +158,21 @@ class BudgetExceeded(BaseException):
 
 
 class Budget:
-    """``with Budget(seconds):`` interrupts the block after ``seconds``."""
+    """``with Budget(seconds):`` interrupts the block after ``seconds``.
+
+    An exception raised where the interpreter ignores exceptions (a weakref
+    or gc callback, ``__del__``) is lost, so once expired the alarm fires
+    again every :attr:`RETRY` seconds until the block is left.
+    """
+
+    RETRY = 0.25
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self._previous: Any = None
 
-    @staticmethod
-    def _expire(signum: int, frame: Any) -> None:
+    def _expire(self, signum: int, frame: Any) -> None:
+        signal.setitimer(signal.ITIMER_REAL, self.RETRY)
         raise BudgetExceeded
 
     def __enter__(self) -> Budget:

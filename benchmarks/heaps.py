@@ -71,6 +71,7 @@ from dataclasses import dataclass, field
 __all__ = [
     "CHUNK",
     "LAYOUTS",
+    "LEAK_HOLDERS",
     "MODULE_NAME",
     "Heap",
     "Holder",
@@ -79,6 +80,7 @@ __all__ = [
     "Node",
     "Target",
     "build_heap",
+    "format_size",
     "parse_size",
 ]
 
