@@ -484,8 +484,18 @@ def program_refcounts(objects: list[Any]) -> list[int]:
     return counts
 
 
+_TYPE_MRO = type.__dict__["__mro__"]
+_TYPE_DICT = type.__dict__["__dict__"]
+
+
 def _has_finalizer(obj: Any) -> bool:
-    return any("__del__" in vars(klass) for klass in type(obj).__mro__)
+    """Does obj's class define ``__del__``?  Read through type's own
+    descriptors: no metaclass code runs."""
+    try:
+        mro = _TYPE_MRO.__get__(type(obj))
+        return any("__del__" in _TYPE_DICT.__get__(klass) for klass in mro)
+    except Exception:
+        return False
 
 
 def _root_lines(

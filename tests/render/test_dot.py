@@ -371,3 +371,42 @@ def test_report_to_dot_of_a_live_report():
     registry = {"w": target}
     text = whyalive.explain(target).to_dot()
     assert (key(registry), key(target), "['w']") in edges(text)
+
+
+# ------------------------------------------------------------ hostile objects
+
+
+def test_pictures_call_no_key_code_and_survive_hostile_classes():
+    calls = []
+
+    class Key:
+        def __eq__(self, other):
+            calls.append("__eq__")
+            return self is other
+
+        def __hash__(self):
+            return 7
+
+        def __repr__(self):
+            calls.append("__repr__")
+            return "Key()"
+
+    class Meta(type):
+        def __getattribute__(cls, name):
+            if name in ("__mro__", "__name__", "__module__", "__dict__"):
+                raise RuntimeError(f"hostile {name}")
+            return super().__getattribute__(name)
+
+    class Hostile(metaclass=Meta):
+        def __repr__(self):
+            raise ValueError("no repr")
+
+    target = Hostile()
+    key = Key()
+    table = {key: target}
+    calls.clear()
+    text = backrefs(target, max_depth=1, roots=False)
+    assert calls == []  # the dict key is named without running its code
+    labels = [label for src, dst, label in edges(text) if src == f"o{id(table)}"]
+    assert labels == [f"[<{Key.__qualname__} at {hex(id(key))}>]"]
+    assert "Hostile\\n(unrepresentable)" in text
