@@ -31,6 +31,7 @@ def find_paths(
     timeout: float = 0.0,
     stack_tables: dict[Any, bytes] | None = None,
     want_objects: bool = False,
+    progress: bool = False,
 ) -> tuple[str | None, list[_Target], _Stats, list[Any] | None]: ...
 
 def allocation_traceback(obj: Any, /) -> tuple[tuple[str, int], ...] | None: ...

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 import threading
 import tracemalloc
 from collections.abc import Iterable
@@ -145,6 +146,7 @@ def _run(
         timeout=seconds,
         stack_tables=stack_tables,
         want_objects=want_objects,
+        progress=_stderr_is_a_terminal(),
     )
     objects = raw[3] if want_objects else targets
     allocations = [_allocation(o) for o in objects] if tracing else None
@@ -162,6 +164,14 @@ def _allocation(obj: Any) -> tuple[tuple[str, int], ...] | None:
     """tracemalloc's traceback of obj, oldest call first, or None."""
     frames = _core.allocation_traceback(obj)
     return tuple(reversed(frames)) if frames else None
+
+
+def _stderr_is_a_terminal() -> bool:
+    """Whether a progress line on stderr would reach a person."""
+    try:
+        return bool(sys.stderr and sys.stderr.isatty() and sys.stderr.fileno() == 2)
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def _thread_names() -> dict[int, str]:

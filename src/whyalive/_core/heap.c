@@ -138,6 +138,32 @@ grow_edges(heap_t *h)
     return 0;
 }
 
+void
+deadline_report(deadline_t *d, double now)
+{
+    if (now - d->start < PROGRESS_AFTER) {
+        d->next_report = d->start + PROGRESS_AFTER;
+        return;
+    }
+    /* the process's own stderr; the Python layer asks only when it is a
+     * terminal, so this never mixes into captured output */
+    fprintf(stderr, "\rwhyalive: %s %zu, %.1f s ", d->phase ? d->phase : "",
+            d->done, now - d->start);
+    fflush(stderr);
+    d->printed = 1;
+    d->next_report = now + 0.5;
+}
+
+void
+deadline_finish(deadline_t *d)
+{
+    if (d->printed) {
+        fprintf(stderr, "\r%60s\r", "");
+        fflush(stderr);
+        d->printed = 0;
+    }
+}
+
 int
 heap_init(heap_t *h, deadline_t *deadline)
 {
@@ -428,13 +454,21 @@ static int
 add_tracked(PyObject *op, void *arg)
 {
     heap_t *h = (heap_t *)arg;
+    h->deadline->done = h->count;
+    if (deadline_passed(h->deadline)) {
+        return -1; /* stop; heap_enumerate tells it from an error */
+    }
     return add_gc_node(h, op, compat_gc_prev_word(op)) == NODE_NONE ? -1 : 0;
 }
 
 int
 heap_enumerate(heap_t *h)
 {
-    return compat_gc_foreach(add_tracked, h);
+    h->deadline->phase = "listing objects:";
+    if (compat_gc_foreach(add_tracked, h) < 0) {
+        return PyErr_Occurred() ? -1 : 1;
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -721,7 +755,9 @@ heap_traverse_all(heap_t *h)
 {
     int status = 0;
     size_t n;
+    h->deadline->phase = "indexing objects:";
     for (n = h->traversed; n < h->count; n++) {
+        h->deadline->done = n;
         if (deadline_passed(h->deadline)) {
             status = 1;
             break;

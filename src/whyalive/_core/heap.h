@@ -47,12 +47,27 @@ enum node_flag {
     NODE_EXPLICIT = 1 << 7,    /* a target passed to the call */
 };
 
-/* A time limit, checked cheaply in hot loops. */
+/* A time limit, checked cheaply in hot loops, and the progress line a
+ * long query prints (when asked: stderr is a terminal) once it has run
+ * for PROGRESS_AFTER seconds. */
+#define PROGRESS_AFTER 2.0
+
 typedef struct {
     double deadline; /* compat_monotonic() seconds, 0 for none */
     unsigned int ticks;
     int expired;
+    /* progress */
+    int progress;       /* print it */
+    double start;       /* when the query began */
+    double next_report; /* when to print next */
+    const char *phase;  /* what is being done */
+    size_t done;        /* how far, in the phase's unit */
+    int printed;        /* a line is on the terminal */
 } deadline_t;
+
+void deadline_report(deadline_t *d, double now);
+/* Ends the progress line, if one was printed. */
+void deadline_finish(deadline_t *d);
 
 static inline int
 deadline_passed(deadline_t *d)
@@ -60,10 +75,14 @@ deadline_passed(deadline_t *d)
     if (d->expired) {
         return 1;
     }
-    if (d->deadline <= 0 || (++d->ticks & 1023u) != 0) {
+    if ((++d->ticks & 1023u) != 0 || (d->deadline <= 0 && !d->progress)) {
         return 0;
     }
-    if (compat_monotonic() >= d->deadline) {
+    double now = compat_monotonic();
+    if (d->progress && now >= d->next_report) {
+        deadline_report(d, now);
+    }
+    if (d->deadline > 0 && now >= d->deadline) {
         d->expired = 1;
     }
     return d->expired;
@@ -137,7 +156,8 @@ node_t heap_add_if_holder(heap_t *h, PyObject *op);
 int heap_resolve_addresses(heap_t *h, void *const *addresses, size_t n,
                            node_t *out);
 
-/* Adds every object the collector tracks.  -1 on error. */
+/* Adds every object the collector tracks.  0 done, 1 deadline passed
+ * (some are missing), -1 error. */
 int heap_enumerate(heap_t *h);
 /* Records the references of every node, discovering new nodes as it
  * goes, then restores the GC headers.  0 done, 1 deadline passed (rows

@@ -21,7 +21,7 @@ PyDoc_STRVAR(
     find_paths_doc,
     "find_paths(targets, excluded_objects, excluded_ids, tool_prefix=None,\n"
     "           instances_of=None, max_depth=-1, max_paths=3, timeout=0.0,\n"
-    "           stack_tables=None, want_objects=False)\n"
+    "           stack_tables=None, want_objects=False, progress=False)\n"
     "--\n\n"
     "Walk the heap once and return the retainer paths of the targets.\n\n"
     "targets: tuple of objects; instances_of: a tuple of classes whose\n"
@@ -31,7 +31,9 @@ PyDoc_STRVAR(
     "prefix of frames that belong to the tool.  max_depth: references per\n"
     "path, -1 for no limit.  timeout: seconds, 0 for none.  stack_tables:\n"
     "{code: bytes}, native uint16 stack depth before each code unit, for\n"
-    "reading the temporaries of running frames (whyalive._stack).\n\n"
+    "reading the temporaries of running frames (whyalive._stack).\n"
+    "progress: print a progress line on the process's stderr once the\n"
+    "query has run for 2 seconds.\n\n"
     "Returns (partial, targets, stats, objects):\n"
     "  partial: None, 'timeout' or 'max_depth';\n"
     "  targets: list of (id, type_name, name, refcount, seen, unseen,\n"
@@ -54,21 +56,22 @@ find_paths(PyObject *module, PyObject *args, PyObject *kwargs)
     static char *kwlist[] = {
         "targets",      "excluded_objects", "excluded_ids", "tool_prefix",
         "instances_of", "max_depth",        "max_paths",    "timeout",
-        "stack_tables", "want_objects",     NULL,
+        "stack_tables", "want_objects",     "progress",     NULL,
     };
     module_state *state = get_state(module);
     PyObject *tool_prefix = Py_None, *instances_of = Py_None;
     PyObject *stack_tables = Py_None;
-    int want_objects = 0;
+    int want_objects = 0, progress = 0;
     query_t q;
     memset(&q, 0, sizeof(q));
     q.max_depth = -1;
     q.max_paths = 3;
     if (!PyArg_ParseTupleAndKeywords(
-            args, kwargs, "O!O!O!|OOnndOp:find_paths", kwlist, &PyTuple_Type,
+            args, kwargs, "O!O!O!|OOnndOpp:find_paths", kwlist, &PyTuple_Type,
             &q.targets, &PyTuple_Type, &q.excluded_objects, &PyTuple_Type,
             &q.excluded_ids, &tool_prefix, &instances_of, &q.max_depth,
-            &q.max_paths, &q.timeout, &stack_tables, &want_objects))
+            &q.max_paths, &q.timeout, &stack_tables, &want_objects,
+            &progress))
     {
         return NULL;
     }
@@ -111,6 +114,7 @@ find_paths(PyObject *module, PyObject *args, PyObject *kwargs)
     q.tool_prefix = tool_prefix == Py_None ? NULL : tool_prefix;
     q.instances_of = instances_of == Py_None ? NULL : instances_of;
     q.want_objects = want_objects;
+    q.progress = progress;
     q.partial_type = (PyTypeObject *)state->partial_type;
     q.partial_args_offset = state->partial_args_offset;
     q.partial_keywords_offset = state->partial_keywords_offset;

@@ -83,6 +83,7 @@ typedef struct {
 
 typedef struct {
     node_t node;
+    uint8_t cut; /* the time ran out before its paths were built */
     uint8_t status;
     uint8_t explicit; /* passed by the caller, not found as an instance */
     path_t *paths;
@@ -459,6 +460,7 @@ bfs_levels(search_t *s, queue_t *cur, queue_t *next, uint32_t level,
            int outside_pass)
 {
     while (cur->n > 0 && !s->search_timed_out) {
+        s->deadline.done = level;
         if (bfs_level(s, cur, next, level, outside_pass) < 0) {
             return -1;
         }
@@ -490,6 +492,7 @@ seed(search_t *s, queue_t *q, node_t n, uint32_t d, uint32_t link,
 static int
 search_from_roots(search_t *s)
 {
+    s->deadline.phase = "searching from the roots, level";
     heap_t *h = &s->heap;
     roots_t *r = &s->roots;
     queue_t a = {0}, b = {0};
@@ -1123,9 +1126,15 @@ select_paths(search_t *s)
             goto done;
         }
         int progress = 0;
+        s->deadline.phase = "choosing paths, target";
         for (size_t i = 0; i < s->ntargets; i++) {
             target_t *t = &s->targets[i];
             uint32_t count = 0;
+            s->deadline.done = i;
+            if (deadline_passed(&s->deadline)) {
+                s->search_timed_out = 1;
+                break; /* the targets left keep the paths they have */
+            }
             if (round == 0) {
                 if (candidates_at(s, t, NO_INDEX, 0, t->node, 0, NODE_NONE, in,
                                   nin, &list, &count, &cap) < 0)
@@ -1943,7 +1952,7 @@ target_tuple(search_t *s, target_t *t)
     if (paths == NULL) {
         return NULL;
     }
-    for (uint32_t i = 0; i < t->npaths; i++) {
+    for (uint32_t i = 0; i < t->npaths && !t->cut; i++) {
         PyObject *path = path_tuple(s, t, &t->paths[i]);
         if (path == NULL || PyList_Append(paths, path) < 0) {
             Py_XDECREF(path);
@@ -1977,7 +1986,14 @@ build_result(search_t *s)
     if (targets == NULL) {
         return NULL;
     }
+    s->deadline.phase = "naming paths, target";
     for (size_t i = 0; i < s->ntargets; i++) {
+        s->deadline.done = i;
+        if (deadline_passed(&s->deadline)) {
+            s->search_timed_out = 1;
+            s->targets[i].cut = 1;
+            s->targets[i].status = ST_TIMEOUT;
+        }
         PyObject *t = target_tuple(s, &s->targets[i]);
         if (t == NULL || PyList_Append(targets, t) < 0) {
             Py_XDECREF(t);
@@ -2056,19 +2072,38 @@ run(search_t *s)
     h->partial_keywords_offset = q->partial_keywords_offset;
 
     /* 1. index */
-    if (heap_enumerate(h) < 0 || add_targets(s) < 0 || add_excluded(s) < 0 ||
+    int listed = heap_enumerate(h);
+    if (listed < 0 || add_targets(s) < 0 || add_excluded(s) < 0 ||
         roots_collect(&s->roots, h, q->tool_prefix, q->stack_tables) < 0)
     {
         return -1;
     }
     s->traverse_status = heap_traverse_all(h);
-    if (s->traverse_status < 0 || mark_excluded_ids(s) < 0 ||
-        roots_account(&s->roots, h) < 0 || collect_instance_targets(s) < 0)
-    {
+    if (listed == 1 && s->traverse_status == 0) {
+        s->traverse_status = 1; /* some objects were never listed */
+    }
+    if (s->traverse_status < 0) {
         return -1;
     }
-    discount_star_call(s);
+    /* instances found so far are targets even when the time ran out */
+    if (collect_instance_targets(s) < 0) {
+        return -1;
+    }
+    if (s->traverse_status == 0) {
+        if (mark_excluded_ids(s) < 0 || roots_account(&s->roots, h) < 0) {
+            return -1;
+        }
+        discount_star_call(s);
+    }
     s->t_indexed = compat_monotonic();
+    if (s->traverse_status == 1) {
+        /* the time ran out while indexing: a partial graph answers nothing */
+        for (size_t i = 0; i < s->ntargets; i++) {
+            s->targets[i].status = ST_TIMEOUT;
+        }
+        s->t_searched = s->t_indexed;
+        return 0;
+    }
 
     /* 2. search */
     s->dist = PyMem_RawMalloc((h->count + 1) * sizeof(uint32_t));
@@ -2107,6 +2142,9 @@ paths_explain(const query_t *q)
     s.q = q;
     s.t_start = compat_monotonic();
     s.deadline.deadline = q->timeout > 0 ? s.t_start + q->timeout : 0;
+    s.deadline.progress = q->progress;
+    s.deadline.start = s.t_start;
+    s.deadline.next_report = s.t_start + PROGRESS_AFTER;
     s.max_depth = q->max_depth < 0 ? UINT32_MAX - 1 : (uint32_t)q->max_depth;
 
     /* a collection inside the walk would run finalizers and callbacks */
@@ -2115,6 +2153,7 @@ paths_explain(const query_t *q)
     if (run(&s) == 0) {
         result = build_result(&s);
     }
+    deadline_finish(&s.deadline);
     search_free(&s);
     if (was_enabled) {
         PyGC_Enable();

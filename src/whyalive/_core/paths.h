@@ -28,6 +28,8 @@ typedef struct {
     double timeout;             /* seconds; <= 0: none */
     PyObject *stack_tables;     /* {code: stack depths} (_stack.py) or NULL */
     int want_objects;           /* also return the targets themselves */
+    int progress;               /* print a progress line on stderr after
+                                   a few seconds */
     PyTypeObject *partial_type; /* functools.partial, or NULL */
     Py_ssize_t partial_args_offset;
     Py_ssize_t partial_keywords_offset;
