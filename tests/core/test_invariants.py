@@ -386,3 +386,45 @@ def test_immortal_target():
 
 def test_tool_prefix_is_the_package_directory():
     assert os.path.dirname(whyalive.query.__file__) + os.sep == TOOL_PREFIX
+
+
+# ---------------------------------------------------------------- gc headers
+
+
+class Phoenix:
+    """Resurrects itself once: the collector marks it finalized."""
+
+    saved: list = []
+
+    def __del__(self):
+        Phoenix.saved.append(self)
+
+
+def test_gc_headers_are_restored_exactly(module):
+    # the walk borrows each object's GC header word; afterwards every
+    # flag and link must be as it was
+    p = Phoenix()
+    p.self = p
+    del p
+    gc.collect()
+    (phoenix,) = Phoenix.saved
+    assert gc.is_finalized(phoenix)
+    untracked = {"a": 1}  # untracked on 3.10-3.13
+    module.KEEP = [untracked, phoenix]
+    gc.collect()
+    gc.freeze()
+    try:
+        frozen_count = gc.get_freeze_count()
+        tracked = gc.get_objects()  # kept alive, so none can die meanwhile
+        whyalive.explain(phoenix, untracked)
+        whyalive.explain_instances(Phoenix)
+        assert gc.is_finalized(phoenix)
+        assert gc.get_freeze_count() == frozen_count
+        assert all(gc.is_tracked(o) for o in tracked)
+        del tracked
+        gc.collect()  # walks every list: a broken link would crash here
+        assert gc.is_tracked(untracked) == (sys.version_info >= (3, 14))
+    finally:
+        gc.unfreeze()
+        Phoenix.saved.clear()
+        phoenix.__dict__.clear()

@@ -73,13 +73,12 @@ grow_nodes(heap_t *h, size_t capacity)
         goto error;
     }
     h->seen = seen;
-    uintptr_t *saved =
-        PyMem_RawRealloc(h->saved_prev, capacity * sizeof(*saved));
-    if (saved == NULL) {
+    uint8_t *low = PyMem_RawRealloc(h->prev_low, capacity * sizeof(*low));
+    if (low == NULL) {
         goto error;
     }
-    h->saved_prev = saved;
-    uint64_t *starts =
+    h->prev_low = low;
+    uint32_t *starts =
         PyMem_RawRealloc(h->edge_start, (capacity + 1) * sizeof(*starts));
     if (starts == NULL) {
         goto error;
@@ -123,9 +122,14 @@ grow_edges(heap_t *h)
 {
     uint64_t capacity = h->edges == NULL ? h->edges_capacity
                                          : h->edges_capacity * 2;
-    if (capacity > (uint64_t)(SIZE_MAX / sizeof(uint32_t))) {
-        PyErr_NoMemory();
+    if (h->edges != NULL && h->edges_capacity >= UINT32_MAX) {
+        PyErr_SetString(PyExc_MemoryError,
+                        "whyalive: the heap has more references than it can "
+                        "index (2**32)");
         return -1;
+    }
+    if (capacity > UINT32_MAX) {
+        capacity = UINT32_MAX;
     }
     uint32_t *edges =
         PyMem_RawRealloc(h->edges, (size_t)capacity * sizeof(*edges));
@@ -186,6 +190,18 @@ heap_init(heap_t *h, deadline_t *deadline)
     return 0;
 }
 
+/* A GC node's original header word without its flag bits, as it must
+ * be: the header of the node listed just before it in the same list, or
+ * nothing.  Depends only on what is fixed once n is added. */
+static inline uintptr_t
+predicted_prev(const heap_t *h, size_t n)
+{
+    if (n == 0 || n >= h->listed || (h->flags[n - 1] & NODE_SIDE)) {
+        return 0;
+    }
+    return (uintptr_t)compat_gc_prev_word(h->objs[n - 1]) - offsetof(PyGC_Head, _gc_prev);
+}
+
 /* Gives every borrowed GC header its own word back, keeping the count
  * of references it accumulated. */
 static void
@@ -194,11 +210,18 @@ restore_headers(heap_t *h)
     if (!h->headers_borrowed) {
         return;
     }
+    size_t k = 0;
     for (size_t n = 0; n < h->count; n++) {
-        if (!(h->flags[n] & NODE_SIDE)) {
-            uintptr_t *word = compat_gc_prev_word(h->objs[n]);
-            h->seen[n] = (uint32_t)(*word >> HEADER_SEEN_SHIFT);
-            *word = h->saved_prev[n];
+        if (h->flags[n] & NODE_SIDE) {
+            continue;
+        }
+        uintptr_t *word = compat_gc_prev_word(h->objs[n]);
+        h->seen[n] = (uint32_t)(*word >> HEADER_SEEN_SHIFT);
+        if (k < h->nprev_exceptions && h->prev_exceptions[k].node == n) {
+            *word = h->prev_exceptions[k++].word;
+        }
+        else {
+            *word = predicted_prev(h, n) | h->prev_low[n];
         }
     }
     h->headers_borrowed = 0;
@@ -211,7 +234,8 @@ heap_free(heap_t *h)
     PyMem_RawFree(h->objs);
     PyMem_RawFree(h->flags);
     PyMem_RawFree(h->seen);
-    PyMem_RawFree(h->saved_prev);
+    PyMem_RawFree(h->prev_low);
+    PyMem_RawFree(h->prev_exceptions);
     PyMem_RawFree(h->side_slots);
     PyMem_RawFree(h->by_address);
     PyMem_RawFree(h->edge_start);
@@ -306,12 +330,38 @@ new_node(heap_t *h, PyObject *op)
 static node_t
 add_gc_node(heap_t *h, PyObject *op, uintptr_t *word)
 {
-    node_t n = new_node(h, op);
-    if (n != NODE_NONE) {
-        h->saved_prev[n] = *word;
-        *word = ((uintptr_t)n << HEADER_SHIFT) | HEADER_TAG;
-        h->headers_borrowed = 1;
+    uintptr_t original = *word;
+    if ((original & ~(uintptr_t)3) != predicted_prev(h, h->count)) {
+        /* keep it whole (first of a list, or never listed but tracked) */
+        if (h->nprev_exceptions == h->prev_exceptions_capacity) {
+            size_t cap = h->prev_exceptions_capacity
+                             ? h->prev_exceptions_capacity * 2
+                             : 64;
+            void *grown = PyMem_RawRealloc(
+                h->prev_exceptions, cap * sizeof(*h->prev_exceptions));
+            if (grown == NULL) {
+                PyErr_NoMemory();
+                return NODE_NONE; /* the header is still untouched */
+            }
+            h->prev_exceptions = grown;
+            h->prev_exceptions_capacity = cap;
+        }
+        h->prev_exceptions[h->nprev_exceptions].node = (node_t)h->count;
+        h->prev_exceptions[h->nprev_exceptions].word = original;
+        h->nprev_exceptions++;
     }
+    node_t n = new_node(h, op);
+    if (n == NODE_NONE) {
+        if (h->nprev_exceptions > 0 &&
+            h->prev_exceptions[h->nprev_exceptions - 1].node == (node_t)h->count)
+        {
+            h->nprev_exceptions--;
+        }
+        return NODE_NONE;
+    }
+    h->prev_low[n] = (uint8_t)(original & 3);
+    *word = ((uintptr_t)n << HEADER_SHIFT) | HEADER_TAG;
+    h->headers_borrowed = 1;
     return n;
 }
 
@@ -329,7 +379,7 @@ add_side_node(heap_t *h, PyObject *op)
         return NODE_NONE;
     }
     h->flags[n] = NODE_SIDE;
-    h->saved_prev[n] = 0;
+    h->prev_low[n] = 0;
     h->side_count++;
     size_t i = side_slot_of(h, op);
     while (h->side_slots[i] != 0) {
@@ -465,7 +515,10 @@ int
 heap_enumerate(heap_t *h)
 {
     h->deadline->phase = "listing objects:";
-    if (compat_gc_foreach(add_tracked, h) < 0) {
+    h->listed = SIZE_MAX; /* while listing, each node follows the last */
+    int status = compat_gc_foreach(add_tracked, h);
+    h->listed = h->count;
+    if (status < 0) {
         return PyErr_Occurred() ? -1 : 1;
     }
     return 0;
@@ -762,7 +815,7 @@ heap_traverse_all(heap_t *h)
             status = 1;
             break;
         }
-        h->edge_start[n] = h->nedges;
+        h->edge_start[n] = (uint32_t)h->nedges;
         if (traverse_node(h, (node_t)n) < 0) {
             restore_headers(h);
             h->finished = 1;
@@ -772,7 +825,7 @@ heap_traverse_all(heap_t *h)
     }
     /* rows of nodes not traversed (deadline) are empty */
     for (n = h->traversed; n <= h->count; n++) {
-        h->edge_start[n] = h->nedges;
+        h->edge_start[n] = (uint32_t)h->nedges;
     }
     restore_headers(h);
     h->finished = 1;

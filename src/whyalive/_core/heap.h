@@ -94,7 +94,18 @@ typedef struct {
     PyObject **objs;
     uint8_t *flags;
     uint32_t *seen;
-    uintptr_t *saved_prev; /* a GC node's own header word, to restore */
+    /* A GC node's own header word, to restore.  For most nodes it is
+     * predictable: the header of the node listed before it (the
+     * collector's lists were enumerated in order), or nothing for a node
+     * that was never in a list; only its 2 flag bits are kept, and the
+     * words that differ from the prediction are kept whole. */
+    uint8_t *prev_low;
+    struct prev_exception {
+        node_t node;
+        uintptr_t word;
+    } *prev_exceptions;
+    size_t nprev_exceptions, prev_exceptions_capacity;
+    size_t listed; /* nodes [0, listed) came from the collector's lists */
     size_t count;
     size_t capacity;
     int headers_borrowed;  /* some GC header holds a node number */
@@ -115,7 +126,7 @@ typedef struct {
 
     /* forward references, CSR; edge_start has count + 1 entries once
      * heap_traverse_all() has returned (untraversed rows are empty) */
-    uint64_t *edge_start;
+    uint32_t *edge_start;
     uint32_t *edges;
     uint64_t nedges;
     uint64_t edges_capacity;
