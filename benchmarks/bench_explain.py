@@ -50,15 +50,7 @@ from typing import Any
 
 import harness
 from harness import fmt_mib, fmt_ratio, fmt_seconds
-from heaps import (
-    LAYOUTS,
-    MODULE_NAME,
-    Heap,
-    LeakedWidget,
-    build_heap,
-    format_size,
-    parse_size,
-)
+from heaps import LAYOUTS, MODULE_NAME, Heap, LeakedWidget, build_heap, format_size
 
 #: Sizes, layouts and queries of the issue-4 matrix (``--matrix``).
 MATRIX = {
@@ -356,23 +348,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f"defaults: sizes {DEFAULTS['sizes']}, layouts {DEFAULTS['layouts']}, "
+        f"queries {DEFAULTS['queries']}",
     )
-    parser.add_argument("--sizes", help=f"e.g. 100k,1M (default {DEFAULTS['sizes']})")
+    harness.add_common_arguments(parser)
     parser.add_argument(
-        "--layouts", help=f"ordered,fragmented (default {DEFAULTS['layouts']})"
+        "--queries", help="depth:D, fanin:W, instances:C, typestats, count"
     )
-    parser.add_argument("--queries", help=f"default {DEFAULTS['queries']}")
     parser.add_argument(
         "--matrix",
         action="store_true",
         help=f"issue 4: sizes {MATRIX['sizes']}, both layouts, queries "
         f"{MATRIX['queries']} (--sizes etc. still override)",
     )
-    parser.add_argument("--runs", type=int, default=3, help="runs per query (>= 3)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--json", metavar="PATH", help="also write results as JSON")
-    parser.add_argument("--markdown", metavar="PATH", help="also write the tables")
-    parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.worker:
@@ -381,19 +369,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     base = MATRIX if args.matrix else DEFAULTS
-    sizes = [parse_size(s) for s in (args.sizes or base["sizes"]).split(",")]
-    layouts = (args.layouts or base["layouts"]).split(",")
+    sizes, layouts = harness.heap_settings(parser, args, base["sizes"], base["layouts"])
     queries = (args.queries or base["queries"]).split(",")
-    for layout in layouts:
-        if layout not in LAYOUTS:
-            parser.error(f"unknown layout {layout!r}")
     for query in queries:
         try:
             parse_query(query)
         except ValueError as e:
             parser.error(str(e))
-    if args.runs < 1:
-        parser.error("--runs must be >= 1")
 
     info = harness.machine_info()
     jobs = [
@@ -412,22 +394,9 @@ def main(argv: list[str] | None = None) -> int:
         "## whyalive.explain: time and memory as ratios to gc.collect()",
         "",
         *harness.machine_lines(info),
-        f"- runs per query: {args.runs}"
-        + (" (fewer than 3: not a median)" if args.runs < 3 else "")
-        + f", seed {args.seed}",
-        "",
-        "",
+        f"- runs per query: {harness.runs_note(args.runs)}, seed {args.seed}",
     ]
-    text = "\n".join(header) + tables(results)
-    print(text)
-    if args.markdown:
-        with open(args.markdown, "w") as f:
-            f.write(text + "\n")
-    if args.json:
-        harness.write_json(
-            args.json,
-            {"benchmark": "bench_explain", "machine": info, "results": results},
-        )
+    harness.publish(args, "bench_explain", info, header, tables(results), results)
     return 0
 
 

@@ -57,8 +57,7 @@ from bench_explain import (
     whyalive_call,
 )
 from harness import Budget, BudgetExceeded, fmt_ratio, fmt_seconds
-from heaps import LAYOUTS, MODULE_NAME, Heap, LeakedWidget, build_heap, format_size
-from heaps import parse_size as parse_heap_size
+from heaps import MODULE_NAME, Heap, LeakedWidget, build_heap, format_size
 
 TOOLS = ("whyalive", "objgraph", "referrers", "refleak", "guppy3")
 IMPORTS = {
@@ -536,19 +535,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f"defaults: sizes {DEFAULTS['sizes']}, layouts {DEFAULTS['layouts']}, "
+        f"questions {DEFAULTS['questions']}",
     )
-    parser.add_argument("--sizes", default=DEFAULTS["sizes"], help="e.g. 100k,1M")
-    parser.add_argument("--layouts", default=DEFAULTS["layouts"])
+    harness.add_common_arguments(parser)
     parser.add_argument("--questions", default=DEFAULTS["questions"])
     parser.add_argument("--tools", default=",".join(TOOLS))
     parser.add_argument(
         "--budget", type=float, default=60.0, help="seconds per call (0: none)"
     )
-    parser.add_argument("--runs", type=int, default=3, help="runs per call (>= 3)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--json", metavar="PATH", help="also write results as JSON")
-    parser.add_argument("--markdown", metavar="PATH", help="also write the table")
-    parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.worker:
@@ -556,13 +551,11 @@ def main(argv: list[str] | None = None) -> int:
         worker(json.loads(args.worker[0]), args.worker[1])
         return 0
 
-    sizes = [parse_heap_size(s) for s in args.sizes.split(",")]
-    layouts = args.layouts.split(",")
+    sizes, layouts = harness.heap_settings(
+        parser, args, DEFAULTS["sizes"], DEFAULTS["layouts"]
+    )
     questions = args.questions.split(",")
     tools = args.tools.split(",")
-    for layout in layouts:
-        if layout not in LAYOUTS:
-            parser.error(f"unknown layout {layout!r}")
     for tool in tools:
         if tool not in TOOLS:
             parser.error(f"unknown tool {tool!r}: one of {', '.join(TOOLS)}")
@@ -571,8 +564,6 @@ def main(argv: list[str] | None = None) -> int:
             parse_query(question)
         except ValueError as e:
             parser.error(str(e))
-    if args.runs < 1:
-        parser.error("--runs must be >= 1")
 
     info = harness.machine_info()
     jobs = [
@@ -594,23 +585,12 @@ def main(argv: list[str] | None = None) -> int:
         "",
         *harness.machine_lines(info),
         f"- peers: {_versions(tools)}",
-        f"- runs per call: up to {args.runs}"
-        + (" (fewer than 3: not a median)" if args.runs < 3 else "")
-        + f", budget {args.budget:g} s per call, seed {args.seed}",
+        f"- runs per call: up to {harness.runs_note(args.runs)}, "
+        f"budget {args.budget:g} s per call, seed {args.seed}",
         f"- the objects asked about are instances of {LeakedWidget.__qualname__} "
         f"and targets held from the globals of module {MODULE_NAME}",
-        "",
-        "",
     ]
-    text = "\n".join(header) + table(results)
-    print(text)
-    if args.markdown:
-        with open(args.markdown, "w") as f:
-            f.write(text + "\n")
-    if args.json:
-        harness.write_json(
-            args.json, {"benchmark": "bench_peers", "machine": info, "results": results}
-        )
+    harness.publish(args, "bench_peers", info, header, table(results), results)
     return 0
 
 

@@ -24,6 +24,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import ctypes
 import ctypes.util
@@ -357,3 +358,66 @@ def run_workers(
             else:
                 results.append({**job, "error": f"worker failed (exit {code})"})
     return results
+
+
+# -- the command line every benchmark script shares ---------------------------
+
+
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    """--sizes, --layouts, --runs, --seed, --json, --markdown, --worker.
+
+    --sizes and --layouts default to None: the script supplies its defaults
+    to :func:`heap_settings`."""
+    parser.add_argument("--sizes", help="heap sizes, e.g. 100k,1M,5M")
+    parser.add_argument("--layouts", help="ordered,fragmented")
+    parser.add_argument("--runs", type=int, default=3, help="runs per call (>= 3)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", metavar="PATH", help="also write results as JSON")
+    parser.add_argument("--markdown", metavar="PATH", help="also write the tables")
+    parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
+
+
+def heap_settings(
+    parser: argparse.ArgumentParser,
+    args: argparse.Namespace,
+    sizes: str,
+    layouts: str,
+) -> tuple[list[int], list[str]]:
+    """Sizes and layouts asked for (else the defaults given), checked."""
+    from heaps import LAYOUTS, parse_size
+
+    try:
+        size_list = [parse_size(s) for s in (args.sizes or sizes).split(",")]
+    except ValueError as e:
+        parser.error(f"--sizes: {e}")
+    layout_list = (args.layouts or layouts).split(",")
+    for layout in layout_list:
+        if layout not in LAYOUTS:
+            parser.error(f"unknown layout {layout!r}: one of {', '.join(LAYOUTS)}")
+    if args.runs < 1:
+        parser.error("--runs must be >= 1")
+    return size_list, layout_list
+
+
+def runs_note(runs: int) -> str:
+    return f"{runs}" + (" (fewer than 3: not a median)" if runs < 3 else "")
+
+
+def publish(
+    args: argparse.Namespace,
+    benchmark: str,
+    info: dict[str, Any],
+    header: Sequence[str],
+    body: str,
+    results: list[dict[str, Any]],
+) -> None:
+    """Prints the title block and tables; writes --markdown and --json."""
+    text = "\n".join([*header, "", body])
+    print(text)
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(text + "\n")
+    if args.json:
+        write_json(
+            args.json, {"benchmark": benchmark, "machine": info, "results": results}
+        )
