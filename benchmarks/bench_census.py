@@ -24,6 +24,11 @@ Questions (``--questions``, comma-separated):
     the same for a target held by ``W`` containers, themselves held by one
     list, a module global: every level of objgraph's search calls
     ``gc.get_referrers`` once per object of the level.
+``classattr:N``
+    the same for a target in a list that is a class attribute, the class
+    a module global with ``N`` live instances (held by another global): the
+    class's referrers are its instances, so objgraph's search asks for the
+    referrers of each of them before it reaches the module.
 
 The answers are checked: both tools must return the same counts (whyalive
 also counts the objects ``gc.freeze()`` moved out of ``gc.get_objects()``;
@@ -54,6 +59,7 @@ from heaps import (
     MODULE_NAME,
     Heap,
     LeakedWidget,
+    Target,
     build_heap,
     format_size,
     parse_size,
@@ -62,7 +68,7 @@ from heaps import (
 DEFAULTS = {
     "sizes": "100k,1M,5M",
     "layouts": "ordered",
-    "questions": "typestats,count,show_growth,chain:8,fanchain:100",
+    "questions": "typestats,count,show_growth,chain:8,fanchain:100,classattr:1000",
 }
 TOOLS = ("whyalive", "objgraph")
 LEAKED = 200
@@ -70,7 +76,7 @@ LEAKED = 200
 
 def parse_question(spec: str) -> tuple[str, int]:
     kind, _, number = spec.partition(":")
-    if kind in ("chain", "fanchain") and number.isdigit() and int(number):
+    if kind in ("chain", "fanchain", "classattr") and number.isdigit() and int(number):
         return kind, int(number)
     if kind in ("typestats", "count", "show_growth") and not number:
         return kind, 0
@@ -86,6 +92,19 @@ def fixtures(questions: list[str]) -> dict[str, Any]:
         elif kind == "fanchain":
             fans.append(n)
     return {"chains": chains, "fan_ins": fans, "leaked": LEAKED}
+
+
+def add_class_attribute(heap: Heap, questions: list[str]) -> None:
+    """The ``classattr:N`` fixture: ``Registered`` and ``N`` instances, as
+    globals of the heap's module."""
+    counts = [n for kind, n in map(parse_question, questions) if kind == "classattr"]
+    if counts:
+        # made here, so that only the heap's module holds the class
+        cls = type(
+            "Registered", (), {"__module__": MODULE_NAME, "registry": [Target()]}
+        )
+        heap.module.Registered = cls
+        heap.module.registered = [cls() for _ in range(max(counts))]
 
 
 def module_of(tool: str) -> Any:
@@ -119,6 +138,14 @@ def call_for(tool: str, heap: Heap, spec: str) -> tuple[str, Callable[[], Any]]:
             return m.find_backref_chain(box.pop(), m.is_proper_module)
 
         return "find_backref_chain(x, is_proper_module)", chain
+    if kind == "classattr":
+        box3: list = []
+
+        def classattr() -> Any:
+            box3.append(heap.module.Registered.registry[0])
+            return m.find_backref_chain(box3.pop(), m.is_proper_module)
+
+        return "find_backref_chain(x, is_proper_module)", classattr
     box2: list = []
 
     def fanchain() -> Any:
@@ -174,6 +201,7 @@ def worker(job: dict[str, Any], out: str) -> None:
     size, layout = job["size"], job["layout"]
     print(f"{format_size(size)} {layout}: building...", file=sys.stderr)
     heap = build_heap(size, layout, job["seed"], **fixtures(job["questions"]))
+    add_class_attribute(heap, job["questions"])
     print(
         f"  built in {heap.build_seconds:.1f} s, {heap.gc_objects:,} GC objects",
         file=sys.stderr,
