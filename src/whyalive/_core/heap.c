@@ -85,6 +85,9 @@ grow_nodes(heap_t *h, size_t capacity)
     }
     h->edge_start = starts;
     h->capacity = capacity;
+    compat_advise_huge_pages(h->objs, capacity * sizeof(*objs));
+    compat_advise_huge_pages(h->seen, capacity * sizeof(*seen));
+    compat_advise_huge_pages(h->edge_start, capacity * sizeof(*starts));
     return 0;
 error:
     PyErr_NoMemory();
@@ -139,6 +142,7 @@ grow_edges(heap_t *h)
     }
     h->edges = edges;
     h->edges_capacity = capacity;
+    compat_advise_huge_pages(edges, (size_t)capacity * sizeof(*edges));
     return 0;
 }
 
@@ -605,7 +609,9 @@ visit_reference(PyObject *op, void *arg)
         if ((*word >> HEADER_SEEN_SHIFT) != HEADER_SEEN_MAX) {
             *word += HEADER_SEEN_ONE;
         }
-        return append_edge(h, fold_edge(ctx, op, n)) < 0 ? fail(ctx) : 0;
+        /* a step into a cell is folded too ("<closure 'x'>") */
+        uint32_t edge = tp == &PyCell_Type ? n | EDGE_FOLD : fold_edge(ctx, op, n);
+        return append_edge(h, edge) < 0 ? fail(ctx) : 0;
     }
     else {
         if (!maybe_side_node(h, op, tp)) {

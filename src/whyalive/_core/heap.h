@@ -32,7 +32,8 @@ typedef uint32_t node_t;
 
 /* An edge is the referent's node; the high bit marks a reference from
  * an owner to a container it keeps internally (its __dict__, closure,
- * defaults, args), which a path folds into one step ("owner.attr"). */
+ * defaults, args) or into a cell, which a path folds into one step
+ * ("owner.attr", "<closure 'x'>"): such a reference weighs 0. */
 #define EDGE_FOLD 0x80000000u
 #define EDGE_NODE(e) ((node_t)((e) & 0x7FFFFFFFu))
 

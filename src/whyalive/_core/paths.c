@@ -195,8 +195,8 @@ array_reserve(void **array, uint32_t *capacity, uint32_t needed, size_t item)
 static inline uint32_t
 edge_weight(const heap_t *h, uint32_t edge)
 {
-    return ((edge & EDGE_FOLD) || (h->flags[EDGE_NODE(edge)] & NODE_CELL)) ? 0
-                                                                            : 1;
+    (void)h;
+    return (edge & EDGE_FOLD) ? 0 : 1;
 }
 
 static inline int
@@ -597,16 +597,25 @@ compare_in_edges(const void *a, const void *b)
 }
 
 /* Every reference into a node flagged NODE_VISITED, from a node not
- * excluded, sorted by referent: one pass over the CSR. */
+ * excluded, sorted by referent: one pass over the CSR, testing each
+ * referent in a bitmap (a bit per node stays in cache; a byte does not). */
 static in_edge_t *
 gather_in_edges(search_t *s, size_t *count)
 {
     heap_t *h = &s->heap;
     size_t n = 0, cap = 256;
     in_edge_t *list = PyMem_RawMalloc(cap * sizeof(in_edge_t));
-    if (list == NULL) {
+    uint64_t *wanted = PyMem_RawCalloc(h->count / 64 + 1, sizeof(uint64_t));
+    if (list == NULL || wanted == NULL) {
+        PyMem_RawFree(list);
+        PyMem_RawFree(wanted);
         PyErr_NoMemory();
         return NULL;
+    }
+    for (size_t v = 0; v < h->count; v++) {
+        if (h->flags[v] & NODE_VISITED) {
+            wanted[v / 64] |= (uint64_t)1 << (v % 64);
+        }
     }
     for (size_t u = 0; u < h->count; u++) {
         if (h->flags[u] & NODE_EXCLUDED) {
@@ -615,7 +624,7 @@ gather_in_edges(search_t *s, size_t *count)
         uint64_t end = heap_row_end(h, (node_t)u);
         for (uint64_t e = heap_row_start(h, (node_t)u); e < end; e++) {
             node_t v = EDGE_NODE(h->edges[e]);
-            if (!(h->flags[v] & NODE_VISITED)) {
+            if (!(wanted[v / 64] & ((uint64_t)1 << (v % 64)))) {
                 continue;
             }
             if (n == cap) {
@@ -624,6 +633,7 @@ gather_in_edges(search_t *s, size_t *count)
                     PyMem_RawRealloc(list, cap * sizeof(in_edge_t));
                 if (list2 == NULL) {
                     PyMem_RawFree(list);
+                    PyMem_RawFree(wanted);
                     PyErr_NoMemory();
                     return NULL;
                 }
@@ -635,6 +645,7 @@ gather_in_edges(search_t *s, size_t *count)
             n++;
         }
     }
+    PyMem_RawFree(wanted);
     qsort(list, n, sizeof(in_edge_t), compare_in_edges);
     *count = n;
     return list;
@@ -2116,6 +2127,9 @@ run(search_t *s)
         PyErr_NoMemory();
         return -1;
     }
+    compat_advise_huge_pages(s->dist, (h->count + 1) * sizeof(uint32_t));
+    compat_advise_huge_pages(s->parent, (h->count + 1) * sizeof(uint32_t));
+    compat_advise_huge_pages(s->parent_offset, (h->count + 1) * sizeof(uint32_t));
     memset(s->dist, 0xFF, (h->count + 1) * sizeof(uint32_t));
     if (search_from_roots(s) < 0) {
         return -1;
