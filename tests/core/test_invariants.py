@@ -391,13 +391,14 @@ def test_tool_prefix_is_the_package_directory():
 # ---------------------------------------------------------------- gc headers
 
 
+RESURRECTED: list = []
+
+
 class Phoenix:
     """Resurrects itself once: the collector marks it finalized."""
 
-    saved: list = []
-
     def __del__(self):
-        Phoenix.saved.append(self)
+        RESURRECTED.append(self)
 
 
 def test_gc_headers_are_restored_exactly(module):
@@ -407,7 +408,7 @@ def test_gc_headers_are_restored_exactly(module):
     p.self = p
     del p
     gc.collect()
-    (phoenix,) = Phoenix.saved
+    (phoenix,) = RESURRECTED
     assert gc.is_finalized(phoenix)
     untracked = {"a": 1}  # untracked on 3.10-3.13
     module.KEEP = [untracked, phoenix]
@@ -426,5 +427,5 @@ def test_gc_headers_are_restored_exactly(module):
         assert gc.is_tracked(untracked) == (sys.version_info >= (3, 14))
     finally:
         gc.unfreeze()
-        Phoenix.saved.clear()
+        RESURRECTED.clear()
         phoenix.__dict__.clear()
