@@ -33,9 +33,7 @@ def find_paths(
     want_objects: bool = False,
     progress: bool = False,
 ) -> tuple[str | None, list[_Target], _Stats, list[Any] | None]: ...
-
 def allocation_traceback(obj: Any, /) -> tuple[tuple[str, int], ...] | None: ...
-
 def running_code() -> list[Any]: ...
 
 # --- census: counts and objects by type or address -------------------------
