@@ -40,6 +40,7 @@ setup(
             depends=[
                 f"src/whyalive/_core/{name}"
                 for name in (
+                    "array.h",
                     "compat.h",
                     "heap.h",
                     "roots.h",

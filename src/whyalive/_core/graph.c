@@ -15,6 +15,7 @@
  * be freed in between.
  */
 #include "graph.h"
+#include "array.h"
 #include "heap.h"
 #include "names.h"
 #include "ptrmap.h"
@@ -89,26 +90,6 @@ typedef struct {
     size_t nwork, work_capacity;
     int failed;
 } step_t;
-
-static int
-grow_array(void **array, size_t *capacity, size_t needed, size_t item)
-{
-    if (needed <= *capacity) {
-        return 0;
-    }
-    size_t capacity2 = *capacity ? *capacity * 2 : 64;
-    while (capacity2 < needed) {
-        capacity2 *= 2;
-    }
-    void *array2 = PyMem_RawRealloc(*array, capacity2 * item);
-    if (array2 == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    *array = array2;
-    *capacity = capacity2;
-    return 0;
-}
 
 static int
 counts_reserve(counts_t *c, size_t needed)
@@ -257,7 +238,7 @@ target_index(step_t *s, PyObject *op)
     if (r == 0) {
         return (uint32_t)s->nnodes + existing;
     }
-    if (grow_array((void **)&s->extra, &s->extra_capacity, s->nextra + 1,
+    if (array_grow((void **)&s->extra, &s->extra_capacity, s->nextra + 1,
                    sizeof(PyObject *)) < 0 ||
         counts_reserve(&s->counts, s->nnodes + s->nextra + 1) < 0)
     {
@@ -296,7 +277,7 @@ record(step_t *s, PyObject *referent, uint32_t t)
     if (c->dropped[t] || occurrence >= MAX_OCCURRENCES) {
         return 0;
     }
-    if (grow_array((void **)&s->hits, &s->hits_capacity, s->nhits + 1,
+    if (array_grow((void **)&s->hits, &s->hits_capacity, s->nhits + 1,
                    sizeof(hit_t)) < 0)
     {
         return -1;
@@ -341,7 +322,7 @@ visit_for_referrers(PyObject *op, void *arg)
     {
         int r = ptrmap_put(&s->untracked_seen, op, 0, NULL);
         if (r < 0 ||
-            (r == 1 && grow_array((void **)&s->work, &s->work_capacity,
+            (r == 1 && array_grow((void **)&s->work, &s->work_capacity,
                                   s->nwork + 1, sizeof(PyObject *)) < 0))
         {
             s->failed = 1;
@@ -571,7 +552,7 @@ frame_roots(step_t *s, PyObject *tool_prefix)
         if (i == PTRMAP_NONE || !s->in_frontier[i]) {
             continue;
         }
-        if (grow_array((void **)&hits, &capacity, 2 * (nhits + 1),
+        if (array_grow((void **)&hits, &capacity, 2 * (nhits + 1),
                        sizeof(uint32_t)) < 0)
         {
             status = -1;

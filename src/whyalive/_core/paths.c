@@ -11,6 +11,7 @@
  * The collector is off from 1 to 5, and no Python code runs.
  */
 #include "paths.h"
+#include "array.h"
 #include "names.h"
 #include "roots.h"
 
@@ -169,26 +170,6 @@ queue_push(queue_t *q, node_t v)
         q->cap = cap;
     }
     q->items[q->n++] = v;
-    return 0;
-}
-
-static int
-array_reserve(void **array, uint32_t *capacity, uint32_t needed, size_t item)
-{
-    if (needed <= *capacity) {
-        return 0;
-    }
-    uint32_t cap = *capacity ? *capacity * 2 : 8;
-    while (cap < needed) {
-        cap *= 2;
-    }
-    void *array2 = PyMem_RawRealloc(*array, (size_t)cap * item);
-    if (array2 == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    *array = array2;
-    *capacity = cap;
     return 0;
 }
 
@@ -707,10 +688,10 @@ chain_kind(const search_t *s, node_t n)
 }
 
 static int
-add_candidate(candidate_t **list, uint32_t *count, uint32_t *cap,
+add_candidate(candidate_t **list, uint32_t *count, size_t *cap,
               const candidate_t *c)
 {
-    if (array_reserve((void **)list, cap, *count + 1, sizeof(candidate_t)) < 0) {
+    if (array_grow((void **)list, cap, *count + 1, sizeof(candidate_t)) < 0) {
         return -1;
     }
     (*list)[(*count)++] = *c;
@@ -724,7 +705,7 @@ static int
 candidates_at(search_t *s, target_t *t, uint32_t base, uint32_t base_hops,
               node_t x, uint32_t suffix_length, uint32_t existing_via,
               const in_edge_t *in, size_t nin, candidate_t **list,
-              uint32_t *count, uint32_t *cap)
+              uint32_t *count, size_t *cap)
 {
     heap_t *h = &s->heap;
     roots_t *r = &s->roots;
@@ -861,10 +842,10 @@ candidate_label(search_t *s, const candidate_t *c)
 }
 
 static int
-push_hop(path_t *p, uint32_t *cap, node_t referent, node_t referrer,
+push_hop(path_t *p, size_t *cap, node_t referent, node_t referrer,
          uint64_t pos)
 {
-    if (array_reserve((void **)&p->hops, cap, p->nhops + 1, sizeof(hop_t)) < 0) {
+    if (array_grow((void **)&p->hops, cap, p->nhops + 1, sizeof(hop_t)) < 0) {
         return -1;
     }
     p->hops[p->nhops].referent = referent;
@@ -906,7 +887,7 @@ static int
 materialize(search_t *s, target_t *t, const candidate_t *c, path_t *out)
 {
     heap_t *h = &s->heap;
-    uint32_t cap = 0;
+    size_t cap = 0;
     memset(out, 0, sizeof(*out));
     if (c->base != NO_INDEX) {
         path_t *base = &t->paths[c->base];
@@ -975,9 +956,9 @@ materialize(search_t *s, target_t *t, const candidate_t *c, path_t *out)
 }
 
 static int
-add_path(target_t *t, path_t *p, uint32_t *cap)
+add_path(target_t *t, path_t *p, size_t *cap)
 {
-    if (array_reserve((void **)&t->paths, cap, t->npaths + 1, sizeof(path_t)) < 0) {
+    if (array_grow((void **)&t->paths, cap, t->npaths + 1, sizeof(path_t)) < 0) {
         return -1;
     }
     t->paths[t->npaths++] = *p;
@@ -988,7 +969,7 @@ add_path(target_t *t, path_t *p, uint32_t *cap)
  * kind, the closest ties broken by their first label. */
 static int
 choose(search_t *s, target_t *t, candidate_t *list, uint32_t count,
-       uint32_t room, uint32_t *paths_cap, uint32_t *chosen)
+       uint32_t room, size_t *paths_cap, uint32_t *chosen)
 {
     *chosen = 0;
     if (count == 0) {
@@ -1093,9 +1074,9 @@ select_paths(search_t *s)
 {
     heap_t *h = &s->heap;
     uint32_t max_paths = (uint32_t)s->q->max_paths;
-    uint32_t *paths_caps = PyMem_RawCalloc(s->ntargets + 1, sizeof(uint32_t));
+    size_t *paths_caps = PyMem_RawCalloc(s->ntargets + 1, sizeof(size_t));
     candidate_t *list = NULL;
-    uint32_t cap = 0;
+    size_t cap = 0;
     in_edge_t *in = NULL;
     int status = -1;
     if (paths_caps == NULL) {
@@ -1389,7 +1370,7 @@ backward_reset(backward_t *b, uint32_t *back)
 /* Hops from order[0] out to order[k], following the search's links. */
 static int
 hops_to(const backward_t *b, const uint32_t *back, size_t k, path_t *p,
-        uint32_t *cap)
+        size_t *cap)
 {
     /* collect k's chain back to the start, then emit it start-first */
     size_t depth = 0;
@@ -1434,7 +1415,7 @@ explain_unreached(search_t *s, target_t *t, const in_edge_t *in, size_t nin,
     heap_t *h = &s->heap;
     backward_t b = {0};
     path_t p;
-    uint32_t cap = 0;
+    size_t cap = 0;
     size_t closing;
     memset(&p, 0, sizeof(p));
     int limited = s->depth_truncated;
@@ -1540,7 +1521,7 @@ explain_unreached(search_t *s, target_t *t, const in_edge_t *in, size_t nin,
     }
     p.length = suffix_length(s, &p, p.nhops);
     backward_reset(&b, back);
-    uint32_t paths_cap = 0;
+    size_t paths_cap = 0;
     if (add_path(t, &p, &paths_cap) < 0) {
         path_clear(&p);
         return -1;

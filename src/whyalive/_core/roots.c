@@ -5,26 +5,7 @@
  * and locals snapshots and so change the heap being inspected.
  */
 #include "roots.h"
-
-static int
-grow(void **array, size_t *capacity, size_t needed, size_t item)
-{
-    if (needed <= *capacity) {
-        return 0;
-    }
-    size_t capacity2 = *capacity ? *capacity * 2 : 64;
-    while (capacity2 < needed) {
-        capacity2 *= 2;
-    }
-    void *array2 = PyMem_RawRealloc(*array, capacity2 * item);
-    if (array2 == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    *array = array2;
-    *capacity = capacity2;
-    return 0;
-}
+#include "array.h"
 
 /* ------------------------------------------------------------------ */
 /* Modules                                                             */
@@ -79,7 +60,7 @@ collect_modules(roots_t *r, heap_t *h)
         if (node == NODE_NONE) {
             return -1;
         }
-        if (grow((void **)&r->modules, &capacity, r->nmodules + 1,
+        if (array_grow((void **)&r->modules, &capacity, r->nmodules + 1,
                  sizeof(module_root_t)) < 0)
         {
             return -1;
@@ -114,7 +95,7 @@ add_ref(roots_t *r, heap_t *h, int kind, int slot_kind, size_t owner,
             return -1;
         }
     }
-    if (grow((void **)&r->refs, &r->capacity_refs, r->nrefs + 1,
+    if (array_grow((void **)&r->refs, &r->capacity_refs, r->nrefs + 1,
              sizeof(root_ref_t)) < 0)
     {
         return -1;
@@ -200,7 +181,7 @@ collect_frame(roots_t *r, heap_t *h, compat_frame *frame, PyCodeObject *co,
               compat_frame *inner, size_t thread_index, int depth,
               int call_site, PyObject *tool_prefix, PyObject *stack_tables)
 {
-    if (grow((void **)&r->frames, &r->capacity_frames, r->nframes + 1,
+    if (array_grow((void **)&r->frames, &r->capacity_frames, r->nframes + 1,
              sizeof(frame_info_t)) < 0)
     {
         return -1;
@@ -284,7 +265,7 @@ collect_threads(roots_t *r, heap_t *h, PyObject *tool_prefix,
     for (PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts != NULL;
          ts = PyThreadState_Next(ts))
     {
-        if (grow((void **)&r->threads, &r->capacity_threads, r->nthreads + 1,
+        if (array_grow((void **)&r->threads, &r->capacity_threads, r->nthreads + 1,
                  sizeof(unsigned long)) < 0)
         {
             return -1;
