@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import doctest
 import gc
-import itertools
 import re
-import sys
 import types
 import weakref
 
@@ -14,8 +12,6 @@ import pytest
 
 import whyalive
 from whyalive import testing
-
-_names = itertools.count()
 
 
 class Widget:
@@ -31,17 +27,11 @@ class Other:
 
 
 @pytest.fixture
-def app():
-    """A module in sys.modules, so that its globals are roots."""
-    name = f"whyalive_testing_app_{next(_names)}"
-    mod = types.ModuleType(name)
-    sys.modules[name] = mod
-    try:
-        yield mod
-    finally:
-        sys.modules.pop(name, None)
-        mod.__dict__.clear()
-        gc.collect()
+def app(module):
+    """A module in sys.modules (conftest's), so that its globals are roots."""
+    yield module
+    module.__dict__.clear()
+    gc.collect()
 
 
 def failure(call, *args, **kwargs) -> str:
