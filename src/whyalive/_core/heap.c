@@ -12,6 +12,7 @@
  * never seen by the collector.
  */
 #include "heap.h"
+#include "array.h"
 
 #define INITIAL_NODES ((size_t)1 << 16)
 
@@ -23,17 +24,19 @@ static uint64_t last_edge_count;
 #define INITIAL_EDGES ((uint64_t)1 << 18)
 
 /* A borrowed header word: bit 2 set, the node number in bits 3-32, the
- * references seen so far in bits 33-63 (so counting one touches only
- * the referent's own cache line).  The collector's own words never have
- * bit 2 set: they hold a pointer to a header (8-byte aligned) with flags
- * in bits 0-1, or the flags alone.  64-bit builds only (checked below). */
+ * references seen so far in bits 33-62 (so counting one touches only
+ * the referent's own cache line), bit 63 set for a target (so that its
+ * references are kept as they are met).  The collector's own words never
+ * have bit 2 set: they hold a pointer to a header (8-byte aligned) with
+ * flags in bits 0-1, or the flags alone.  64-bit builds only. */
 #define HEADER_TAG ((uint64_t)0x4)
 #define HEADER_TAG_MASK ((uint64_t)0x7)
 #define HEADER_SHIFT 3
 #define HEADER_NODE_MASK ((uint64_t)0x3FFFFFFF)
 #define HEADER_SEEN_SHIFT 33
 #define HEADER_SEEN_ONE ((uint64_t)1 << HEADER_SEEN_SHIFT)
-#define HEADER_SEEN_MAX ((uint64_t)0x7FFFFFFF)
+#define HEADER_SEEN_MAX ((uint64_t)0x3FFFFFFF)
+#define HEADER_TARGET ((uint64_t)1 << 63)
 
 #if SIZEOF_VOID_P < 8
 #error "whyalive's heap index needs a 64-bit build"
@@ -220,7 +223,7 @@ restore_headers(heap_t *h)
             continue;
         }
         uintptr_t *word = compat_gc_prev_word(h->objs[n]);
-        h->seen[n] = (uint32_t)(*word >> HEADER_SEEN_SHIFT);
+        h->seen[n] = (uint32_t)((*word >> HEADER_SEEN_SHIFT) & HEADER_SEEN_MAX);
         if (k < h->nprev_exceptions && h->prev_exceptions[k].node == n) {
             *word = h->prev_exceptions[k++].word;
         }
@@ -244,6 +247,7 @@ heap_free(heap_t *h)
     PyMem_RawFree(h->by_address);
     PyMem_RawFree(h->edge_start);
     PyMem_RawFree(h->edges);
+    PyMem_RawFree(h->target_refs);
     memset(h, 0, sizeof(*h));
 }
 
@@ -331,6 +335,62 @@ new_node(heap_t *h, PyObject *op)
     return n;
 }
 
+enum type_class {
+    TC_KNOWN = 1 << 0,
+    TC_FUNCTION = 1 << 1,
+    TC_EXCEPTION = 1 << 2,
+    TC_CODE = 1 << 3,
+    TC_GENERATOR = 1 << 4,
+    TC_PARTIAL = 1 << 5,
+    TC_TARGET = 1 << 6, /* its instances are targets */
+    TC_DICT_OWNER = 1 << 7,
+    TC_CELL = 1 << 8,
+    TC_DICT = 1 << 9,
+};
+
+/* What the traversal needs to know of a type, computed once per type
+ * (a direct-mapped cache; types outlive the walk). */
+static uint32_t
+type_class(heap_t *h, PyObject *op)
+{
+    PyTypeObject *tp = Py_TYPE(op);
+    size_t slot = ((uintptr_t)tp >> 5) & 1023;
+    if (h->type_cache[slot].type == tp) {
+        return h->type_cache[slot].kind;
+    }
+    uint32_t kind = TC_KNOWN;
+    if (PyFunction_Check(op)) {
+        kind |= TC_FUNCTION;
+    }
+    else if (PyExceptionInstance_Check(op)) {
+        kind |= TC_EXCEPTION;
+    }
+    else if (PyCode_Check(op)) {
+        kind |= TC_CODE;
+    }
+    else if (compat_is_generator_like(op)) {
+        kind |= TC_GENERATOR;
+    }
+    else if (h->partial_type != NULL && PyObject_TypeCheck(op, h->partial_type)) {
+        kind |= TC_PARTIAL;
+    }
+    if (heap_is_instance(h, op)) {
+        kind |= TC_TARGET;
+    }
+    if (compat_type_has_instance_dict(tp)) {
+        kind |= TC_DICT_OWNER;
+    }
+    if (tp == &PyCell_Type) {
+        kind |= TC_CELL;
+    }
+    if (PyDict_Check(op)) {
+        kind |= TC_DICT;
+    }
+    h->type_cache[slot].type = tp;
+    h->type_cache[slot].kind = kind;
+    return kind;
+}
+
 static node_t
 add_gc_node(heap_t *h, PyObject *op, uintptr_t *word)
 {
@@ -366,6 +426,9 @@ add_gc_node(heap_t *h, PyObject *op, uintptr_t *word)
     h->prev_low[n] = (uint8_t)(original & 3);
     *word = ((uintptr_t)n << HEADER_SHIFT) | HEADER_TAG;
     h->headers_borrowed = 1;
+    if (h->instances_of != NULL && (type_class(h, op) & TC_TARGET)) {
+        heap_mark_target(h, n);
+    }
     return n;
 }
 
@@ -390,6 +453,9 @@ add_side_node(heap_t *h, PyObject *op)
         i = (i + 1) & h->side_mask;
     }
     h->side_slots[i] = n + 1;
+    if (h->instances_of != NULL && heap_is_instance(h, op)) {
+        h->flags[n] |= NODE_TARGET;
+    }
     PyTypeObject *tp = Py_TYPE(op);
     if (h->nside_types >= 0 && tp != &PyCode_Type) {
         int known = 0;
@@ -536,10 +602,28 @@ heap_enumerate(heap_t *h)
 
 typedef struct {
     heap_t *h;
+    node_t src; /* the node being traversed */
     PyObject *fold[MAX_FOLDS]; /* containers the object keeps internally */
     int nfold;
     int failed;
 } visit_ctx;
+
+/* Keeps the reference about to be appended, into target n. */
+static int
+record_target_reference(visit_ctx *ctx, node_t n)
+{
+    heap_t *h = ctx->h;
+    if (array_grow((void **)&h->target_refs, &h->target_refs_capacity,
+                   h->ntarget_refs + 1, sizeof(*h->target_refs)) < 0)
+    {
+        return -1;
+    }
+    h->target_refs[h->ntarget_refs].target = n;
+    h->target_refs[h->ntarget_refs].referrer = ctx->src;
+    h->target_refs[h->ntarget_refs].position = h->nedges;
+    h->ntarget_refs++;
+    return 0;
+}
 
 static inline int
 append_edge(heap_t *h, uint32_t edge)
@@ -606,8 +690,12 @@ visit_reference(PyObject *op, void *arg)
             ctx->failed = 1;
             return -1;
         }
-        if ((*word >> HEADER_SEEN_SHIFT) != HEADER_SEEN_MAX) {
-            *word += HEADER_SEEN_ONE;
+        uintptr_t w = *word;
+        if (((w >> HEADER_SEEN_SHIFT) & HEADER_SEEN_MAX) != HEADER_SEEN_MAX) {
+            *word = w + HEADER_SEEN_ONE;
+        }
+        if ((w & HEADER_TARGET) && record_target_reference(ctx, n) < 0) {
+            return fail(ctx);
         }
         /* a step into a cell is folded too ("<closure 'x'>") */
         uint32_t edge = tp == &PyCell_Type ? n | EDGE_FOLD : fold_edge(ctx, op, n);
@@ -631,6 +719,9 @@ visit_reference(PyObject *op, void *arg)
     if (h->seen[n] != UINT32_MAX) {
         h->seen[n]++;
     }
+    if ((h->flags[n] & NODE_TARGET) && record_target_reference(ctx, n) < 0) {
+        return fail(ctx);
+    }
     return append_edge(h, fold_edge(ctx, op, n)) < 0 ? fail(ctx) : 0;
 }
 
@@ -640,62 +731,6 @@ add_fold(visit_ctx *ctx, PyObject *container)
     if (container != NULL && ctx->nfold < MAX_FOLDS) {
         ctx->fold[ctx->nfold++] = container;
     }
-}
-
-enum type_class {
-    TC_KNOWN = 1 << 0,
-    TC_FUNCTION = 1 << 1,
-    TC_EXCEPTION = 1 << 2,
-    TC_CODE = 1 << 3,
-    TC_GENERATOR = 1 << 4,
-    TC_PARTIAL = 1 << 5,
-    TC_TARGET = 1 << 6, /* its instances are targets */
-    TC_DICT_OWNER = 1 << 7,
-    TC_CELL = 1 << 8,
-    TC_DICT = 1 << 9,
-};
-
-/* What the traversal needs to know of a type, computed once per type
- * (a direct-mapped cache; types outlive the walk). */
-static uint32_t
-type_class(heap_t *h, PyObject *op)
-{
-    PyTypeObject *tp = Py_TYPE(op);
-    size_t slot = ((uintptr_t)tp >> 5) & 1023;
-    if (h->type_cache[slot].type == tp) {
-        return h->type_cache[slot].kind;
-    }
-    uint32_t kind = TC_KNOWN;
-    if (PyFunction_Check(op)) {
-        kind |= TC_FUNCTION;
-    }
-    else if (PyExceptionInstance_Check(op)) {
-        kind |= TC_EXCEPTION;
-    }
-    else if (PyCode_Check(op)) {
-        kind |= TC_CODE;
-    }
-    else if (compat_is_generator_like(op)) {
-        kind |= TC_GENERATOR;
-    }
-    else if (h->partial_type != NULL && PyObject_TypeCheck(op, h->partial_type)) {
-        kind |= TC_PARTIAL;
-    }
-    if (heap_is_instance(h, op)) {
-        kind |= TC_TARGET;
-    }
-    if (compat_type_has_instance_dict(tp)) {
-        kind |= TC_DICT_OWNER;
-    }
-    if (tp == &PyCell_Type) {
-        kind |= TC_CELL;
-    }
-    if (PyDict_Check(op)) {
-        kind |= TC_DICT;
-    }
-    h->type_cache[slot].type = tp;
-    h->type_cache[slot].kind = kind;
-    return kind;
 }
 
 /* The containers op keeps as part of itself, so that "owner -> its
@@ -775,15 +810,13 @@ traverse_node(heap_t *h, node_t n)
     uint64_t row_start = h->nedges;
     visit_ctx ctx;
     ctx.h = h;
+    ctx.src = n;
     ctx.nfold = 0;
     ctx.failed = 0;
 
     uint32_t kind = type_class(h, op);
     if (kind & TC_CELL) {
         h->flags[n] |= NODE_CELL;
-    }
-    if (kind & TC_TARGET) {
-        h->flags[n] |= NODE_TARGET;
     }
     if (kind & (TC_DICT_OWNER | TC_FUNCTION | TC_EXCEPTION | TC_CODE |
                 TC_GENERATOR | TC_PARTIAL))
@@ -838,6 +871,15 @@ heap_traverse_all(heap_t *h)
     last_node_count = h->count;
     last_edge_count = h->nedges;
     return status;
+}
+
+void
+heap_mark_target(heap_t *h, node_t n)
+{
+    h->flags[n] |= NODE_TARGET;
+    if (!(h->flags[n] & NODE_SIDE) && !h->finished) {
+        *compat_gc_prev_word(h->objs[n]) |= HEADER_TARGET;
+    }
 }
 
 /* Called after the traversal, once the counts are in h->seen. */

@@ -147,6 +147,14 @@ typedef struct {
     Py_ssize_t partial_args_offset;
     Py_ssize_t partial_keywords_offset;
 
+    /* references into targets, kept as the traversal meets them */
+    struct target_ref {
+        node_t target;
+        node_t referrer;
+        uint64_t position; /* of the reference in edges */
+    } *target_refs;
+    size_t ntarget_refs, target_refs_capacity;
+
     deadline_t *deadline;
 } heap_t;
 
@@ -176,8 +184,11 @@ int heap_enumerate(heap_t *h);
  * of the rest are empty), -1 error. */
 int heap_traverse_all(heap_t *h);
 /* Counts one strong reference to node n held outside the graph's edges
- * (a frame slot, a thread state). */
+ * (a frame slot, a thread state); after the traversal. */
 void heap_count_node(heap_t *h, node_t n);
+/* Makes node n a target: the traversal keeps the references into it
+ * (h->target_refs).  Before the traversal, for them all to be kept. */
+void heap_mark_target(heap_t *h, node_t n);
 
 /* Is op an instance of one of h->instances_of?  Reads types only. */
 int heap_is_instance(const heap_t *h, PyObject *op);

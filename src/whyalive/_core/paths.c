@@ -231,7 +231,8 @@ add_targets(search_t *s)
         if (node == NODE_NONE) {
             return -1;
         }
-        h->flags[node] |= NODE_TARGET | NODE_EXPLICIT;
+        heap_mark_target(h, node);
+        h->flags[node] |= NODE_EXPLICIT;
         if (PyUnicode_CheckExact(obj)) {
             h->str_targets = 1;
         }
@@ -410,13 +411,13 @@ bfs_level(search_t *s, queue_t *cur, queue_t *next, uint32_t level,
         for (uint64_t e = heap_row_start(h, u); e < end; e++) {
             uint32_t edge = h->edges[e];
             node_t v = EDGE_NODE(edge);
-            uint8_t fv = h->flags[v];
-            if ((fv & NODE_EXCLUDED) || (outside_pass && (fv & NODE_REACHED))) {
-                continue;
-            }
             uint32_t weight = edge_weight(h, edge);
             uint32_t d = level + weight;
+            /* excluded nodes sit at distance 0: never relaxed */
             if (d >= s->dist[v]) {
+                continue;
+            }
+            if (outside_pass && (h->flags[v] & NODE_REACHED)) {
                 continue;
             }
             if (d > s->max_depth) {
@@ -513,7 +514,7 @@ search_from_roots(search_t *s)
         goto done;
     }
     for (size_t n = 0; n < h->count; n++) {
-        if (s->dist[n] != DIST_NONE) {
+        if (s->dist[n] != DIST_NONE && !(h->flags[n] & NODE_EXCLUDED)) {
             h->flags[n] |= NODE_REACHED;
         }
     }
@@ -575,6 +576,33 @@ compare_in_edges(const void *a, const void *b)
         return x->src < y->src ? -1 : 1;
     }
     return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* The references into the targets, which the traversal kept as it met
+ * them, from nodes not excluded, sorted by referent: no scan needed. */
+static in_edge_t *
+target_in_edges(search_t *s, size_t *count)
+{
+    heap_t *h = &s->heap;
+    size_t n = 0;
+    in_edge_t *list = PyMem_RawMalloc((h->ntarget_refs + 1) * sizeof(in_edge_t));
+    if (list == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (size_t i = 0; i < h->ntarget_refs; i++) {
+        const struct target_ref *ref = &h->target_refs[i];
+        if (h->flags[ref->referrer] & NODE_EXCLUDED) {
+            continue;
+        }
+        list[n].dst = ref->target;
+        list[n].src = ref->referrer;
+        list[n].pos = ref->position;
+        n++;
+    }
+    qsort(list, n, sizeof(in_edge_t), compare_in_edges);
+    *count = n;
+    return list;
 }
 
 /* Every reference into a node flagged NODE_VISITED, from a node not
@@ -1099,7 +1127,9 @@ select_paths(search_t *s)
             for (uint32_t p = 0; p < t->npaths; p++) {
                 for (uint32_t k = 0; k < t->paths[p].nhops; k++) {
                     node_t x = t->paths[p].hops[k].referrer;
-                    if (!(h->flags[x] & NODE_MODULE_DICT)) {
+                    /* x can have another retainer only if something else
+                     * refers to it; the counts tell, without a scan */
+                    if (!(h->flags[x] & NODE_MODULE_DICT) && h->seen[x] >= 2) {
                         h->flags[x] |= NODE_VISITED;
                         interesting++;
                     }
@@ -1110,7 +1140,7 @@ select_paths(search_t *s)
             break;
         }
         size_t nin = 0;
-        in = gather_in_edges(s, &nin);
+        in = round == 0 ? target_in_edges(s, &nin) : gather_in_edges(s, &nin);
         for (size_t n = 0; n < h->count; n++) {
             h->flags[n] &= (uint8_t)~NODE_VISITED;
         }
@@ -2112,6 +2142,13 @@ run(search_t *s)
     compat_advise_huge_pages(s->parent, (h->count + 1) * sizeof(uint32_t));
     compat_advise_huge_pages(s->parent_offset, (h->count + 1) * sizeof(uint32_t));
     memset(s->dist, 0xFF, (h->count + 1) * sizeof(uint32_t));
+    /* excluded nodes are never on a path: distance 0 keeps every search
+     * from relaxing them, without reading their flags per reference */
+    for (size_t n = 0; n < h->count; n++) {
+        if (h->flags[n] & NODE_EXCLUDED) {
+            s->dist[n] = 0;
+        }
+    }
     if (search_from_roots(s) < 0) {
         return -1;
     }
