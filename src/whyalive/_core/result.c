@@ -1,0 +1,473 @@
+/* result.c: a finished search as plain data.
+ *
+ * Labels come from names.c, one per reference on a reported path, and
+ * results shared by many targets (a displayed edge, a root's name) are
+ * built once.  The tuples' shapes are documented in module.c's
+ * docstring of find_paths and in _core.pyi.
+ */
+#include "search.h"
+
+static const char *const path_root_names[] = {
+    "module", "frame", "thread", "external", "garbage", "excluded", "unreached",
+};
+
+static const char *const status_names[] = {
+    "rooted",       "external",     "garbage", "uncollectable",
+    "unreferenced", "depth_limit", "timeout",
+};
+
+static const char *const frame_slot_names[] = {
+    "local", "cell", "free", "function", "locals", "frame", "temporary",
+};
+
+static const char *const thread_field_names[] = {
+    "handled_exception", "handled_traceback", "raised_exception",
+    "raised_traceback",  "thread_dict",       "async_exc",
+    "context",           "profiler",          "tracer",
+    "asyncgen_firstiter", "asyncgen_finalizer",
+};
+
+
+static inline size_t
+memo_slot(const memo_t *m, uint64_t a, uint64_t b)
+{
+    uint64_t x = (a * 0x9E3779B97F4A7C15ull) ^ (b + 0x632BE59BD9B4E019ull);
+    x ^= x >> 29;
+    return (size_t)(x * 0xBF58476D1CE4E5B9ull) & m->mask;
+}
+
+/* A borrowed value, or NULL. */
+static PyObject *
+memo_get(const memo_t *m, uint64_t a, uint64_t b)
+{
+    if (m->entries == NULL) {
+        return NULL;
+    }
+    for (size_t i = memo_slot(m, a, b); m->entries[i].value != NULL;
+         i = (i + 1) & m->mask)
+    {
+        if (m->entries[i].a == a && m->entries[i].b == b) {
+            return m->entries[i].value;
+        }
+    }
+    return NULL;
+}
+
+/* Keeps a new reference to value.  Failing to remember is not an error. */
+static void
+memo_put(memo_t *m, uint64_t a, uint64_t b, PyObject *value)
+{
+    if (m->entries == NULL || (m->used + 1) * 2 > m->mask + 1) {
+        size_t cap = m->entries ? (m->mask + 1) * 2 : 1024;
+        memo_entry_t *entries = PyMem_RawCalloc(cap, sizeof(memo_entry_t));
+        if (entries == NULL) {
+            return;
+        }
+        memo_t grown = {entries, cap - 1, 0};
+        for (size_t i = 0; m->entries && i <= m->mask; i++) {
+            if (m->entries[i].value != NULL) {
+                size_t j = memo_slot(&grown, m->entries[i].a, m->entries[i].b);
+                while (entries[j].value != NULL) {
+                    j = (j + 1) & grown.mask;
+                }
+                entries[j] = m->entries[i];
+                grown.used++;
+            }
+        }
+        PyMem_RawFree(m->entries);
+        *m = grown;
+    }
+    size_t i = memo_slot(m, a, b);
+    while (m->entries[i].value != NULL) {
+        i = (i + 1) & m->mask;
+    }
+    m->entries[i].a = a;
+    m->entries[i].b = b;
+    m->entries[i].value = Py_NewRef(value);
+    m->used++;
+}
+
+void
+result_memo_clear(memo_t *m)
+{
+    for (size_t i = 0; m->entries && i <= m->mask; i++) {
+        Py_XDECREF(m->entries[i].value);
+    }
+    PyMem_RawFree(m->entries);
+    memset(m, 0, sizeof(*m));
+}
+
+/* Shortest first; at equal length, by root kind. */
+static int
+compare_paths(const void *a, const void *b)
+{
+    const path_t *x = a, *y = b;
+    if (x->length != y->length) {
+        return x->length < y->length ? -1 : 1;
+    }
+    return (x->root > y->root) - (x->root < y->root);
+}
+
+static PyObject *
+object_id(PyObject *op)
+{
+    return PyLong_FromVoidPtr(op);
+}
+
+/* (referrer_type, referrer_id, label, kind, referrer_name) */
+static PyObject *
+edge_tuple(search_t *s, PyObject *referrer, PyObject *label, int kind)
+{
+    PyObject *type_name = names_type_name(&s->names, Py_TYPE(referrer));
+    PyObject *name = names_object_name(&s->names, referrer);
+    PyObject *result = NULL;
+    if (type_name != NULL && name != NULL) {
+        result = Py_BuildValue("(NNOsO)", type_name, object_id(referrer), label,
+                               edge_kind_names[kind], name);
+        type_name = NULL;
+    }
+    Py_XDECREF(type_name);
+    Py_XDECREF(name);
+    return result;
+}
+
+/* Rows longer than this are big containers: the label of a value held
+ * twice there names its first place (counting would make labelling
+ * all of a big container's items quadratic). */
+#define OCCURRENCE_ROW_LIMIT 256
+
+static int
+hop_label(search_t *s, const hop_t *hop, raw_label_t *out)
+{
+    heap_t *h = &s->heap;
+    uint64_t start = heap_row_start(h, hop->referrer);
+    Py_ssize_t occurrence = 0;
+    uint64_t pos = hop->edge_pos;
+    if (pos == UINT64_MAX) {
+        pos = find_edge(h, hop->referrer, hop->referent);
+    }
+    if (pos != UINT64_MAX && pos - start <= OCCURRENCE_ROW_LIMIT) {
+        for (uint64_t e = start; e < pos; e++) {
+            occurrence += EDGE_NODE(h->edges[e]) == hop->referent;
+        }
+    }
+    Py_ssize_t ordinal = pos == UINT64_MAX ? -1 : (Py_ssize_t)(pos - start);
+    return names_raw(&s->names, h->objs[hop->referrer], h->objs[hop->referent],
+                     occurrence, ordinal, out);
+}
+
+static int
+hop_is_internal(const search_t *s, const hop_t *hop)
+{
+    uint64_t pos = hop->edge_pos != UINT64_MAX
+                       ? hop->edge_pos
+                       : find_edge(&s->heap, hop->referrer, hop->referent);
+    return pos != UINT64_MAX && edge_weight(&s->heap, s->heap.edges[pos]) == 0;
+}
+
+/* The displayed edges of hops [0, n), folded, from the target out. */
+static PyObject *
+edges_tuple(search_t *s, const hop_t *hops, uint32_t n)
+{
+    heap_t *h = &s->heap;
+    PyObject *edges = PyList_New(0);
+    raw_label_t *labels = PyMem_RawCalloc(n ? n : 1, sizeof(raw_label_t));
+    if (edges == NULL || labels == NULL) {
+        Py_XDECREF(edges);
+        PyMem_RawFree(labels);
+        return n && labels == NULL ? PyErr_NoMemory() : NULL;
+    }
+    /* groups from the outside in: an owner and the internal containers
+     * its reference passes through */
+    int64_t j = (int64_t)n - 1;
+    while (j >= 0) {
+        int64_t end = j;
+        while (j > 0 && hop_is_internal(s, &hops[j])) {
+            j--;
+        }
+        int count = (int)(end - j + 1);
+        /* keyed by the outermost and innermost references it folds */
+        uint64_t key_a = hops[end].edge_pos, key_b = hops[j].edge_pos;
+        int memoizable = key_a != UINT64_MAX && key_b != UINT64_MAX;
+        PyObject *known = memoizable ? memo_get(&s->memo, key_a, key_b) : NULL;
+        if (known != NULL) {
+            if (PyList_Append(edges, known) < 0) {
+                goto error;
+            }
+            j--;
+            continue;
+        }
+        for (int k = 0; k < count; k++) {
+            if (hop_label(s, &hops[end - k], &labels[k]) < 0) {
+                goto error;
+            }
+        }
+        int kind;
+        PyObject *owner = h->objs[hops[end].referrer];
+        PyObject *label = names_fold(&s->names, owner, labels, count, &kind);
+        for (int k = 0; k < count; k++) {
+            names_raw_clear(&labels[k]);
+        }
+        if (label == NULL) {
+            goto error;
+        }
+        PyObject *edge = edge_tuple(s, owner, label, kind);
+        Py_DECREF(label);
+        if (edge == NULL || PyList_Append(edges, edge) < 0) {
+            Py_XDECREF(edge);
+            goto error;
+        }
+        if (memoizable) {
+            memo_put(&s->memo, key_a, key_b, edge);
+        }
+        Py_DECREF(edge);
+        j--;
+    }
+    PyMem_RawFree(labels);
+    if (PyList_Reverse(edges) < 0) {
+        Py_DECREF(edges);
+        return NULL;
+    }
+    PyObject *tuple = PyList_AsTuple(edges);
+    Py_DECREF(edges);
+    return tuple;
+error:
+    for (uint32_t k = 0; k < n; k++) {
+        names_raw_clear(&labels[k]);
+    }
+    PyMem_RawFree(labels);
+    Py_DECREF(edges);
+    return NULL;
+}
+
+static PyObject *
+frame_root(search_t *s, root_ref_t *ref)
+{
+    frame_info_t *info = &s->roots.frames[ref->owner];
+    const char *slot = frame_slot_names[ref->slot_kind];
+    PyObject *name;
+    if (ref->name != NULL && PyUnicode_Check(ref->name)) {
+        name = PyUnicode_FromFormat("%U", ref->name);
+    }
+    else {
+        name = PyUnicode_FromFormat("<%s>", slot);
+    }
+    if (name == NULL) {
+        return NULL;
+    }
+    PyObject *qualname = compat_code_qualname(info->code);
+    PyObject *filename = info->code->co_filename;
+    return Py_BuildValue("(sN(OOiksi))", path_root_names[PR_FRAME], name,
+                         qualname ? qualname : Py_None,
+                         filename ? filename : Py_None, info->lineno,
+                         info->thread_id, slot, info->depth);
+}
+
+/* (kind, name, detail) for the root of p; *absorbed receives the
+ * number of outer hops the root's name stands for. */
+static PyObject *
+root_tuple(search_t *s, const target_t *t, const path_t *p, uint32_t *absorbed)
+{
+    heap_t *h = &s->heap;
+    *absorbed = 0;
+    node_t outer = p->nhops ? p->hops[p->nhops - 1].referrer : t->node;
+    switch (p->root) {
+    case PR_MODULE: {
+        module_root_t *m = &s->roots.modules[p->root_index];
+        if (p->nhops == 0) {
+            PyObject *text = PyUnicode_FromFormat("%S.__dict__", m->name);
+            return Py_BuildValue("(sN(Os))", "module", text, m->name, "__dict__");
+        }
+        raw_label_t raw;
+        if (hop_label(s, &p->hops[p->nhops - 1], &raw) < 0) {
+            return NULL;
+        }
+        PyObject *key = raw.key;
+        PyObject *text =
+            key ? names_global(&s->names, m->name, key) : Py_NewRef(raw.text);
+        PyObject *key_text = key ? (PyUnicode_CheckExact(key)
+                                        ? Py_NewRef(key)
+                                        : names_safe_repr(&s->names, key))
+                                 : Py_NewRef(raw.text);
+        names_raw_clear(&raw);
+        *absorbed = 1;
+        if (text == NULL || key_text == NULL) {
+            Py_XDECREF(text);
+            Py_XDECREF(key_text);
+            return NULL;
+        }
+        return Py_BuildValue("(sN(ON))", "module", text, m->name, key_text);
+    }
+    case PR_FRAME:
+    case PR_THREAD: {
+        root_ref_t *ref = &s->roots.refs[p->root_index];
+        /* a cell holds the variable: its content is what the root names */
+        if (p->nhops > 0 && (h->flags[outer] & NODE_CELL)) {
+            *absorbed = 1;
+        }
+        if (p->root == PR_FRAME) {
+            return frame_root(s, ref);
+        }
+        return Py_BuildValue("(ss(k))", "thread",
+                             thread_field_names[ref->slot_kind],
+                             s->roots.threads[ref->owner]);
+    }
+    case PR_EXTERNAL: {
+        PyObject *op = h->objs[outer];
+        Py_ssize_t refcount = Py_REFCNT(op);
+        Py_ssize_t seen = h->seen[outer];
+        return Py_BuildValue("(ss(nnn))", "external", "", refcount, seen,
+                             refcount - seen);
+    }
+    case PR_GARBAGE:
+        return Py_BuildValue("(ss(I))", "garbage",
+                             p->collectable ? "collectable" : "uncollectable",
+                             p->nhops);
+    case PR_EXCLUDED:
+        return Py_BuildValue("(ss())", "excluded", "");
+    default:
+        return Py_BuildValue("(ss(I))", "unreached",
+                             s->search_timed_out || s->traverse_status
+                                 ? "timeout"
+                                 : "max_depth",
+                             p->limit);
+    }
+}
+
+static PyObject *
+path_tuple(search_t *s, const target_t *t, const path_t *p)
+{
+    uint32_t absorbed;
+    PyObject *root;
+    /* module and frame roots depend only on the root and the object it
+     * holds: for a global, the referent of the module dict's reference
+     * (the last hop); otherwise the outermost object.  (External roots
+     * carry counts of the object: built every time.) */
+    node_t held = p->nhops == 0             ? t->node
+                  : p->root == PR_MODULE ? p->hops[p->nhops - 1].referent
+                                         : p->hops[p->nhops - 1].referrer;
+    int memoizable = p->root <= PR_THREAD;
+    /* how much of the path the root's name absorbs depends on whether
+     * the path has references at all */
+    uint64_t key_a = UINT64_MAX - 1 - 2 * (uint64_t)p->root - (p->nhops == 0);
+    uint64_t key_b = ((uint64_t)p->root_index << 32) | held;
+    PyObject *known = memoizable ? memo_get(&s->memo, key_a, key_b) : NULL;
+    if (known != NULL) {
+        /* (root, absorbed) */
+        root = Py_NewRef(PyTuple_GET_ITEM(known, 0));
+        absorbed = (uint32_t)PyLong_AsUnsignedLong(PyTuple_GET_ITEM(known, 1));
+    }
+    else {
+        root = root_tuple(s, t, p, &absorbed);
+        if (root == NULL) {
+            return NULL;
+        }
+        if (memoizable) {
+            PyObject *entry = Py_BuildValue("(OI)", root, absorbed);
+            if (entry == NULL) {
+                Py_DECREF(root);
+                return NULL;
+            }
+            memo_put(&s->memo, key_a, key_b, entry);
+            Py_DECREF(entry);
+        }
+    }
+    PyObject *edges = edges_tuple(s, p->hops, p->nhops - absorbed);
+    if (edges == NULL) {
+        Py_DECREF(root);
+        return NULL;
+    }
+    return Py_BuildValue("(NNI)", root, edges, p->length);
+}
+
+static PyObject *
+target_tuple(search_t *s, target_t *t)
+{
+    heap_t *h = &s->heap;
+    PyObject *op = h->objs[t->node];
+    qsort(t->paths, t->npaths, sizeof(path_t), compare_paths);
+    PyObject *paths = PyList_New(0);
+    if (paths == NULL) {
+        return NULL;
+    }
+    for (uint32_t i = 0; i < t->npaths && !t->cut; i++) {
+        PyObject *path = path_tuple(s, t, &t->paths[i]);
+        if (path == NULL || PyList_Append(paths, path) < 0) {
+            Py_XDECREF(path);
+            Py_DECREF(paths);
+            return NULL;
+        }
+        Py_DECREF(path);
+    }
+    int immortal = compat_is_immortal(op);
+    Py_ssize_t refcount = immortal ? -1 : Py_REFCNT(op);
+    Py_ssize_t seen = h->seen[t->node];
+    Py_ssize_t unseen = immortal ? -1 : unseen_refs(s, t->node);
+    PyObject *type_name = names_type_name(&s->names, Py_TYPE(op));
+    PyObject *name = names_object_name(&s->names, op);
+    if (type_name == NULL || name == NULL) {
+        Py_XDECREF(type_name);
+        Py_XDECREF(name);
+        Py_DECREF(paths);
+        return NULL;
+    }
+    return Py_BuildValue("(NNNnnnsNI)", object_id(op), type_name, name, refcount,
+                         seen, unseen, status_names[t->status], paths,
+                         t->omitted);
+}
+
+PyObject *
+result_build(search_t *s)
+{
+    heap_t *h = &s->heap;
+    PyObject *targets = PyList_New(0);
+    if (targets == NULL) {
+        return NULL;
+    }
+    s->deadline.phase = "naming paths, target";
+    for (size_t i = 0; i < s->ntargets; i++) {
+        s->deadline.done = i;
+        if (deadline_passed(&s->deadline)) {
+            s->search_timed_out = 1;
+            s->targets[i].cut = 1;
+            s->targets[i].status = ST_TIMEOUT;
+        }
+        PyObject *t = target_tuple(s, &s->targets[i]);
+        if (t == NULL || PyList_Append(targets, t) < 0) {
+            Py_XDECREF(t);
+            Py_DECREF(targets);
+            return NULL;
+        }
+        Py_DECREF(t);
+    }
+    PyObject *objects = Py_None;
+    if (s->q->want_objects) {
+        objects = PyList_New((Py_ssize_t)s->ntargets);
+        if (objects == NULL) {
+            Py_DECREF(targets);
+            return NULL;
+        }
+        for (size_t i = 0; i < s->ntargets; i++) {
+            PyList_SET_ITEM(objects, (Py_ssize_t)i,
+                            Py_NewRef(h->objs[s->targets[i].node]));
+        }
+    }
+    else {
+        Py_INCREF(objects);
+    }
+    /* a search cut short says so, even when every target has a root */
+    const char *partial = NULL;
+    if (s->traverse_status == 1 || s->search_timed_out) {
+        partial = "timeout";
+    }
+    else if (s->depth_truncated) {
+        partial = "max_depth";
+    }
+    double now = compat_monotonic();
+    return Py_BuildValue(
+        "(zN(nKnnddd)N)", partial, targets, (Py_ssize_t)h->count,
+        (unsigned long long)h->nedges, (Py_ssize_t)s->roots.nthreads,
+        (Py_ssize_t)s->roots.nframes, s->t_indexed - s->t_start,
+        s->t_searched - s->t_indexed, now - s->t_start, objects);
+}
+

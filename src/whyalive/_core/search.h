@@ -1,0 +1,146 @@
+/* search.h: the state of one query, shared by paths.c (the search) and
+ * result.c (the plain-data result).  Private to the C core. */
+#ifndef WHYALIVE_SEARCH_H
+#define WHYALIVE_SEARCH_H
+
+#include "names.h"
+#include "paths.h"
+#include "roots.h"
+
+/* A parent link: a node, or a tag saying where the path starts. */
+#define TAG_MASK (3u << 30)
+#define TAG_NODE 0u
+#define TAG_ROOT (1u << 30)     /* | index in roots.refs */
+#define TAG_EXTERNAL (2u << 30) /* held from outside the graph */
+#define TAG_SOURCE (3u << 30)   /* | index in roots.modules */
+#define TAG_VALUE(p) ((p) & ~TAG_MASK)
+#define DIST_NONE UINT32_MAX
+#define NO_INDEX UINT32_MAX
+
+/* Where a path starts, in the order paths of equal length are shown. */
+enum path_root {
+    PR_MODULE = 0,
+    PR_FRAME,
+    PR_THREAD,
+    PR_EXTERNAL,
+    PR_GARBAGE,
+    PR_EXCLUDED,
+    PR_UNREACHED,
+};
+
+enum target_status {
+    ST_ROOTED = 0,    /* reached from a module, frame or thread */
+    ST_EXTERNAL,      /* only from references outside the graph */
+    ST_GARBAGE,       /* cyclic garbage: gc.collect() frees it */
+    ST_UNCOLLECTABLE, /* cyclic garbage with a legacy finalizer */
+    ST_UNREFERENCED,  /* only whyalive's call and excluded objects */
+    ST_DEPTH_LIMIT,   /* no root within max_depth */
+    ST_TIMEOUT,       /* the time ran out first */
+};
+
+typedef struct {
+    node_t referent;
+    node_t referrer;
+    uint64_t edge_pos; /* of referrer -> referent in the CSR */
+} hop_t;
+
+typedef struct {
+    hop_t *hops; /* from the target outward */
+    uint32_t nhops;
+    uint8_t root; /* enum path_root */
+    uint32_t root_index;
+    uint32_t length;
+    uint8_t collectable;
+    uint32_t limit;
+} path_t;
+
+typedef struct {
+    node_t node;
+    uint8_t cut; /* the time ran out before its paths were built */
+    uint8_t status;
+    uint8_t explicit; /* passed by the caller, not found as an instance */
+    path_t *paths;
+    uint32_t npaths;
+    uint32_t omitted; /* retainers of the target not shown */
+    uint32_t *used;   /* (node, retainer) pairs already on a path */
+    uint32_t nused;
+} target_t;
+
+/* Results shared by many targets, built once: a displayed edge (keyed by
+ * the positions of the outermost and innermost references it folds) or
+ * a root tuple (keyed by root kind, index and the object it holds). */
+typedef struct {
+    uint64_t a, b;
+    PyObject *value;
+} memo_entry_t;
+
+typedef struct {
+    memo_entry_t *entries;
+    size_t mask, used;
+} memo_t;
+
+typedef struct {
+    const query_t *q;
+    heap_t heap;
+    memo_t memo;
+    roots_t roots;
+    names_t names;
+    deadline_t deadline;
+    uint32_t *dist;
+    uint32_t *parent;
+    uint32_t *parent_offset; /* position of the parent's reference in its row */
+    uint8_t *origin; /* enum path_root of the root a node is reached from */
+    target_t *targets;
+    size_t ntargets;
+    uint32_t max_depth;
+    int traverse_status; /* 1: the deadline passed while indexing */
+    Py_ssize_t call_slack; /* references the call's C code holds on each
+                              explicit target */
+    int search_timed_out;
+    int depth_truncated;
+    double t_start, t_indexed, t_searched;
+} search_t;
+
+static inline uint32_t
+edge_weight(const heap_t *h, uint32_t edge)
+{
+    (void)h;
+    return (edge & EDGE_FOLD) ? 0 : 1;
+}
+
+static inline int
+is_excluded(const search_t *s, node_t n)
+{
+    return (s->heap.flags[n] & NODE_EXCLUDED) != 0;
+}
+
+/* References to n from outside the graph, less those the call into
+ * whyalive itself holds on an explicit target; -1: immortal. */
+static inline Py_ssize_t
+unseen_refs(const search_t *s, node_t n)
+{
+    Py_ssize_t unseen = heap_unseen_references(&s->heap, n);
+    if (unseen > 0 && (s->heap.flags[n] & NODE_EXPLICIT)) {
+        unseen = unseen > s->call_slack ? unseen - s->call_slack : 0;
+    }
+    return unseen;
+}
+
+/* The position of the first reference referrer -> referent. */
+static inline uint64_t
+find_edge(const heap_t *h, node_t referrer, node_t referent)
+{
+    uint64_t end = heap_row_end(h, referrer);
+    for (uint64_t e = heap_row_start(h, referrer); e < end; e++) {
+        if (EDGE_NODE(h->edges[e]) == referent) {
+            return e;
+        }
+    }
+    return UINT64_MAX;
+}
+
+/* The result tuple of paths_explain() (result.c). */
+PyObject *result_build(search_t *s);
+void result_memo_clear(memo_t *m);
+
+#endif /* WHYALIVE_SEARCH_H */
