@@ -8,6 +8,25 @@
 
 #include "compat.h"
 
+/* Resizes *array to `count` items of `item` bytes.  For arrays that grow
+ * together under one capacity; a lone array uses array_grow.  0, or -1
+ * with MemoryError set (the array is unchanged). */
+static inline int
+array_resize(void **array, size_t count, size_t item)
+{
+    if (count > SIZE_MAX / item) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    void *array2 = PyMem_RawRealloc(*array, count * item);
+    if (array2 == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *array = array2;
+    return 0;
+}
+
 /* Makes room for `needed` items of `item` bytes in *array, doubling its
  * *capacity.  0, or -1 with MemoryError set (the array is unchanged). */
 static inline int
@@ -20,16 +39,9 @@ array_grow(void **array, size_t *capacity, size_t needed, size_t item)
     while (capacity2 < needed) {
         capacity2 *= 2;
     }
-    if (capacity2 > SIZE_MAX / item) {
-        PyErr_NoMemory();
+    if (array_resize(array, capacity2, item) < 0) {
         return -1;
     }
-    void *array2 = PyMem_RawRealloc(*array, capacity2 * item);
-    if (array2 == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    *array = array2;
     *capacity = capacity2;
     return 0;
 }

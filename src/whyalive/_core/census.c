@@ -8,6 +8,7 @@
  * finalizers).
  */
 #include "census.h"
+#include "array.h"
 #include "heap.h"
 #include "names.h"
 #include "ptrmap.h"
@@ -48,22 +49,13 @@ static int
 tally_new_row(tally_t *t, PyTypeObject *tp, uint32_t *row)
 {
     if (t->nrows == t->capacity) {
-        size_t capacity = t->capacity ? t->capacity * 2 : 1024;
-        PyTypeObject **types =
-            PyMem_RawRealloc(t->types, capacity * sizeof(*types));
-        if (types == NULL) {
-            PyErr_NoMemory();
+        size_t cap = t->capacity ? t->capacity * 2 : 1024;
+        if (array_resize((void **)&t->types, cap, sizeof(*t->types)) < 0 ||
+            array_resize((void **)&t->counts, cap, sizeof(*t->counts)) < 0)
+        {
             return -1;
         }
-        t->types = types;
-        uint64_t *counts =
-            PyMem_RawRealloc(t->counts, capacity * sizeof(*counts));
-        if (counts == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        t->counts = counts;
-        t->capacity = capacity;
+        t->capacity = cap;
     }
     *row = (uint32_t)t->nrows;
     if (ptrmap_put(&t->index, tp, *row, NULL) < 0) {
@@ -260,16 +252,10 @@ finder_visit(PyObject *op, void *arg)
     if (ptrmap_get(&f->wanted, key) == PTRMAP_NONE) {
         return 0;
     }
-    if (f->count == f->capacity) {
-        size_t capacity = f->capacity ? f->capacity * 2 : 64;
-        PyObject **found =
-            PyMem_RawRealloc(f->found, capacity * sizeof(*found));
-        if (found == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        f->found = found;
-        f->capacity = capacity;
+    if (array_grow((void **)&f->found, &f->capacity, f->count + 1,
+                   sizeof(*f->found)) < 0)
+    {
+        return -1;
     }
     f->found[f->count++] = op;
     /* stop the walk early: -1 without an exception set */
@@ -342,15 +328,10 @@ static int
 snapshot_visit(PyObject *op, void *arg)
 {
     snapshot_t *s = (snapshot_t *)arg;
-    if (s->count == s->capacity) {
-        size_t capacity = s->capacity ? s->capacity * 2 : 1 << 16;
-        pair_t *pairs = PyMem_RawRealloc(s->pairs, capacity * sizeof(*pairs));
-        if (pairs == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        s->pairs = pairs;
-        s->capacity = capacity;
+    if (array_grow((void **)&s->pairs, &s->capacity, s->count + 1,
+                   sizeof(*s->pairs)) < 0)
+    {
+        return -1;
     }
     s->pairs[s->count].address = (uint64_t)(uintptr_t)op;
     s->pairs[s->count].type = (uint64_t)(uintptr_t)Py_TYPE(op);

@@ -102,31 +102,12 @@ counts_reserve(counts_t *c, size_t needed)
     while (capacity < needed) {
         capacity *= 2;
     }
-    uint32_t *stamp = PyMem_RawRealloc(c->stamp, capacity * sizeof(uint32_t));
-    if (stamp != NULL) {
-        c->stamp = stamp;
-    }
-    uint32_t *occurs =
-        PyMem_RawRealloc(c->occurs, capacity * sizeof(uint32_t));
-    if (occurs != NULL) {
-        c->occurs = occurs;
-    }
-    uint8_t *dropped = PyMem_RawRealloc(c->dropped, capacity);
-    if (dropped != NULL) {
-        c->dropped = dropped;
-    }
-    uint32_t *distinct =
-        PyMem_RawRealloc(c->distinct, capacity * sizeof(uint32_t));
-    if (distinct != NULL) {
-        c->distinct = distinct;
-    }
-    uint32_t *skipped =
-        PyMem_RawRealloc(c->skipped, capacity * sizeof(uint32_t));
-    if (skipped != NULL) {
-        c->skipped = skipped;
-    }
-    if (!stamp || !occurs || !dropped || !distinct || !skipped) {
-        PyErr_NoMemory();
+    if (array_resize((void **)&c->stamp, capacity, sizeof(uint32_t)) < 0 ||
+        array_resize((void **)&c->occurs, capacity, sizeof(uint32_t)) < 0 ||
+        array_resize((void **)&c->dropped, capacity, sizeof(uint8_t)) < 0 ||
+        array_resize((void **)&c->distinct, capacity, sizeof(uint32_t)) < 0 ||
+        array_resize((void **)&c->skipped, capacity, sizeof(uint32_t)) < 0)
+    {
         return -1;
     }
     memset(c->stamp + old, 0, (capacity - old) * sizeof(uint32_t));

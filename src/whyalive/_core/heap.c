@@ -59,42 +59,22 @@ side_slot_of(const heap_t *h, PyObject *op)
 }
 
 static int
-grow_nodes(heap_t *h, size_t capacity)
+grow_nodes(heap_t *h, size_t cap)
 {
-    PyObject **objs = PyMem_RawRealloc(h->objs, capacity * sizeof(*objs));
-    if (objs == NULL) {
-        goto error;
+    if (array_resize((void **)&h->objs, cap, sizeof(*h->objs)) < 0 ||
+        array_resize((void **)&h->flags, cap, sizeof(*h->flags)) < 0 ||
+        array_resize((void **)&h->seen, cap, sizeof(*h->seen)) < 0 ||
+        array_resize((void **)&h->prev_low, cap, sizeof(*h->prev_low)) < 0 ||
+        array_resize((void **)&h->edge_start, cap + 1,
+                     sizeof(*h->edge_start)) < 0)
+    {
+        return -1;
     }
-    h->objs = objs;
-    uint8_t *flags = PyMem_RawRealloc(h->flags, capacity * sizeof(*flags));
-    if (flags == NULL) {
-        goto error;
-    }
-    h->flags = flags;
-    uint32_t *seen = PyMem_RawRealloc(h->seen, capacity * sizeof(*seen));
-    if (seen == NULL) {
-        goto error;
-    }
-    h->seen = seen;
-    uint8_t *low = PyMem_RawRealloc(h->prev_low, capacity * sizeof(*low));
-    if (low == NULL) {
-        goto error;
-    }
-    h->prev_low = low;
-    uint32_t *starts =
-        PyMem_RawRealloc(h->edge_start, (capacity + 1) * sizeof(*starts));
-    if (starts == NULL) {
-        goto error;
-    }
-    h->edge_start = starts;
-    h->capacity = capacity;
-    compat_advise_huge_pages(h->objs, capacity * sizeof(*objs));
-    compat_advise_huge_pages(h->seen, capacity * sizeof(*seen));
-    compat_advise_huge_pages(h->edge_start, capacity * sizeof(*starts));
+    h->capacity = cap;
+    compat_advise_huge_pages(h->objs, cap * sizeof(*h->objs));
+    compat_advise_huge_pages(h->seen, cap * sizeof(*h->seen));
+    compat_advise_huge_pages(h->edge_start, cap * sizeof(*h->edge_start));
     return 0;
-error:
-    PyErr_NoMemory();
-    return -1;
 }
 
 static int
@@ -137,15 +117,12 @@ grow_edges(heap_t *h)
     if (capacity > UINT32_MAX) {
         capacity = UINT32_MAX;
     }
-    uint32_t *edges =
-        PyMem_RawRealloc(h->edges, (size_t)capacity * sizeof(*edges));
-    if (edges == NULL) {
-        PyErr_NoMemory();
+    size_t count = (size_t)capacity;
+    if (array_resize((void **)&h->edges, count, sizeof(*h->edges)) < 0) {
         return -1;
     }
-    h->edges = edges;
     h->edges_capacity = capacity;
-    compat_advise_huge_pages(edges, (size_t)capacity * sizeof(*edges));
+    compat_advise_huge_pages(h->edges, count * sizeof(*h->edges));
     return 0;
 }
 
@@ -397,18 +374,11 @@ add_gc_node(heap_t *h, PyObject *op, uintptr_t *word)
     uintptr_t original = *word;
     if ((original & ~(uintptr_t)3) != predicted_prev(h, h->count)) {
         /* keep it whole (first of a list, or never listed but tracked) */
-        if (h->nprev_exceptions == h->prev_exceptions_capacity) {
-            size_t cap = h->prev_exceptions_capacity
-                             ? h->prev_exceptions_capacity * 2
-                             : 64;
-            void *grown = PyMem_RawRealloc(
-                h->prev_exceptions, cap * sizeof(*h->prev_exceptions));
-            if (grown == NULL) {
-                PyErr_NoMemory();
-                return NODE_NONE; /* the header is still untouched */
-            }
-            h->prev_exceptions = grown;
-            h->prev_exceptions_capacity = cap;
+        if (array_grow((void **)&h->prev_exceptions,
+                       &h->prev_exceptions_capacity, h->nprev_exceptions + 1,
+                       sizeof(*h->prev_exceptions)) < 0)
+        {
+            return NODE_NONE; /* the header is still untouched */
         }
         h->prev_exceptions[h->nprev_exceptions].node = (node_t)h->count;
         h->prev_exceptions[h->nprev_exceptions].word = original;

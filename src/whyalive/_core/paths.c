@@ -43,15 +43,9 @@ typedef struct {
 static int
 queue_push(queue_t *q, node_t v)
 {
-    if (q->n == q->cap) {
-        size_t cap = q->cap ? q->cap * 2 : 1024;
-        node_t *items = PyMem_RawRealloc(q->items, cap * sizeof(node_t));
-        if (items == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        q->items = items;
-        q->cap = cap;
+    if (array_grow((void **)&q->items, &q->cap, q->n + 1, sizeof(node_t)) < 0)
+    {
+        return -1;
     }
     q->items[q->n++] = v;
     return 0;
@@ -206,13 +200,11 @@ collect_instance_targets(search_t *s)
     for (size_t n = 0; n < h->count; n++) {
         extra += (h->flags[n] & (NODE_TARGET | NODE_EXCLUDED)) == NODE_TARGET;
     }
-    target_t *targets = PyMem_RawRealloc(
-        s->targets, (s->ntargets + extra + 1) * sizeof(target_t));
-    if (targets == NULL) {
-        PyErr_NoMemory();
+    if (array_resize((void **)&s->targets, s->ntargets + extra + 1,
+                     sizeof(target_t)) < 0)
+    {
         return -1;
     }
-    s->targets = targets;
     size_t explicit_count = s->ntargets;
     for (size_t n = 0; n < h->count; n++) {
         if ((h->flags[n] & (NODE_TARGET | NODE_EXCLUDED)) != NODE_TARGET) {
@@ -482,17 +474,11 @@ gather_in_edges(search_t *s, size_t *count)
             if (!(wanted[v / 64] & ((uint64_t)1 << (v % 64)))) {
                 continue;
             }
-            if (n == cap) {
-                cap *= 2;
-                in_edge_t *list2 =
-                    PyMem_RawRealloc(list, cap * sizeof(in_edge_t));
-                if (list2 == NULL) {
-                    PyMem_RawFree(list);
-                    PyMem_RawFree(wanted);
-                    PyErr_NoMemory();
-                    return NULL;
-                }
-                list = list2;
+            if (array_grow((void **)&list, &cap, n + 1, sizeof(in_edge_t)) < 0)
+            {
+                PyMem_RawFree(list);
+                PyMem_RawFree(wanted);
+                return NULL;
             }
             list[n].dst = v;
             list[n].src = (node_t)u;
@@ -541,13 +527,11 @@ is_used(const target_t *t, node_t x, uint32_t via)
 static int
 mark_used(target_t *t, node_t x, uint32_t via)
 {
-    uint32_t cap = t->nused * 2;
-    uint32_t *used = PyMem_RawRealloc(t->used, (size_t)(cap + 2) * sizeof(uint32_t));
-    if (used == NULL) {
-        PyErr_NoMemory();
+    if (array_grow((void **)&t->used, &t->used_capacity,
+                   2 * (size_t)t->nused + 2, sizeof(uint32_t)) < 0)
+    {
         return -1;
     }
-    t->used = used;
     t->used[2 * t->nused] = x;
     t->used[2 * t->nused + 1] = via;
     t->nused++;
@@ -1084,21 +1068,12 @@ backward_push(backward_t *b, node_t n, const in_edge_t *via, uint32_t dist)
 {
     if (b->norder == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 64;
-        node_t *order = PyMem_RawRealloc(b->order, cap * sizeof(node_t));
-        if (order == NULL) {
-            goto nomem;
+        if (array_resize((void **)&b->order, cap, sizeof(node_t)) < 0 ||
+            array_resize((void **)&b->via, cap, sizeof(in_edge_t)) < 0 ||
+            array_resize((void **)&b->dist, cap, sizeof(uint32_t)) < 0)
+        {
+            return -1;
         }
-        b->order = order;
-        in_edge_t *vias = PyMem_RawRealloc(b->via, cap * sizeof(in_edge_t));
-        if (vias == NULL) {
-            goto nomem;
-        }
-        b->via = vias;
-        uint32_t *dists = PyMem_RawRealloc(b->dist, cap * sizeof(uint32_t));
-        if (dists == NULL) {
-            goto nomem;
-        }
-        b->dist = dists;
         b->cap = cap;
     }
     b->order[b->norder] = n;
@@ -1111,9 +1086,6 @@ backward_push(backward_t *b, node_t n, const in_edge_t *via, uint32_t dist)
     b->dist[b->norder] = dist;
     b->norder++;
     return 0;
-nomem:
-    PyErr_NoMemory();
-    return -1;
 }
 
 /* A double-ended queue of indices into a backward_t's order. */

@@ -64,6 +64,7 @@ typedef struct {
     uint32_t omitted; /* retainers of the target not shown */
     uint32_t *used;   /* (node, retainer) pairs already on a path */
     uint32_t nused;
+    size_t used_capacity; /* in uint32_t, two per pair */
 } target_t;
 
 /* Results shared by many targets, built once: a displayed edge (keyed by
