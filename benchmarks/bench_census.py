@@ -60,7 +60,6 @@ from heaps import (
     Heap,
     LeakedWidget,
     Target,
-    build_heap,
     format_size,
     parse_size,
 )
@@ -198,29 +197,15 @@ def ask(tool: str, heap: Heap, spec: str, runs: int, budget: float) -> dict[str,
 
 
 def worker(job: dict[str, Any], out: str) -> None:
-    size, layout = job["size"], job["layout"]
-    print(f"{format_size(size)} {layout}: building...", file=sys.stderr)
-    heap = build_heap(size, layout, job["seed"], **fixtures(job["questions"]))
+    heap = harness.build_job_heap(job, **fixtures(job["questions"]))
     add_class_attribute(heap, job["questions"])
-    print(
-        f"  built in {heap.build_seconds:.1f} s, {heap.gc_objects:,} GC objects",
-        file=sys.stderr,
-    )
     rows = []
     for spec in job["questions"]:
         for tool in job["tools"]:
             print(f"  {spec} / {tool}", file=sys.stderr)
             rows.append(ask(tool, heap, spec, job["runs"], job["budget"]))
             gc.collect()
-    result = {
-        **job,
-        "python": sys.version.split()[0],
-        "gc_objects": heap.gc_objects,
-        "build_seconds": heap.build_seconds,
-        "rows": rows,
-    }
-    heap.close()
-    harness.write_json(out, result)
+    harness.finish_job(out, job, heap, rows=rows)
 
 
 def table(results: list[dict[str, Any]]) -> str:

@@ -50,7 +50,7 @@ from typing import Any
 
 import harness
 from harness import fmt_mib, fmt_ratio, fmt_seconds
-from heaps import LAYOUTS, MODULE_NAME, Heap, LeakedWidget, build_heap, format_size
+from heaps import LAYOUTS, MODULE_NAME, Heap, LeakedWidget, format_size
 
 #: Sizes, layouts and queries of the issue-4 matrix (``--matrix``).
 MATRIX = {
@@ -229,24 +229,10 @@ def measure(heap: Heap, spec: str, runs: int, memory: harness.PeakMemory) -> dic
 
 
 def worker(job: dict[str, Any], out: str) -> None:
-    size, layout = job["size"], job["layout"]
-    print(f"{format_size(size)} {layout}: building...", file=sys.stderr)
-    heap = build_heap(size, layout, job["seed"], **fixtures(job["queries"]))
-    print(
-        f"  built in {heap.build_seconds:.1f} s, {heap.gc_objects:,} GC objects",
-        file=sys.stderr,
-    )
+    heap = harness.build_job_heap(job, **fixtures(job["queries"]))
     memory = harness.PeakMemory()
-    result = {
-        **job,
-        "python": sys.version.split()[0],
-        "gc_objects": heap.gc_objects,
-        "build_seconds": heap.build_seconds,
-        "memory_method": memory.method,
-        "queries": [measure(heap, q, job["runs"], memory) for q in job["queries"]],
-    }
-    heap.close()
-    harness.write_json(out, result)
+    queries = [measure(heap, q, job["runs"], memory) for q in job["queries"]]
+    harness.finish_job(out, job, heap, memory_method=memory.method, queries=queries)
 
 
 # -- the parent: run the heaps, print the tables ------------------------------

@@ -57,7 +57,7 @@ from bench_explain import (
     whyalive_call,
 )
 from harness import Budget, BudgetExceeded, fmt_ratio, fmt_seconds
-from heaps import MODULE_NAME, Heap, LeakedWidget, build_heap, format_size
+from heaps import MODULE_NAME, Heap, LeakedWidget, format_size
 
 TOOLS = ("whyalive", "objgraph", "referrers", "refleak", "guppy3")
 IMPORTS = {
@@ -411,7 +411,6 @@ def ask(
 
 
 def worker(job: dict[str, Any], out: str) -> None:
-    size, layout = job["size"], job["layout"]
     available = {}
     for tool in job["tools"]:
         try:
@@ -419,12 +418,7 @@ def worker(job: dict[str, Any], out: str) -> None:
             available[tool] = None
         except Exception as e:  # not installed, or failed to build
             available[tool] = f"not importable: {type(e).__name__}: {e}"
-    print(f"{format_size(size)} {layout}: building...", file=sys.stderr)
-    heap = build_heap(size, layout, job["seed"], **fixtures(job["questions"]))
-    print(
-        f"  built in {heap.build_seconds:.1f} s, {heap.gc_objects:,} GC objects",
-        file=sys.stderr,
-    )
+    heap = harness.build_job_heap(job, **fixtures(job["questions"]))
     if "guppy3" in job["tools"] and available["guppy3"] is None:
         _hpy()
     rows = []
@@ -436,15 +430,7 @@ def worker(job: dict[str, Any], out: str) -> None:
                 )
                 continue
             rows.append(ask(tool, heap, question, job["runs"], job["budget"]))
-    result = {
-        **job,
-        "python": sys.version.split()[0],
-        "gc_objects": heap.gc_objects,
-        "build_seconds": heap.build_seconds,
-        "rows": rows,
-    }
-    heap.close()
-    harness.write_json(out, result)
+    harness.finish_job(out, job, heap, rows=rows)
 
 
 # -- the parent ---------------------------------------------------------------

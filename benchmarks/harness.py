@@ -360,6 +360,37 @@ def run_workers(
     return results
 
 
+# -- the worker side of run_workers ------------------------------------------
+
+
+def build_job_heap(job: dict[str, Any], **fixtures: Any) -> Any:
+    """Builds the heap a worker's ``job`` names (size, layout, seed) with
+    ``heaps.build_heap``'s ``fixtures``, saying so on stderr."""
+    from heaps import build_heap, format_size
+
+    print(f"{format_size(job['size'])} {job['layout']}: building...", file=sys.stderr)
+    heap = build_heap(job["size"], job["layout"], job["seed"], **fixtures)
+    print(
+        f"  built in {heap.build_seconds:.1f} s, {heap.gc_objects:,} GC objects",
+        file=sys.stderr,
+    )
+    return heap
+
+
+def finish_job(out: str, job: dict[str, Any], heap: Any, **fields: Any) -> None:
+    """Frees ``heap`` and writes the worker's result to ``out``: the job, the
+    Python, the heap's size and build time, and ``fields``."""
+    result = {
+        **job,
+        "python": sys.version.split()[0],
+        "gc_objects": heap.gc_objects,
+        "build_seconds": heap.build_seconds,
+        **fields,
+    }
+    heap.close()
+    write_json(out, result)
+
+
 # -- the command line every benchmark script shares ---------------------------
 
 
