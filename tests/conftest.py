@@ -1,4 +1,6 @@
-"""Shared fixtures: a throwaway module in sys.modules, report helpers."""
+"""Shared fixtures: a throwaway module in sys.modules, and reports over a
+hand-written core result for the views and renderers.  Helper functions
+live in ``helpers.py``: ``conftest`` also names tests/plugin/conftest.py."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ import sys
 import types
 
 import pytest
+
+from whyalive import Report
 
 _counter = itertools.count()
 
@@ -24,16 +28,44 @@ def module():
         mod.__dict__.clear()
 
 
-def labels(path) -> list[str]:
-    """The labels of a path, target side first."""
-    return [edge.label for edge in path.edges]
+#: What ``_core.find_paths`` returns for one app.Widget held by a module
+#: global through a dict and an attribute, and by a local of a running frame.
+SAMPLE_CORE_RESULT = (
+    None,
+    [
+        (
+            0x7F00,
+            "app.Widget",
+            "",
+            3,
+            3,
+            0,
+            "rooted",
+            [
+                (
+                    ("module", "app.REGISTRY", ("app", "REGISTRY")),
+                    (
+                        ("dict", 0x10, "['w1']", "key", ""),
+                        ("app.Registry", 0x11, ".registry", "attr", ""),
+                    ),
+                    3,
+                ),
+                (("frame", "w", ("test_leak", "t.py", 12, 0x1, "local", 2)), (), 1),
+            ],
+            0,
+        )
+    ],
+    (10, 20, 1, 3, 0.01, 0.001, 0.011),
+    None,
+)
 
 
-def find_path(target, predicate):
-    """The first path of a report target satisfying predicate, or fail."""
-    for path in target.paths:
-        if predicate(path):
-            return path
-    raise AssertionError(
-        "no path matches; paths were:\n" + "\n".join(repr(p) for p in target.paths)
-    )
+@pytest.fixture
+def make_sample_report():
+    """Makes a new Report over SAMPLE_CORE_RESULT, its frame in thread
+    MainThread (a fixture, as ``conftest`` names more than one module)."""
+
+    def make() -> Report:
+        return Report.from_core(SAMPLE_CORE_RESULT, thread_names={0x1: "MainThread"})
+
+    return make

@@ -6,44 +6,11 @@ import pickle
 
 import pytest
 
-from whyalive import Edge, Report, RetainerPath, Root, Stats
-
-RAW = (
-    None,
-    [
-        (
-            0x7F00,
-            "app.Widget",
-            "",
-            3,
-            3,
-            0,
-            "rooted",
-            [
-                (
-                    ("module", "app.REGISTRY", ("app", "REGISTRY")),
-                    (
-                        ("dict", 0x10, "['w1']", "key", ""),
-                        ("app.Registry", 0x11, ".registry", "attr", ""),
-                    ),
-                    3,
-                ),
-                (("frame", "w", ("test_leak", "t.py", 12, 0x1, "local", 2)), (), 1),
-            ],
-            0,
-        )
-    ],
-    (10, 20, 1, 3, 0.01, 0.001, 0.011),
-    None,
-)
+from whyalive import Edge, RetainerPath, Root, Stats
 
 
-def make():
-    return Report.from_core(RAW, thread_names={0x1: "MainThread"})
-
-
-def test_fields():
-    report = make()
+def test_fields(make_sample_report):
+    report = make_sample_report()
     target = report.targets[0]
     assert (target.id, target.type_name, target.status, target.omitted) == (
         0x7F00,
@@ -65,8 +32,8 @@ def test_fields():
     assert len(report) == 1 and list(report) == [target]
 
 
-def test_equality_hashing_and_pickling():
-    a, b = make(), make()
+def test_equality_hashing_and_pickling(make_sample_report):
+    a, b = make_sample_report(), make_sample_report()
     assert a == b and hash(a) == hash(b)
     assert a.targets[0].paths[0] == b.targets[0].paths[0]
     clone = pickle.loads(pickle.dumps(a))
@@ -99,13 +66,13 @@ def test_root_descriptions():
     )
 
 
-def test_object_needs_keep_objects():
+def test_object_needs_keep_objects(make_sample_report):
     with pytest.raises(LookupError):
-        _ = make().targets[0].object
+        _ = make_sample_report().targets[0].object
 
 
-def test_repr_is_short():
-    report = make()
+def test_repr_is_short(make_sample_report):
+    report = make_sample_report()
     assert repr(report) == "<whyalive.Report: 1 targets>"
     assert repr(report.targets[0].paths[0]).startswith(
         "<RetainerPath app.REGISTRY.registry['w1']"

@@ -11,7 +11,7 @@ import weakref
 import pytest
 
 import whyalive
-from conftest import find_path, labels
+from helpers import find_path, labels
 from whyalive.query import TOOL_PREFIX
 
 

@@ -10,7 +10,7 @@ import threading
 import pytest
 
 import whyalive
-from conftest import find_path, labels
+from helpers import find_path, labels
 
 
 class Leaky:

@@ -11,7 +11,6 @@ import shutil
 import pytest
 
 import whyalive
-from whyalive import Report
 from whyalive.refgraph import CALL_SLACK
 from whyalive.render import dot
 from whyalive.render.dot import DotEdge, DotGraph, DotNode, GraphvizNotFoundError
@@ -321,38 +320,8 @@ def test_show_chain_draws_the_chain_only(module):
 # ----------------------------------------------------------- Report.to_dot
 
 
-RAW = (
-    None,
-    [
-        (
-            0x7F00,
-            "app.Widget",
-            "",
-            3,
-            3,
-            0,
-            "rooted",
-            [
-                (
-                    ("module", "app.REGISTRY", ("app", "REGISTRY")),
-                    (
-                        ("dict", 0x10, "['w1']", "key", ""),
-                        ("app.Registry", 0x11, ".registry", "attr", ""),
-                    ),
-                    3,
-                ),
-                (("frame", "w", ("test_leak", "t.py", 12, 0x1, "local", 2)), (), 1),
-            ],
-            0,
-        )
-    ],
-    (10, 20, 1, 3, 0.01, 0.001, 0.011),
-    None,
-)
-
-
-def test_report_to_dot():
-    report = Report.from_core(RAW, thread_names={0x1: "MainThread"})
+def test_report_to_dot(make_sample_report):
+    report = make_sample_report()
     text = report.to_dot()
     assert text.startswith("digraph ObjectGraph {\n")
     assert f"o{0x7F00}[fontcolor=red]" in text
