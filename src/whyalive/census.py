@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from typing import IO, Any, NamedTuple
 
 from . import _core
+from ._checks import check_int
 from .query import TOOL_PREFIX
 
 __all__ = [
@@ -396,12 +397,6 @@ def by_type(typename_or_type: Any, objects: Iterable[Any] | None = None) -> list
     return _core.census_objects_of(type_ids, seq)
 
 
-def _check_address(addr: Any, what: str) -> int:
-    if isinstance(addr, bool) or not isinstance(addr, int):
-        raise TypeError(f"{what} must be an int (an id()), not {type(addr).__name__}")
-    return addr
-
-
 def at(addr: int) -> Any:
     """The tracked object whose ``id()`` is ``addr``, or None.
 
@@ -413,7 +408,7 @@ def at(addr: int) -> Any:
     >>> whyalive.at(id(box)) is box, whyalive.at(12345)
     (True, None)
     """
-    found = _core.census_objects_at((_check_address(addr, "addr"),), 1)
+    found = _core.census_objects_at((check_int(addr, "addr", "an int (an id())"),), 1)
     return found[0] if found else None
 
 
@@ -430,7 +425,9 @@ def at_addrs(address_set: Iterable[int]) -> list[Any]:
             "address_set must be a collection of ints (ids), "
             f"not {type(address_set).__name__}"
         )
-    ids = tuple(_check_address(a, "address_set items") for a in address_set)
+    ids = tuple(
+        check_int(a, "address_set items", "an int (an id())") for a in address_set
+    )
     return _core.census_objects_at(ids)
 
 

@@ -18,6 +18,7 @@ from numbers import Real
 from typing import Any
 
 from . import _core, _stack
+from ._checks import check_bool, check_classes, check_int
 from .report import Report
 
 __all__ = ["explain", "explain_instances"]
@@ -94,10 +95,8 @@ def explain_instances(
     >>> sorted(t.paths[0].edges[0].label for t in report.targets)
     ['[0]', '[1]']
     """
-    classes = _check_classes(cls)
-    if not isinstance(collect, bool):
-        raise TypeError(f"collect must be True or False, not {type(collect).__name__}")
-    if collect:
+    classes = check_classes(cls, "cls")
+    if check_bool(collect, "collect"):
         gc.collect()
     return _run(
         (),
@@ -125,10 +124,7 @@ def _run(
     depth = _check_max_depth(max_depth)
     paths = _check_max_paths(max_paths)
     seconds = _check_timeout(timeout)
-    if not isinstance(keep_objects, bool):
-        raise TypeError(
-            f"keep_objects must be True or False, not {type(keep_objects).__name__}"
-        )
+    check_bool(keep_objects, "keep_objects")
     excluded_objects, excluded_ids = _split_exclude(exclude)
     tracing = tracemalloc.is_tracing()
     want_objects = bool(classes) and (keep_objects or tracing)
@@ -178,31 +174,17 @@ def _thread_names() -> dict[int, str]:
     return {t.ident: t.name for t in threading.enumerate() if t.ident is not None}
 
 
-def _check_classes(cls: Any) -> tuple[type, ...]:
-    classes = cls if isinstance(cls, tuple) else (cls,)
-    if not classes or not all(isinstance(c, type) for c in classes):
-        raise TypeError(
-            "cls must be a class or a tuple of classes, not "
-            f"{type(cls).__name__}: {cls!r:.60}"
-        )
-    return classes
-
-
 def _check_max_depth(max_depth: Any) -> int:
     if max_depth is None:
         return -1
-    if isinstance(max_depth, bool) or not isinstance(max_depth, int):
-        raise TypeError(
-            f"max_depth must be an int or None, not {type(max_depth).__name__}"
-        )
+    check_int(max_depth, "max_depth", "an int or None")
     if max_depth < 0:
         raise ValueError(f"max_depth must be >= 0 or None, got {max_depth}")
     return max_depth
 
 
 def _check_max_paths(max_paths: Any) -> int:
-    if isinstance(max_paths, bool) or not isinstance(max_paths, int):
-        raise TypeError(f"max_paths must be an int, not {type(max_paths).__name__}")
+    check_int(max_paths, "max_paths")
     if max_paths < 1:
         raise ValueError(f"max_paths must be >= 1, got {max_paths}")
     return max_paths

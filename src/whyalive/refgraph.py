@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from . import _core
+from ._checks import check_int
 from .query import TOOL_PREFIX
 from .render import dot as _dot
 
@@ -60,12 +61,6 @@ def is_proper_module(obj: Any) -> bool:
         return False
     name = obj.__dict__.get("__name__")
     return isinstance(name, str) and sys.modules.get(name) is obj
-
-
-def _check_depth(max_depth: Any) -> int:
-    if isinstance(max_depth, bool) or not isinstance(max_depth, int):
-        raise TypeError(f"max_depth must be an int, not {type(max_depth).__name__}")
-    return max_depth
 
 
 def _ignore_ids(extra_ignore: Any) -> set[int]:
@@ -151,7 +146,7 @@ def _find_chain(
 ) -> list[Any]:
     if not callable(predicate):
         raise TypeError(f"predicate must be callable, not {type(predicate).__name__}")
-    max_depth = _check_depth(max_depth)
+    max_depth = check_int(max_depth, "max_depth")
     ignore = _ignore_ids(extra_ignore)
     if collect:
         gc.collect()
@@ -252,9 +247,8 @@ def _walk(
     neighbours per object, as objgraph's pictures walk.  ``edge_func``
     replaces the core's walk by a function of one object (objgraph's
     private ``_show_graph`` takes one)."""
-    max_depth = _check_depth(max_depth)
-    if isinstance(too_many, bool) or not isinstance(too_many, int):
-        raise TypeError(f"too_many must be an int, not {type(too_many).__name__}")
+    max_depth = check_int(max_depth, "max_depth")
+    check_int(too_many, "too_many")
     starts = objs if issubclass(type(objs), (list, tuple)) else [objs]
     ignore = _ignore_ids(extra_ignore)
     ignore.update((id(objs), id(starts)))

@@ -33,6 +33,7 @@ import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ._checks import check_bool, check_classes
 from .query import TOOL_PREFIX, explain, explain_instances
 from .render.text import render_report
 from .report import Report, Stats, Target
@@ -104,9 +105,7 @@ def _nodeid(request: Any) -> str:
 
 
 def _collect(collect: bool, request: Any) -> None:
-    if not isinstance(collect, bool):
-        raise TypeError(f"collect must be True or False, not {type(collect).__name__}")
-    if collect:
+    if check_bool(collect, "collect"):
         gc_collect_once(request)
 
 
@@ -145,7 +144,7 @@ def assert_no_instances(
     >>> whyalive.assert_no_instances(Figure, "after plt.close()")
     """
     __tracebackhide__ = True
-    classes = _check_classes(cls, "cls")
+    classes = check_classes(cls, "cls")
     _check_when(when)
     _collect(collect, request)
     report = explain_instances(classes, collect=False, max_paths=max_paths)
@@ -204,7 +203,7 @@ class Snapshot:
         collect: bool = True,
     ) -> None:
         if isinstance(match, (type, tuple)):
-            self._classes: tuple[type, ...] | None = _check_classes(match, "match")
+            self._classes: tuple[type, ...] | None = check_classes(match, "match")
             self._predicate: Callable[[Any], Any] | None = None
         elif callable(match):
             self._classes = None
@@ -617,16 +616,6 @@ def _assemble(head: str, when: str, request: Any, report: Report) -> str:
 
 def _class_names(classes: tuple[type, ...]) -> str:
     return " or ".join(c.__qualname__ for c in classes)
-
-
-def _check_classes(cls: Any, name: str) -> tuple[type, ...]:
-    classes = cls if isinstance(cls, tuple) else (cls,)
-    if not classes or not all(isinstance(c, type) for c in classes):
-        raise TypeError(
-            f"{name} must be a class or a tuple of classes, not "
-            f"{type(cls).__name__}: {cls!r:.60}"
-        )
-    return classes
 
 
 def _check_when(when: Any) -> None:
