@@ -306,13 +306,17 @@ def test_timeout_gives_a_partial_report_that_says_so():
     del big
 
 
-def test_max_depth_reports_the_root_was_not_reached(module):
-    target = Leaky()
+def hold_ten_lists_deep(module, target):
+    """module.CHAIN = [[[...[target]...]]], ten lists deep."""
     chain = target
     for _ in range(10):
         chain = [chain]
     module.CHAIN = chain
-    del chain
+
+
+def test_max_depth_reports_the_root_was_not_reached(module):
+    target = Leaky()
+    hold_ten_lists_deep(module, target)
     report = whyalive.explain(target, max_depth=4)
     hidden = [p for p in report.targets[0].paths if p.root.kind != "frame"]
     assert report.partial_reason == "max_depth"
@@ -326,6 +330,19 @@ def test_max_depth_reports_the_root_was_not_reached(module):
     assert len(path.edges) == 4
     assert "root not reached within max_depth=4" in str(report)
     assert hidden == []
+
+
+def test_a_max_depth_beyond_any_path_is_no_limit(module):
+    # the core keeps distances in 28 bits: a larger max_depth must behave
+    # as no limit at all, not wrap around to a small one
+    target = Leaky()
+    hold_ten_lists_deep(module, target)
+    huge = whyalive.explain_instances(Leaky, max_depth=2**40, collect=False)
+    unlimited = whyalive.explain_instances(Leaky, collect=False)
+    assert not huge.partial
+    assert [t.status for t in huge.targets] == [t.status for t in unlimited.targets]
+    assert "CHAIN" in str(huge)
+    del target
 
 
 def test_exclude_by_object_and_by_id(module):

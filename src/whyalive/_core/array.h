@@ -46,4 +46,63 @@ array_grow(void **array, size_t *capacity, size_t needed, size_t item)
     return 0;
 }
 
+/* Big arrays: the heap's index and the search's per-node arrays, tens
+ * to hundreds of MiB.  On Linux they are mapped straight from the
+ * kernel: growing one moves its pages instead of copying them (mremap),
+ * so an index built without knowing the heap's size never holds two
+ * copies, and freeing it gives the memory back at once, whatever
+ * malloc's thresholds.  Elsewhere, and under AddressSanitizer (which
+ * checks heap memory only), they are PyMem_Raw memory.  The caller
+ * keeps the size: `count` items of `item` bytes now, `old_count` before
+ * (0 for a new array). */
+#if defined(__linux__) && defined(MREMAP_MAYMOVE) &&                          \
+    !defined(__SANITIZE_ADDRESS__)
+#define BIG_ARRAYS_MAPPED 1
+#endif
+
+static inline int
+big_resize(void **array, size_t old_count, size_t count, size_t item)
+{
+    if (count == 0 || count > SIZE_MAX / item) {
+        PyErr_NoMemory();
+        return -1;
+    }
+#ifdef BIG_ARRAYS_MAPPED
+    void *array2 =
+        *array == NULL
+            ? mmap(NULL, count * item, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+            : mremap(*array, old_count * item, count * item, MREMAP_MAYMOVE);
+    if (array2 == MAP_FAILED) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *array = array2;
+    compat_advise_huge_pages(array2, count * item);
+    return 0;
+#else
+    (void)old_count;
+    if (array_resize(array, count, item) < 0) {
+        return -1;
+    }
+    compat_advise_huge_pages(*array, count * item);
+    return 0;
+#endif
+}
+
+/* Frees an array of big_resize(), of `count` items of `item` bytes. */
+static inline void
+big_free(void *array, size_t count, size_t item)
+{
+#ifdef BIG_ARRAYS_MAPPED
+    if (array != NULL) {
+        (void)munmap(array, count * item);
+    }
+#else
+    (void)count;
+    (void)item;
+    PyMem_RawFree(array);
+#endif
+}
+
 #endif /* WHYALIVE_ARRAY_H */

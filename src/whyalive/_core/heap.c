@@ -61,19 +61,18 @@ side_slot_of(const heap_t *h, PyObject *op)
 static int
 grow_nodes(heap_t *h, size_t cap)
 {
-    if (array_resize((void **)&h->objs, cap, sizeof(*h->objs)) < 0 ||
-        array_resize((void **)&h->flags, cap, sizeof(*h->flags)) < 0 ||
-        array_resize((void **)&h->seen, cap, sizeof(*h->seen)) < 0 ||
-        array_resize((void **)&h->prev_low, cap, sizeof(*h->prev_low)) < 0 ||
-        array_resize((void **)&h->edge_start, cap + 1,
-                     sizeof(*h->edge_start)) < 0)
+    size_t old = h->capacity;
+    if (big_resize((void **)&h->objs, old, cap, sizeof(*h->objs)) < 0 ||
+        big_resize((void **)&h->flags, old, cap, sizeof(*h->flags)) < 0 ||
+        big_resize((void **)&h->seen, old, cap, sizeof(*h->seen)) < 0 ||
+        big_resize((void **)&h->prev_low, old, cap, sizeof(*h->prev_low)) <
+            0 ||
+        big_resize((void **)&h->edge_start, old ? old + 1 : 0, cap + 1,
+                   sizeof(*h->edge_start)) < 0)
     {
         return -1;
     }
     h->capacity = cap;
-    compat_advise_huge_pages(h->objs, cap * sizeof(*h->objs));
-    compat_advise_huge_pages(h->seen, cap * sizeof(*h->seen));
-    compat_advise_huge_pages(h->edge_start, cap * sizeof(*h->edge_start));
     return 0;
 }
 
@@ -117,12 +116,13 @@ grow_edges(heap_t *h)
     if (capacity > UINT32_MAX) {
         capacity = UINT32_MAX;
     }
-    size_t count = (size_t)capacity;
-    if (array_resize((void **)&h->edges, count, sizeof(*h->edges)) < 0) {
+    size_t old = h->edges == NULL ? 0 : (size_t)h->edges_capacity;
+    if (big_resize((void **)&h->edges, old, (size_t)capacity,
+                   sizeof(*h->edges)) < 0)
+    {
         return -1;
     }
     h->edges_capacity = capacity;
-    compat_advise_huge_pages(h->edges, count * sizeof(*h->edges));
     return 0;
 }
 
@@ -209,21 +209,27 @@ restore_headers(heap_t *h)
         }
     }
     h->headers_borrowed = 0;
+    /* not needed any more: the search's arrays can have the memory */
+    big_free(h->prev_low, h->capacity, sizeof(*h->prev_low));
+    h->prev_low = NULL;
+    PyMem_RawFree(h->prev_exceptions);
+    h->prev_exceptions = NULL;
+    h->nprev_exceptions = h->prev_exceptions_capacity = 0;
 }
 
 void
 heap_free(heap_t *h)
 {
     restore_headers(h);
-    PyMem_RawFree(h->objs);
-    PyMem_RawFree(h->flags);
-    PyMem_RawFree(h->seen);
-    PyMem_RawFree(h->prev_low);
+    big_free(h->objs, h->capacity, sizeof(*h->objs));
+    big_free(h->flags, h->capacity, sizeof(*h->flags));
+    big_free(h->seen, h->capacity, sizeof(*h->seen));
+    big_free(h->prev_low, h->capacity, sizeof(*h->prev_low));
     PyMem_RawFree(h->prev_exceptions);
     PyMem_RawFree(h->side_slots);
     PyMem_RawFree(h->by_address);
-    PyMem_RawFree(h->edge_start);
-    PyMem_RawFree(h->edges);
+    big_free(h->edge_start, h->capacity + 1, sizeof(*h->edge_start));
+    big_free(h->edges, (size_t)h->edges_capacity, sizeof(*h->edges));
     PyMem_RawFree(h->target_refs);
     memset(h, 0, sizeof(*h));
 }
@@ -859,6 +865,24 @@ heap_count_node(heap_t *h, node_t n)
     if (n != NODE_NONE && h->seen[n] != UINT32_MAX) {
         h->seen[n]++;
     }
+}
+
+node_t
+heap_row_of(const heap_t *h, uint64_t pos)
+{
+    /* the last node whose row starts at or before pos: an empty row
+     * starts where the next one does, so it is never the answer */
+    size_t lo = 0, hi = h->count;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (h->edge_start[mid] <= pos) {
+            lo = mid;
+        }
+        else {
+            hi = mid;
+        }
+    }
+    return (node_t)lo;
 }
 
 Py_ssize_t

@@ -26,8 +26,8 @@
 
 typedef uint32_t node_t;
 #define NODE_NONE ((node_t)UINT32_MAX)
-/* Two high bits of a parent link are a tag (paths.h), so nodes stay
- * below 2**30. */
+/* Two high bits of a link to a retainer are a tag (search.h), so
+ * nodes stay below 2**30. */
 #define HEAP_MAX_NODES ((size_t)0x3FFFFFFE)
 
 /* An edge is the referent's node; the high bit marks a reference from
@@ -208,5 +208,9 @@ heap_row_end(const heap_t *h, node_t n)
 {
     return h->edge_start[n + 1];
 }
+
+/* The node whose row holds edge position pos (< nedges), by binary
+ * search over the row starts: for the few hops a shown path takes. */
+node_t heap_row_of(const heap_t *h, uint64_t pos);
 
 #endif /* WHYALIVE_HEAP_H */

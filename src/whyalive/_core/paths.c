@@ -22,7 +22,7 @@ typedef struct {
 typedef struct {
     uint32_t length;
     uint8_t kind;     /* enum path_root */
-    uint32_t via;     /* parent-link encoding of the retainer of x */
+    uint32_t via;     /* link encoding (search.h) of x's retainer */
     uint32_t order;   /* tie-break: node or ref index */
     node_t x;         /* the node the retainer holds */
     uint32_t base;    /* path whose hops [0, base_hops) are kept */
@@ -237,14 +237,14 @@ bfs_level(search_t *s, queue_t *cur, queue_t *next, uint32_t level,
     heap_t *h = &s->heap;
     for (size_t i = 0; i < cur->n; i++) {
         node_t u = cur->items[i];
-        if (s->dist[u] != level) {
+        if (dist_of(s, u) != level) {
             continue; /* reached more cheaply since it was queued */
         }
         if (deadline_passed(&s->deadline)) {
             s->search_timed_out = 1;
             return 0;
         }
-        uint8_t origin = s->origin[u];
+        uint32_t origin_bits = ORIGIN_BITS(origin_of(s, u));
         uint64_t end = heap_row_end(h, u);
         for (uint64_t e = heap_row_start(h, u); e < end; e++) {
             uint32_t edge = h->edges[e];
@@ -252,7 +252,7 @@ bfs_level(search_t *s, queue_t *cur, queue_t *next, uint32_t level,
             uint32_t weight = edge_weight(h, edge);
             uint32_t d = level + weight;
             /* excluded nodes sit at distance 0: never relaxed */
-            if (d >= s->dist[v]) {
+            if (d >= dist_of(s, v)) {
                 continue;
             }
             if (outside_pass && (h->flags[v] & NODE_REACHED)) {
@@ -262,10 +262,8 @@ bfs_level(search_t *s, queue_t *cur, queue_t *next, uint32_t level,
                 s->depth_truncated = 1;
                 continue;
             }
-            s->dist[v] = d;
-            s->parent[v] = u;
-            s->parent_offset[v] = (uint32_t)(e - heap_row_start(h, u));
-            s->origin[v] = origin;
+            s->dist[v] = d | origin_bits;
+            s->reached_by[v] = (uint32_t)e;
             if (queue_push(weight ? next : cur, v) < 0) {
                 return -1;
             }
@@ -296,16 +294,15 @@ static int
 seed(search_t *s, queue_t *q, node_t n, uint32_t d, uint32_t link,
      uint8_t origin)
 {
-    if (n == NODE_NONE || is_excluded(s, n) || s->dist[n] <= d) {
+    if (n == NODE_NONE || is_excluded(s, n) || dist_of(s, n) <= d) {
         return 0;
     }
     if (d > s->max_depth) {
         s->depth_truncated = 1;
         return 0;
     }
-    s->dist[n] = d;
-    s->parent[n] = link;
-    s->origin[n] = origin;
+    s->dist[n] = d | ORIGIN_BITS(origin | ORIGIN_SEED);
+    s->reached_by[n] = link;
     return queue_push(q, n);
 }
 
@@ -352,7 +349,7 @@ search_from_roots(search_t *s)
         goto done;
     }
     for (size_t n = 0; n < h->count; n++) {
-        if (s->dist[n] != DIST_NONE && !(h->flags[n] & NODE_EXCLUDED)) {
+        if (dist_of(s, n) != DIST_NONE && !(h->flags[n] & NODE_EXCLUDED)) {
             h->flags[n] |= NODE_REACHED;
         }
     }
@@ -538,13 +535,6 @@ mark_used(target_t *t, node_t x, uint32_t via)
     return 0;
 }
 
-/* The root kind a node's chain ends in (enum path_root). */
-static uint8_t
-chain_kind(const search_t *s, node_t n)
-{
-    return s->origin[n];
-}
-
 static int
 add_candidate(candidate_t **list, uint32_t *count, size_t *cap,
               const candidate_t *c)
@@ -577,7 +567,7 @@ candidates_at(search_t *s, target_t *t, uint32_t base, uint32_t base_hops,
     node_t last_src = NODE_NONE;
     for (; i < end; i++) {
         node_t u = in[i].src;
-        if (u == last_src || u == x || s->dist[u] == DIST_NONE) {
+        if (u == last_src || u == x || dist_of(s, u) == DIST_NONE) {
             continue; /* one candidate per retainer */
         }
         last_src = u;
@@ -588,8 +578,9 @@ candidates_at(search_t *s, target_t *t, uint32_t base, uint32_t base_hops,
         c.via = via;
         c.order = u;
         c.pos = in[i].pos;
-        c.kind = chain_kind(s, u);
-        c.length = s->dist[u] + edge_weight(h, h->edges[in[i].pos]) + suffix_length;
+        c.kind = origin_of(s, u);
+        c.length = dist_of(s, u) + edge_weight(h, h->edges[in[i].pos]) +
+                   suffix_length;
         if (add_candidate(list, count, cap, &c) < 0) {
             return -1;
         }
@@ -776,18 +767,19 @@ materialize(search_t *s, target_t *t, const candidate_t *c, path_t *out)
                 status = 0;
                 break;
             }
-            uint32_t link = s->parent[u];
-            if ((link & TAG_MASK) != TAG_NODE) {
+            if (is_seed(s, u)) {
+                uint32_t link = s->reached_by[u];
                 tag = link & TAG_MASK;
                 out->root_index = TAG_VALUE(link);
                 break;
             }
-            uint64_t pos = heap_row_start(h, link) + s->parent_offset[u];
-            if (push_hop(out, &cap, u, link, pos) < 0) {
+            uint64_t pos = s->reached_by[u];
+            node_t retainer = heap_row_of(h, pos);
+            if (push_hop(out, &cap, u, retainer, pos) < 0) {
                 status = -1;
                 break;
             }
-            u = link;
+            u = retainer;
         }
         suffix.hops = out->hops;
         mark_nodes(h, &suffix, c->x, 0);
@@ -909,7 +901,7 @@ suffix_length(const search_t *s, const path_t *p, uint32_t n)
     return total;
 }
 
-/* The retainer of the node at hop i of p, as a parent-link value. */
+/* The retainer of the node at hop i of p, as a link (search.h). */
 static uint32_t
 retainer_at(const path_t *p, uint32_t i)
 {
@@ -1151,7 +1143,7 @@ backward_search(search_t *s, const in_edge_t *in, size_t nin, node_t start,
         size_t end, i = in_edges_of(in, nin, v, &end);
         for (; i < end; i++) {
             node_t u = in[i].src;
-            if (unreached_only && s->dist[u] != DIST_NONE) {
+            if (unreached_only && dist_of(s, u) != DIST_NONE) {
                 continue;
             }
             uint32_t weight = edge_weight(h, h->edges[in[i].pos]);
@@ -1398,7 +1390,7 @@ analyse_unreached(search_t *s)
     }
     /* in-edges among the nodes no search reached */
     for (size_t n = 0; n < h->count; n++) {
-        if (s->dist[n] == DIST_NONE && !(h->flags[n] & NODE_EXCLUDED)) {
+        if (dist_of(s, n) == DIST_NONE && !(h->flags[n] & NODE_EXCLUDED)) {
             h->flags[n] |= NODE_VISITED;
         }
     }
@@ -1442,10 +1434,8 @@ search_free(search_t *s)
         PyMem_RawFree(s->targets[i].used);
     }
     PyMem_RawFree(s->targets);
-    PyMem_RawFree(s->dist);
-    PyMem_RawFree(s->parent);
-    PyMem_RawFree(s->parent_offset);
-    PyMem_RawFree(s->origin);
+    big_free(s->dist, s->heap.count + 1, sizeof(uint32_t));
+    big_free(s->reached_by, s->heap.count + 1, sizeof(uint32_t));
     result_memo_clear(&s->memo);
     roots_free(&s->roots);
     heap_free(&s->heap);
@@ -1500,27 +1490,18 @@ run(search_t *s)
     }
 
     /* 2. search */
-    s->dist = PyMem_RawMalloc((h->count + 1) * sizeof(uint32_t));
-    s->parent = PyMem_RawMalloc((h->count + 1) * sizeof(uint32_t));
-    s->origin = PyMem_RawCalloc(h->count + 1, sizeof(uint8_t));
-    s->parent_offset = PyMem_RawMalloc((h->count + 1) * sizeof(uint32_t));
-    if (s->dist == NULL || s->parent == NULL || s->origin == NULL ||
-        s->parent_offset == NULL)
+    if (big_resize((void **)&s->dist, 0, h->count + 1, sizeof(uint32_t)) < 0 ||
+        big_resize((void **)&s->reached_by, 0, h->count + 1,
+                   sizeof(uint32_t)) < 0)
     {
-        PyErr_NoMemory();
         return -1;
     }
-    compat_advise_huge_pages(s->dist, (h->count + 1) * sizeof(uint32_t));
-    compat_advise_huge_pages(s->parent, (h->count + 1) * sizeof(uint32_t));
-    compat_advise_huge_pages(s->parent_offset, (h->count + 1) * sizeof(uint32_t));
-    memset(s->dist, 0xFF, (h->count + 1) * sizeof(uint32_t));
     /* excluded nodes are never on a path: distance 0 keeps every search
      * from relaxing them, without reading their flags per reference */
     for (size_t n = 0; n < h->count; n++) {
-        if (h->flags[n] & NODE_EXCLUDED) {
-            s->dist[n] = 0;
-        }
+        s->dist[n] = (h->flags[n] & NODE_EXCLUDED) ? 0 : DIST_NONE;
     }
+    s->dist[h->count] = DIST_NONE;
     if (search_from_roots(s) < 0) {
         return -1;
     }
@@ -1549,7 +1530,9 @@ paths_explain(const query_t *q)
     s.deadline.progress = q->progress;
     s.deadline.start = s.t_start;
     s.deadline.next_report = s.t_start + PROGRESS_AFTER;
-    s.max_depth = q->max_depth < 0 ? UINT32_MAX - 1 : (uint32_t)q->max_depth;
+    s.max_depth = q->max_depth < 0 || q->max_depth > DIST_MAX
+                      ? DIST_MAX
+                      : (uint32_t)q->max_depth;
 
     /* a collection inside the walk would run finalizers and callbacks */
     int was_enabled = PyGC_Disable();

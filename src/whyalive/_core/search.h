@@ -7,15 +7,27 @@
 #include "paths.h"
 #include "roots.h"
 
-/* A parent link: a node, or a tag saying where the path starts. */
+/* A link to the retainer: a node, or a tag saying where the path
+ * starts. */
 #define TAG_MASK (3u << 30)
 #define TAG_NODE 0u
 #define TAG_ROOT (1u << 30)     /* | index in roots.refs */
 #define TAG_EXTERNAL (2u << 30) /* held from outside the graph */
 #define TAG_SOURCE (3u << 30)   /* | index in roots.modules */
 #define TAG_VALUE(p) ((p) & ~TAG_MASK)
-#define DIST_NONE UINT32_MAX
 #define NO_INDEX UINT32_MAX
+
+/* search_t.dist holds, per node, its distance from the roots in the
+ * low DIST_BITS and, above them, where it was reached from: the enum
+ * path_root of its root, | ORIGIN_SEED for a node a search started at.
+ * One word per node instead of two arrays: the search touches less
+ * memory.  Paths longer than DIST_MAX count as beyond max_depth. */
+#define DIST_BITS 28
+#define DIST_MASK ((1u << DIST_BITS) - 1)
+#define DIST_NONE DIST_MASK /* not reached */
+#define DIST_MAX (DIST_MASK - 1)
+#define ORIGIN_SEED 0x8u
+#define ORIGIN_BITS(origin) ((uint32_t)(origin) << DIST_BITS)
 
 /* Where a path starts, in the order paths of equal length are shown. */
 enum path_root {
@@ -87,10 +99,14 @@ typedef struct {
     roots_t roots;
     names_t names;
     deadline_t deadline;
-    uint32_t *dist;
-    uint32_t *parent;
-    uint32_t *parent_offset; /* position of the parent's reference in its row */
-    uint8_t *origin; /* enum path_root of the root a node is reached from */
+    uint32_t *dist; /* distance and origin, see DIST_BITS */
+    /* How a node was reached: the position in heap.edges of the
+     * reference the search followed into it (its retainer is the row
+     * holding that position), or, for a node the search started from
+     * (ORIGIN_SEED), a tagged link to its root.  A position rather than
+     * a node: one array instead of two, and the retainer is only looked
+     * up for the few nodes a shown path passes through. */
+    uint32_t *reached_by;
     target_t *targets;
     size_t ntargets;
     uint32_t max_depth;
@@ -107,6 +123,25 @@ edge_weight(const heap_t *h, uint32_t edge)
 {
     (void)h;
     return (edge & EDGE_FOLD) ? 0 : 1;
+}
+
+static inline uint32_t
+dist_of(const search_t *s, node_t n)
+{
+    return s->dist[n] & DIST_MASK;
+}
+
+/* The enum path_root of the root n is reached from. */
+static inline uint8_t
+origin_of(const search_t *s, node_t n)
+{
+    return (uint8_t)((s->dist[n] >> DIST_BITS) & ~ORIGIN_SEED);
+}
+
+static inline int
+is_seed(const search_t *s, node_t n)
+{
+    return (s->dist[n] & ORIGIN_BITS(ORIGIN_SEED)) != 0;
 }
 
 static inline int
