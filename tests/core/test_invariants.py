@@ -154,6 +154,21 @@ def test_1000_deep_nesting(module):
     assert labels(path) == ["[0]"] * 1001
 
 
+def test_an_index_that_outgrows_the_previous_one(module):
+    # the index's arrays are sized from the previous query: a heap that
+    # has grown by a million objects since makes each of them grow again
+    # and again while the walk goes on
+    whyalive.explain(module)
+    target = Leaky()
+    module.HELD = [[[] for _ in range(1_500_000)], target]
+    report = whyalive.explain(target)
+    assert report.stats.nodes > 1_500_000
+    path = find_path(report.targets[0], lambda p: p.root.kind == "module")
+    assert labels(path)[0] == "[1]"
+    assert path.root.name == f"{module.__name__}.HELD"
+    del module.HELD
+
+
 def test_collector_stays_off_during_the_walk(monkeypatch):
     collections = []
     during = []

@@ -68,17 +68,31 @@ big_resize(void **array, size_t old_count, size_t count, size_t item)
         return -1;
     }
 #ifdef BIG_ARRAYS_MAPPED
-    void *array2 =
-        *array == NULL
-            ? mmap(NULL, count * item, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
-            : mremap(*array, old_count * item, count * item, MREMAP_MAYMOVE);
+    void *array2 = MAP_FAILED;
+    if (*array != NULL) {
+        array2 =
+            mremap(*array, old_count * item, count * item, MREMAP_MAYMOVE);
+    }
     if (array2 == MAP_FAILED) {
-        PyErr_NoMemory();
-        return -1;
+        /* a new array, or one mremap cannot move: map anew, copy */
+        array2 = mmap(NULL, count * item, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (array2 == MAP_FAILED) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        if (*array != NULL) {
+            memcpy(array2, *array,
+                   (old_count < count ? old_count : count) * item);
+            (void)munmap(*array, old_count * item);
+        }
     }
     *array = array2;
-    compat_advise_huge_pages(array2, count * item);
+#ifdef MADV_HUGEPAGE
+    /* the whole mapping, not its 2 MiB-aligned middle: advice on part of
+     * it would split it in several, and mremap moves only one at a time */
+    (void)madvise(array2, count * item, MADV_HUGEPAGE);
+#endif
     return 0;
 #else
     (void)old_count;
