@@ -950,6 +950,26 @@ compat_advise_huge_pages(void *start, size_t size)
 }
 
 /* ------------------------------------------------------------------ */
+/* Bits                                                                */
+/* ------------------------------------------------------------------ */
+
+/* The index of the lowest set bit of x, which is not 0. */
+static inline unsigned int
+compat_lowest_bit(uint64_t x)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return (unsigned int)__builtin_ctzll(x);
+#else
+    unsigned int i = 0;
+    while (!(x & 1)) {
+        x >>= 1;
+        i++;
+    }
+    return i;
+#endif
+}
+
+/* ------------------------------------------------------------------ */
 /* Clock                                                               */
 /* ------------------------------------------------------------------ */
 

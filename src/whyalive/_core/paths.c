@@ -31,23 +31,82 @@ typedef struct {
     PyObject *label;  /* first-hop label, for the final tie-break */
 } candidate_t;
 
+/* The nodes a search expands next.  A list while they are few; once the
+ * list would outweigh a bitmap over every node (a wide level of a big
+ * heap: the millions of objects one list or dict holds), the bitmap:
+ * whatever the heap's shape, a frontier costs at most a bit per node,
+ * and a wide level is expanded in node order, which is close to address
+ * order. */
 typedef struct {
     node_t *items;
     size_t n, cap;
-} queue_t;
+    size_t list_limit;
+    uint64_t *bits; /* allocated on first use, all 0 when not in use */
+    size_t nwords;
+    int in_bits; /* the nodes are in bits, not items */
+} frontier_t;
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                       */
 /* ------------------------------------------------------------------ */
 
-static int
-queue_push(queue_t *q, node_t v)
+static void
+frontier_init(frontier_t *f, size_t nodes)
 {
-    if (array_grow((void **)&q->items, &q->cap, q->n + 1, sizeof(node_t)) < 0)
+    memset(f, 0, sizeof(*f));
+    f->nwords = nodes / 64 + 1;
+    /* a list of nwords * 2 node numbers weighs what the bitmap does */
+    f->list_limit = f->nwords * 2 > 1024 ? f->nwords * 2 : 1024;
+}
+
+static void
+frontier_free(frontier_t *f)
+{
+    PyMem_RawFree(f->items);
+    PyMem_RawFree(f->bits);
+}
+
+static inline int
+frontier_empty(const frontier_t *f)
+{
+    return f->n == 0;
+}
+
+static inline void
+frontier_set_bit(frontier_t *f, node_t v)
+{
+    f->bits[v / 64] |= (uint64_t)1 << (v % 64);
+}
+
+static int
+frontier_push(frontier_t *f, node_t v)
+{
+    if (f->in_bits) {
+        frontier_set_bit(f, v);
+        f->n++;
+        return 0;
+    }
+    if (f->n == f->list_limit) {
+        if (f->bits == NULL) {
+            f->bits = PyMem_RawCalloc(f->nwords, sizeof(uint64_t));
+            if (f->bits == NULL) {
+                PyErr_NoMemory();
+                return -1;
+            }
+        }
+        for (size_t i = 0; i < f->n; i++) {
+            frontier_set_bit(f, f->items[i]);
+        }
+        f->in_bits = 1;
+        frontier_set_bit(f, v);
+        f->n++;
+        return 0;
+    }
+    if (array_grow((void **)&f->items, &f->cap, f->n + 1, sizeof(node_t)) < 0)
     {
         return -1;
     }
-    q->items[q->n++] = v;
+    f->items[f->n++] = v;
     return 0;
 }
 
@@ -228,61 +287,118 @@ collect_instance_targets(search_t *s)
 /* 2. Search                                                           */
 /* ------------------------------------------------------------------ */
 
-/* Expands one level; references folded into their owner (weight 0)
- * stay in this level's queue, the others go to the next. */
-static int
-bfs_level(search_t *s, queue_t *cur, queue_t *next, uint32_t level,
-          int outside_pass)
+/* Expands node u, at distance `level`: a reference folded into its
+ * owner (weight 0) leads to `same`, expanded at this level too, the
+ * others to `next`. */
+static inline int
+expand_node(search_t *s, node_t u, frontier_t *same, frontier_t *next,
+            uint32_t level, int outside_pass)
 {
     heap_t *h = &s->heap;
-    for (size_t i = 0; i < cur->n; i++) {
-        node_t u = cur->items[i];
-        if (dist_of(s, u) != level) {
-            continue; /* reached more cheaply since it was queued */
+    uint32_t origin_bits = ORIGIN_BITS(origin_of(s, u));
+    uint64_t end = heap_row_end(h, u);
+    for (uint64_t e = heap_row_start(h, u); e < end; e++) {
+        uint32_t edge = h->edges[e];
+        node_t v = EDGE_NODE(edge);
+        uint32_t weight = edge_weight(h, edge);
+        uint32_t d = level + weight;
+        /* excluded nodes sit at distance 0: never relaxed */
+        if (d >= dist_of(s, v)) {
+            continue;
         }
-        if (deadline_passed(&s->deadline)) {
-            s->search_timed_out = 1;
-            return 0;
+        if (outside_pass && (h->flags[v] & NODE_REACHED)) {
+            continue;
         }
-        uint32_t origin_bits = ORIGIN_BITS(origin_of(s, u));
-        uint64_t end = heap_row_end(h, u);
-        for (uint64_t e = heap_row_start(h, u); e < end; e++) {
-            uint32_t edge = h->edges[e];
-            node_t v = EDGE_NODE(edge);
-            uint32_t weight = edge_weight(h, edge);
-            uint32_t d = level + weight;
-            /* excluded nodes sit at distance 0: never relaxed */
-            if (d >= dist_of(s, v)) {
-                continue;
-            }
-            if (outside_pass && (h->flags[v] & NODE_REACHED)) {
-                continue;
-            }
-            if (d > s->max_depth) {
-                s->depth_truncated = 1;
-                continue;
-            }
-            s->dist[v] = d | origin_bits;
-            s->reached_by[v] = (uint32_t)e;
-            if (queue_push(weight ? next : cur, v) < 0) {
-                return -1;
-            }
+        if (d > s->max_depth) {
+            s->depth_truncated = 1;
+            continue;
+        }
+        s->dist[v] = d | origin_bits;
+        s->reached_by[v] = (uint32_t)e;
+        if (frontier_push(weight ? next : same, v) < 0) {
+            return -1;
         }
     }
-    cur->n = 0;
+    return 0;
+}
+
+/* Expands u if it is still at distance `level`.  0 done, 1 the time ran
+ * out, -1 error. */
+static inline int
+expand_if_current(search_t *s, node_t u, frontier_t *same, frontier_t *next,
+                  uint32_t level, int outside_pass)
+{
+    if (dist_of(s, u) != level) {
+        return 0; /* reached more cheaply since it was queued */
+    }
+    if (deadline_passed(&s->deadline)) {
+        s->search_timed_out = 1;
+        return 1;
+    }
+    return expand_node(s, u, same, next, level, outside_pass);
+}
+
+/* Expands the nodes of f, and empties f. */
+static int
+expand_frontier(search_t *s, frontier_t *f, frontier_t *same, frontier_t *next,
+                uint32_t level, int outside_pass)
+{
+    int status = 0;
+    if (f->in_bits) {
+        for (size_t i = 0; i < f->nwords && status == 0; i++) {
+            uint64_t word = f->bits[i];
+            f->bits[i] = 0;
+            while (word != 0 && status == 0) {
+                node_t u = (node_t)(i * 64 + compat_lowest_bit(word));
+                word &= word - 1;
+                status =
+                    expand_if_current(s, u, same, next, level, outside_pass);
+            }
+        }
+        if (status != 0) {
+            /* stopped early: an unused bitmap is all 0 */
+            memset(f->bits, 0, f->nwords * sizeof(uint64_t));
+        }
+    }
+    else {
+        for (size_t i = 0; i < f->n && status == 0; i++) {
+            status = expand_if_current(s, f->items[i], same, next, level,
+                                       outside_pass);
+        }
+    }
+    f->n = 0;
+    f->in_bits = 0;
+    return status < 0 ? -1 : 0;
+}
+
+/* Expands one level: cur, then what folded references reach from it at
+ * the same distance, until none is left; the next level gathers in
+ * next.  `spare` is an empty frontier to work with. */
+static int
+bfs_level(search_t *s, frontier_t *cur, frontier_t *next, frontier_t *spare,
+          uint32_t level, int outside_pass)
+{
+    while (!frontier_empty(cur) && !s->search_timed_out) {
+        if (expand_frontier(s, cur, spare, next, level, outside_pass) < 0) {
+            return -1;
+        }
+        frontier_t tmp = *cur;
+        *cur = *spare;
+        *spare = tmp;
+    }
     return 0;
 }
 
 static int
-bfs_levels(search_t *s, queue_t *cur, queue_t *next, uint32_t level,
-           int outside_pass)
+bfs_levels(search_t *s, frontier_t *cur, frontier_t *next, frontier_t *spare,
+           uint32_t level, int outside_pass)
 {
-    while (cur->n > 0 && !s->search_timed_out) {
+    while (!frontier_empty(cur) && !s->search_timed_out) {
         s->deadline.done = level;
-        if (bfs_level(s, cur, next, level, outside_pass) < 0) {
+        if (bfs_level(s, cur, next, spare, level, outside_pass) < 0) {
             return -1;
         }
-        queue_t tmp = *cur;
+        frontier_t tmp = *cur;
         *cur = *next;
         *next = tmp;
         level++;
@@ -291,7 +407,7 @@ bfs_levels(search_t *s, queue_t *cur, queue_t *next, uint32_t level,
 }
 
 static int
-seed(search_t *s, queue_t *q, node_t n, uint32_t d, uint32_t link,
+seed(search_t *s, frontier_t *f, node_t n, uint32_t d, uint32_t link,
      uint8_t origin)
 {
     if (n == NODE_NONE || is_excluded(s, n) || dist_of(s, n) <= d) {
@@ -303,7 +419,7 @@ seed(search_t *s, queue_t *q, node_t n, uint32_t d, uint32_t link,
     }
     s->dist[n] = d | ORIGIN_BITS(origin | ORIGIN_SEED);
     s->reached_by[n] = link;
-    return queue_push(q, n);
+    return frontier_push(f, n);
 }
 
 static int
@@ -312,7 +428,10 @@ search_from_roots(search_t *s)
     s->deadline.phase = "searching from the roots, level";
     heap_t *h = &s->heap;
     roots_t *r = &s->roots;
-    queue_t a = {0}, b = {0};
+    frontier_t a, b, spare;
+    frontier_init(&a, h->count);
+    frontier_init(&b, h->count);
+    frontier_init(&spare, h->count);
     int status = -1;
     /* level 0: module globals dicts, then frame cells (the variable is
      * the cell's content, one reference away) */
@@ -333,7 +452,7 @@ search_from_roots(search_t *s)
             goto done;
         }
     }
-    if (bfs_level(s, &a, &b, 0, 0) < 0) {
+    if (bfs_level(s, &a, &b, &spare, 0, 0) < 0) {
         goto done;
     }
     /* level 1: what frames and thread states refer to directly */
@@ -345,7 +464,7 @@ search_from_roots(search_t *s)
             goto done;
         }
     }
-    if (bfs_levels(s, &b, &a, 1, 0) < 0) {
+    if (bfs_levels(s, &b, &a, &spare, 1, 0) < 0) {
         goto done;
     }
     for (size_t n = 0; n < h->count; n++) {
@@ -355,8 +474,9 @@ search_from_roots(search_t *s)
     }
     status = 0;
 done:
-    PyMem_RawFree(a.items);
-    PyMem_RawFree(b.items);
+    frontier_free(&a);
+    frontier_free(&b);
+    frontier_free(&spare);
     return status;
 }
 
@@ -367,7 +487,10 @@ static int
 search_from_outside(search_t *s)
 {
     heap_t *h = &s->heap;
-    queue_t a = {0}, b = {0};
+    frontier_t a, b, spare;
+    frontier_init(&a, h->count);
+    frontier_init(&b, h->count);
+    frontier_init(&spare, h->count);
     int status = -1;
     for (size_t n = 0; n < h->count; n++) {
         if (h->flags[n] & (NODE_REACHED | NODE_EXCLUDED)) {
@@ -379,13 +502,14 @@ search_from_outside(search_t *s)
             goto done;
         }
     }
-    if (bfs_levels(s, &a, &b, 1, 1) < 0) {
+    if (bfs_levels(s, &a, &b, &spare, 1, 1) < 0) {
         goto done;
     }
     status = 0;
 done:
-    PyMem_RawFree(a.items);
-    PyMem_RawFree(b.items);
+    frontier_free(&a);
+    frontier_free(&b);
+    frontier_free(&spare);
     return status;
 }
 
