@@ -27,6 +27,12 @@ Queries (``--queries``, comma-separated):
 ``typestats``, ``count``
     ``whyalive.typestats()`` and ``whyalive.count(LeakedWidget)`` when
     whyalive has them (skipped with a note otherwise).
+``timeout:P``
+    ``whyalive.explain(target, timeout=T)`` for the depth-8 chain's target,
+    T being P % of the ``gc.collect()`` just timed: the time limit must be
+    kept within 10 %, so the goal is a ratio of 1.1 * P / 100.  The answer
+    says where the time ran out (``Report.stats.stopped_in``) and how far
+    that phase had got, or that the query finished in time.
 
 The target is never held by a local of the timing code: it is popped out
 of a one-item list in the call expression itself.
@@ -62,18 +68,35 @@ MATRIX = {
 DEFAULTS = {"sizes": "100k,1M,5M", "layouts": "ordered", "queries": "depth:8"}
 #: Leaked instances when only count() asks for them.
 DEFAULT_LEAKED = 200
+#: A time limit is kept when the call returns within 10 % of it.
+TIMEOUT_SLACK = 1.1
+#: The chain whose target a timeout:P query asks about.
+TIMEOUT_CHAIN = 8
 
 
 def parse_query(spec: str) -> tuple[str, int]:
     """``"depth:8"`` -> ("depth", 8); ``"typestats"`` -> ("typestats", 0)."""
     kind, _, number = spec.partition(":")
-    if kind in ("depth", "fanin", "instances") and number.isdigit() and int(number):
+    if (
+        kind in ("depth", "fanin", "instances", "timeout")
+        and number.isdigit()
+        and int(number)
+    ):
         return kind, int(number)
     if kind in ("typestats", "count") and not number:
         return kind, 0
     raise ValueError(
-        f"unknown query {spec!r}: use depth:D, fanin:W, instances:C, typestats, count"
+        f"unknown query {spec!r}: use depth:D, fanin:W, instances:C, timeout:P, "
+        "typestats, count"
     )
+
+
+def goal_of(spec: str) -> float | None:
+    """The largest acceptable ratio to gc.collect(), or None."""
+    kind, n = parse_query(spec)
+    if kind == "timeout":
+        return round(TIMEOUT_SLACK * n / 100, 3)
+    return harness.GOALS.get(spec)
 
 
 def fixtures(queries: list[str]) -> dict[str, Any]:
@@ -82,8 +105,11 @@ def fixtures(queries: list[str]) -> dict[str, Any]:
     leaked = max((n for k, n in parsed if k == "instances"), default=0)
     if not leaked and any(k == "count" for k, _ in parsed):
         leaked = DEFAULT_LEAKED
+    chains = [n for k, n in parsed if k == "depth"]
+    if any(k == "timeout" for k, _ in parsed) and TIMEOUT_CHAIN not in chains:
+        chains.append(TIMEOUT_CHAIN)
     return {
-        "chains": [n for k, n in parsed if k == "depth"],
+        "chains": chains,
         "fan_ins": [n for k, n in parsed if k == "fanin"],
         "leaked": leaked,
     }
@@ -106,10 +132,19 @@ def missing_api(kind: str) -> str | None:
     return None
 
 
-def whyalive_call(heap: Heap, kind: str, n: int) -> Callable[[], Any]:
-    """A call that asks whyalive one question, for one run."""
+def whyalive_call(
+    heap: Heap, kind: str, n: int, collect_seconds: float | None = None
+) -> Callable[[], Any]:
+    """A call that asks whyalive one question, for one run;
+    ``collect_seconds`` is what a timeout:P query takes P % of."""
     import whyalive
 
+    if kind == "timeout":
+        if collect_seconds is None:
+            raise ValueError("a timeout query needs the gc.collect() time")
+        box = [heap.chain_target(TIMEOUT_CHAIN)]
+        limit = collect_seconds * n / 100
+        return lambda: whyalive.explain(box.pop(), timeout=limit)
     if kind in ("depth", "fanin"):
         getter = heap.chain_target if kind == "depth" else heap.fan_in_target
         box = [getter(n)]
@@ -165,6 +200,14 @@ def check_whyalive(heap: Heap, kind: str, n: int, answer: Any) -> dict[str, Any]
         }
     if kind == "count":
         return {"root_reached": None, "answer": f"count={answer} (built {heap.leaked})"}
+    if kind == "timeout":
+        stats = answer.stats
+        if answer.partial_reason != "timeout":
+            return {"root_reached": None, "answer": "finished within the limit"}
+        return {
+            "root_reached": None,
+            "answer": f"stopped while {stats.stopped_in} (at {stats.stopped_at:,})",
+        }
     size = len(answer) if hasattr(answer, "__len__") else "?"
     return {"root_reached": None, "answer": f"{size} rows"}
 
@@ -174,7 +217,7 @@ def check_whyalive(heap: Heap, kind: str, n: int, answer: Any) -> dict[str, Any]
 
 def measure(heap: Heap, spec: str, runs: int, memory: harness.PeakMemory) -> dict:
     kind, n = parse_query(spec)
-    row: dict[str, Any] = {"query": spec, "goal": harness.GOALS.get(spec)}
+    row: dict[str, Any] = {"query": spec, "goal": goal_of(spec)}
     missing = missing_api(kind)
     if missing:
         return {**row, "skipped": missing}
@@ -183,7 +226,7 @@ def measure(heap: Heap, spec: str, runs: int, memory: harness.PeakMemory) -> dic
     stats = None
     for run in range(runs):
         collects.append(harness.time_collect())
-        call = whyalive_call(heap, kind, n)
+        call = whyalive_call(heap, kind, n, collects[-1])
         answer, peak, elapsed = memory.call(call)
         del call
         seconds.append(elapsed)
@@ -339,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     harness.add_common_arguments(parser)
     parser.add_argument(
-        "--queries", help="depth:D, fanin:W, instances:C, typestats, count"
+        "--queries", help="depth:D, fanin:W, instances:C, timeout:P, typestats, count"
     )
     parser.add_argument(
         "--matrix",

@@ -547,9 +547,11 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unknown tool {tool!r}: one of {', '.join(TOOLS)}")
     for question in questions:
         try:
-            parse_query(question)
+            kind, _ = parse_query(question)
         except ValueError as e:
             parser.error(str(e))
+        if kind == "timeout":
+            parser.error("timeout:P is a question for bench_explain.py only")
 
     info = harness.machine_info()
     jobs = [

@@ -26,6 +26,10 @@ __all__ = ["explain", "explain_instances"]
 #: Frames running code from this directory are whyalive's own.
 TOOL_PREFIX = os.path.dirname(__file__) + os.sep
 
+#: Tests only: the phase of a query (``Stats.stopped_in``) as which its
+#: time runs out, to check what a report cut short there says.
+_expire_at: str | None = None
+
 
 def explain(
     obj: Any,
@@ -143,6 +147,7 @@ def _run(
         stack_tables=stack_tables,
         want_objects=want_objects,
         progress=_stderr_is_a_terminal(),
+        expire_at=_expire_at,
     )
     objects = raw[3] if want_objects else targets
     allocations = [_allocation(o) for o in objects] if tracing else None

@@ -355,7 +355,17 @@ class Target(_TupleView):
 
 
 class Stats(NamedTuple):
-    """What one walk cost."""
+    """What one walk cost, and where a time limit stopped it.
+
+    ``stopped_in`` names the phase the time ran out in (``"listing"``,
+    ``"indexing"``, ``"searching"``, ``"searching_outside"``,
+    ``"choosing"``, ``"tracing_back"``, ``"naming"``), or is None;
+    ``stopped_at`` is how far that phase had got: objects listed or
+    indexed, the depth the search had reached, or targets done.
+
+        >>> Stats(10, 20, 1, 3, 0.01, 0.001, 0.011).stopped_in is None
+        True
+    """
 
     nodes: int
     edges: int
@@ -364,6 +374,8 @@ class Stats(NamedTuple):
     index_seconds: float
     search_seconds: float
     total_seconds: float
+    stopped_in: str | None = None
+    stopped_at: int = 0
 
 
 class Report:

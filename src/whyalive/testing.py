@@ -565,7 +565,9 @@ def _explain_ids(
 def _add_stats(total: Stats | None, more: Stats) -> Stats:
     if total is None:
         return more
-    return Stats(*(a + b for a, b in zip(total, more, strict=True)))
+    costs = (a + b for a, b in zip(total[:7], more[:7], strict=True))
+    stopped = total if total.stopped_in else more
+    return Stats(*costs, stopped.stopped_in, stopped.stopped_at)
 
 
 def _empty_report() -> Report:

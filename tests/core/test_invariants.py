@@ -329,6 +329,63 @@ def hold_ten_lists_deep(module, target):
     module.CHAIN = chain
 
 
+PHASES = (
+    "listing",
+    "indexing",
+    "searching",
+    "searching_outside",
+    "choosing",
+    "tracing_back",
+    "naming",
+)
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_time_running_out_in_any_phase_gives_an_honest_partial_report(
+    module, monkeypatch, phase
+):
+    rooted = Leaky()
+    module.HELD = [rooted]
+    cycle = Leaky()
+    cycle.me = cycle  # garbage once unnamed: only tracing back explains it
+    refs = [weakref.ref(rooted), weakref.ref(cycle)]
+    del cycle
+    refcount = sys.getrefcount(rooted)
+    monkeypatch.setattr(whyalive.query, "_expire_at", phase)
+    report = whyalive.explain_instances(Leaky, collect=False)
+    assert report.partial_reason == "timeout"
+    assert report.stats.stopped_in == phase
+    assert report.stats.stopped_at >= 0
+    assert f"partial: the time limit ran out while {PHASE_WORDS[phase]}" in str(report)
+    statuses = sorted(t.status for t in report.targets)
+    if phase in ("listing", "indexing", "naming"):
+        # a partial graph answers nothing; a cut while naming drops paths
+        assert set(statuses) <= {"timeout"}
+    else:
+        assert "timeout" in statuses
+        assert all(t.paths or t.status == "timeout" for t in report.targets)
+    assert sys.getrefcount(rooted) == refcount
+    del module.HELD, rooted
+    gc.collect()
+    assert [r() for r in refs] == [None, None]  # the report holds neither
+
+
+PHASE_WORDS = {
+    "listing": "listing objects",
+    "indexing": "indexing",
+    "searching": "searching from the roots",
+    "searching_outside": "searching from references held outside",
+    "choosing": "choosing paths",
+    "tracing_back": "tracing unreached targets back",
+    "naming": "naming paths",
+}
+
+
+def test_expire_at_must_name_a_phase():
+    with pytest.raises(ValueError, match="expire_at must name a phase"):
+        whyalive._core.find_paths((), (), (), expire_at="lunch")
+
+
 def test_max_depth_reports_the_root_was_not_reached(module):
     target = Leaky()
     hold_ten_lists_deep(module, target)

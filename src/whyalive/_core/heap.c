@@ -126,6 +126,39 @@ grow_edges(heap_t *h)
     return 0;
 }
 
+static const struct {
+    const char *name;     /* in a report */
+    const char *progress; /* on the progress line, before `done` */
+} phases[] = {
+    [PHASE_NONE] = {NULL, ""},
+    [PHASE_LISTING] = {"listing", "listing objects:"},
+    [PHASE_INDEXING] = {"indexing", "indexing objects:"},
+    [PHASE_SEARCHING] = {"searching", "searching from the roots, level"},
+    [PHASE_SEARCHING_OUTSIDE] = {"searching_outside",
+                                 "searching from outside references, level"},
+    [PHASE_CHOOSING] = {"choosing", "choosing paths, target"},
+    [PHASE_TRACING_BACK] = {"tracing_back", "tracing unreached targets back:"},
+    [PHASE_NAMING] = {"naming", "naming paths, target"},
+};
+
+const char *
+deadline_phase_name(int phase)
+{
+    return phase > PHASE_NONE && phase <= PHASE_NAMING ? phases[phase].name
+                                                       : NULL;
+}
+
+int
+deadline_phase_named(const char *name)
+{
+    for (int phase = PHASE_NONE + 1; phase <= PHASE_NAMING; phase++) {
+        if (strcmp(phases[phase].name, name) == 0) {
+            return phase;
+        }
+    }
+    return PHASE_NONE;
+}
+
 void
 deadline_report(deadline_t *d, double now)
 {
@@ -135,8 +168,11 @@ deadline_report(deadline_t *d, double now)
     }
     /* the process's own stderr; the Python layer asks only when it is a
      * terminal, so this never mixes into captured output */
-    fprintf(stderr, "\rwhyalive: %s %zu, %.1f s ", d->phase ? d->phase : "",
-            d->done, now - d->start);
+    const char *what = d->phase >= PHASE_NONE && d->phase <= PHASE_NAMING
+                           ? phases[d->phase].progress
+                           : "";
+    fprintf(stderr, "\rwhyalive: %s %zu, %.1f s ", what, d->done,
+            now - d->start);
     fflush(stderr);
     d->printed = 1;
     d->next_report = now + 0.5;
@@ -560,7 +596,7 @@ add_tracked(PyObject *op, void *arg)
 int
 heap_enumerate(heap_t *h)
 {
-    h->deadline->phase = "listing objects:";
+    deadline_enter(h->deadline, PHASE_LISTING);
     h->listed = SIZE_MAX; /* while listing, each node follows the last */
     int status = compat_gc_foreach(add_tracked, h);
     h->listed = h->count;
@@ -823,7 +859,7 @@ heap_traverse_all(heap_t *h)
 {
     int status = 0;
     size_t n;
-    h->deadline->phase = "indexing objects:";
+    deadline_enter(h->deadline, PHASE_INDEXING);
     for (n = h->traversed; n < h->count; n++) {
         h->deadline->done = n;
         if (deadline_passed(h->deadline)) {

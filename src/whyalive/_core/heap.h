@@ -53,6 +53,18 @@ enum node_flag {
  * for PROGRESS_AFTER seconds. */
 #define PROGRESS_AFTER 2.0
 
+/* What a query is doing; `done` counts in the unit given. */
+enum query_phase {
+    PHASE_NONE = 0,
+    PHASE_LISTING,           /* objects listed */
+    PHASE_INDEXING,          /* objects indexed */
+    PHASE_SEARCHING,         /* depth reached from the roots */
+    PHASE_SEARCHING_OUTSIDE, /* depth reached from outside references */
+    PHASE_CHOOSING,          /* targets whose paths are chosen */
+    PHASE_TRACING_BACK,      /* targets no root reaches, traced back */
+    PHASE_NAMING,            /* targets whose paths are named */
+};
+
 typedef struct {
     double deadline; /* compat_monotonic() seconds, 0 for none */
     unsigned int ticks;
@@ -61,10 +73,33 @@ typedef struct {
     int progress;       /* print it */
     double start;       /* when the query began */
     double next_report; /* when to print next */
-    const char *phase;  /* what is being done */
+    int phase;          /* enum query_phase */
     size_t done;        /* how far, in the phase's unit */
     int printed;        /* a line is on the terminal */
+    /* where the time ran out, for the report */
+    int expired_phase;
+    size_t expired_done;
+    /* tests: the time runs out as this phase begins (0: never) */
+    int expire_at_phase;
 } deadline_t;
+
+/* The phase's name in a report ("indexing", ...), or NULL for none. */
+const char *deadline_phase_name(int phase);
+/* The phase of that name, or PHASE_NONE. */
+int deadline_phase_named(const char *name);
+
+/* A query enters a phase: its progress counts from 0. */
+static inline void
+deadline_enter(deadline_t *d, int phase)
+{
+    d->phase = phase;
+    d->done = 0;
+    if (phase == d->expire_at_phase && !d->expired) {
+        d->expired = 1;
+        d->expired_phase = phase;
+        d->expired_done = 0;
+    }
+}
 
 void deadline_report(deadline_t *d, double now);
 /* Ends the progress line, if one was printed. */
@@ -85,6 +120,8 @@ deadline_passed(deadline_t *d)
     }
     if (d->deadline > 0 && now >= d->deadline) {
         d->expired = 1;
+        d->expired_phase = d->phase;
+        d->expired_done = d->done;
     }
     return d->expired;
 }

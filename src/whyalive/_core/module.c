@@ -21,19 +21,22 @@ PyDoc_STRVAR(
     find_paths_doc,
     "find_paths(targets, excluded_objects, excluded_ids, tool_prefix=None,\n"
     "           instances_of=None, max_depth=-1, max_paths=3, timeout=0.0,\n"
-    "           stack_tables=None, want_objects=False, progress=False)\n"
+    "           stack_tables=None, want_objects=False, progress=False,\n"
+    "           expire_at=None)\n"
     "--\n\n"
     "Walk the heap once and return the retainer paths of the targets.\n\n"
     "targets: tuple of objects; instances_of: a tuple of classes whose\n"
-    "instances (subclasses included) are targets too.  excluded_objects: tuple of\n"
-    "objects never shown as retainers; excluded_ids: tuple of int ids,\n"
+    "instances (subclasses included) are targets too.\n"
+    "excluded_objects: tuple of objects never shown as retainers;\n"
+    "excluded_ids: tuple of int ids,\n"
     "the same, matched but never dereferenced.  tool_prefix: source path\n"
     "prefix of frames that belong to the tool.  max_depth: references per\n"
     "path, -1 for no limit.  timeout: seconds, 0 for none.  stack_tables:\n"
     "{code: bytes}, native uint16 stack depth before each code unit, for\n"
     "reading the temporaries of running frames (whyalive._stack).\n"
     "progress: print a progress line on the process's stderr once the\n"
-    "query has run for 2 seconds.\n\n"
+    "query has run for 2 seconds.  expire_at: for tests, the name of the\n"
+    "phase (see stats) as which the time runs out.\n\n"
     "Returns (partial, targets, stats, objects):\n"
     "  partial: None, 'timeout' or 'max_depth';\n"
     "  targets: list of (id, type_name, name, refcount, seen, unseen,\n"
@@ -47,7 +50,9 @@ PyDoc_STRVAR(
     "         (referrer_type, referrer_id, label, kind, referrer_name)\n"
     "         from the target outward;\n"
     "  stats: (nodes, edges, threads, frames, index_seconds,\n"
-    "          search_seconds, total_seconds);\n"
+    "          search_seconds, total_seconds, stopped_in, stopped_at):\n"
+    "         stopped_in names the phase the time ran out in, or is\n"
+    "         None; stopped_at says how far it had got;\n"
     "  objects: None, or the list of targets when want_objects.");
 
 static PyObject *
@@ -56,22 +61,24 @@ find_paths(PyObject *module, PyObject *args, PyObject *kwargs)
     static char *kwlist[] = {
         "targets",      "excluded_objects", "excluded_ids", "tool_prefix",
         "instances_of", "max_depth",        "max_paths",    "timeout",
-        "stack_tables", "want_objects",     "progress",     NULL,
+        "stack_tables", "want_objects",     "progress",     "expire_at",
+        NULL,
     };
     module_state *state = get_state(module);
     PyObject *tool_prefix = Py_None, *instances_of = Py_None;
     PyObject *stack_tables = Py_None;
+    const char *expire_at = NULL;
     int want_objects = 0, progress = 0;
     query_t q;
     memset(&q, 0, sizeof(q));
     q.max_depth = -1;
     q.max_paths = 3;
     if (!PyArg_ParseTupleAndKeywords(
-            args, kwargs, "O!O!O!|OOnndOpp:find_paths", kwlist, &PyTuple_Type,
+            args, kwargs, "O!O!O!|OOnndOppz:find_paths", kwlist, &PyTuple_Type,
             &q.targets, &PyTuple_Type, &q.excluded_objects, &PyTuple_Type,
             &q.excluded_ids, &tool_prefix, &instances_of, &q.max_depth,
-            &q.max_paths, &q.timeout, &stack_tables, &want_objects,
-            &progress))
+            &q.max_paths, &q.timeout, &stack_tables, &want_objects, &progress,
+            &expire_at))
     {
         return NULL;
     }
@@ -98,6 +105,17 @@ find_paths(PyObject *module, PyObject *args, PyObject *kwargs)
     if (q.max_paths < 1) {
         PyErr_SetString(PyExc_ValueError, "max_paths must be at least 1");
         return NULL;
+    }
+    if (expire_at != NULL) {
+        q.expire_at_phase = deadline_phase_named(expire_at);
+        if (q.expire_at_phase == PHASE_NONE) {
+            return PyErr_Format(PyExc_ValueError,
+                                "expire_at must name a phase (listing, "
+                                "indexing, searching, searching_outside, "
+                                "choosing, tracing_back, naming), not "
+                                "'%.100s'",
+                                expire_at);
+        }
     }
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(q.excluded_ids); i++) {
         if (!PyLong_Check(PyTuple_GET_ITEM(q.excluded_ids, i))) {

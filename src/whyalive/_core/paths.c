@@ -425,7 +425,7 @@ seed(search_t *s, frontier_t *f, node_t n, uint32_t d, uint32_t link,
 static int
 search_from_roots(search_t *s)
 {
-    s->deadline.phase = "searching from the roots, level";
+    deadline_enter(&s->deadline, PHASE_SEARCHING);
     heap_t *h = &s->heap;
     roots_t *r = &s->roots;
     frontier_t a, b, spare;
@@ -486,6 +486,7 @@ done:
 static int
 search_from_outside(search_t *s)
 {
+    deadline_enter(&s->deadline, PHASE_SEARCHING_OUTSIDE);
     heap_t *h = &s->heap;
     frontier_t a, b, spare;
     frontier_init(&a, h->count);
@@ -588,6 +589,10 @@ gather_in_edges(search_t *s, size_t *count)
     for (size_t u = 0; u < h->count; u++) {
         if (h->flags[u] & NODE_EXCLUDED) {
             continue;
+        }
+        if (deadline_passed(&s->deadline)) {
+            s->search_timed_out = 1; /* the callers check it */
+            break;
         }
         uint64_t end = heap_row_end(h, (node_t)u);
         for (uint64_t e = heap_row_start(h, (node_t)u); e < end; e++) {
@@ -1057,6 +1062,7 @@ select_paths(search_t *s)
         PyErr_NoMemory();
         return -1;
     }
+    deadline_enter(&s->deadline, PHASE_CHOOSING);
     for (uint32_t round = 0; round < max_paths; round++) {
         /* the nodes whose retainers this round considers */
         size_t interesting = 0;
@@ -1094,7 +1100,6 @@ select_paths(search_t *s)
             goto done;
         }
         int progress = 0;
-        s->deadline.phase = "choosing paths, target";
         for (size_t i = 0; i < s->ntargets; i++) {
             target_t *t = &s->targets[i];
             uint32_t count = 0;
@@ -1259,6 +1264,10 @@ backward_search(search_t *s, const in_edge_t *in, size_t nin, node_t start,
     }
     back[start] = 1;
     while (queue.count > 0) {
+        if (deadline_passed(&s->deadline)) {
+            s->search_timed_out = 1; /* the caller checks it */
+            break;
+        }
         size_t k = queue.items[queue.head];
         queue.head = (queue.head + 1) % queue.cap;
         queue.count--;
@@ -1379,6 +1388,11 @@ explain_unreached(search_t *s, target_t *t, const in_edge_t *in, size_t nin,
     {
         goto error;
     }
+    if (s->search_timed_out) {
+        t->status = ST_TIMEOUT;
+        backward_reset(&b, back);
+        return 0;
+    }
     if (limited) {
         /* the nearest retainers, out to max_depth */
         t->status = ST_DEPTH_LIMIT;
@@ -1435,6 +1449,10 @@ explain_unreached(search_t *s, target_t *t, const in_edge_t *in, size_t nin,
                 PyMem_RawFree(nearest);
                 goto error;
             }
+            if (s->search_timed_out) {
+                backward_reset(&inner, back2);
+                break;
+            }
             if (c2 != SIZE_MAX) {
                 found = k;
                 inner_close = inner.via[0];
@@ -1456,6 +1474,12 @@ explain_unreached(search_t *s, target_t *t, const in_edge_t *in, size_t nin,
         }
         PyMem_RawFree(back2);
         PyMem_RawFree(nearest);
+        if (s->search_timed_out) {
+            path_clear(&p);
+            t->status = ST_TIMEOUT;
+            backward_reset(&b, back);
+            return 0;
+        }
         if (found != SIZE_MAX) {
             p.root = PR_GARBAGE;
         }
@@ -1513,6 +1537,7 @@ analyse_unreached(search_t *s)
         return 0;
     }
     /* in-edges among the nodes no search reached */
+    deadline_enter(&s->deadline, PHASE_TRACING_BACK);
     for (size_t n = 0; n < h->count; n++) {
         if (dist_of(s, n) == DIST_NONE && !(h->flags[n] & NODE_EXCLUDED)) {
             h->flags[n] |= NODE_VISITED;
@@ -1531,9 +1556,12 @@ analyse_unreached(search_t *s)
         }
         return -1;
     }
+    /* a timed-out gathering leaves every pending target ST_TIMEOUT:
+     * backward_search stops at once */
     int status = 0;
     for (size_t i = 0; i < s->ntargets && status == 0; i++) {
         target_t *t = &s->targets[i];
+        s->deadline.done = i;
         if (t->npaths == 0 && t->status != ST_TIMEOUT) {
             status = explain_unreached(s, t, in, nin, back);
         }
@@ -1654,6 +1682,7 @@ paths_explain(const query_t *q)
     s.deadline.progress = q->progress;
     s.deadline.start = s.t_start;
     s.deadline.next_report = s.t_start + PROGRESS_AFTER;
+    s.deadline.expire_at_phase = q->expire_at_phase;
     s.max_depth = q->max_depth < 0 || q->max_depth > DIST_MAX
                       ? DIST_MAX
                       : (uint32_t)q->max_depth;

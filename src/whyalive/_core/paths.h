@@ -33,6 +33,8 @@ typedef struct {
     PyTypeObject *partial_type; /* functools.partial, or NULL */
     Py_ssize_t partial_args_offset;
     Py_ssize_t partial_keywords_offset;
+    int expire_at_phase; /* tests: the time runs out as this
+                            enum query_phase begins; 0: never */
 } query_t;
 
 /* Runs the query; returns the result tuple described in module.c's

@@ -424,7 +424,7 @@ result_build(search_t *s)
     if (targets == NULL) {
         return NULL;
     }
-    s->deadline.phase = "naming paths, target";
+    deadline_enter(&s->deadline, PHASE_NAMING);
     for (size_t i = 0; i < s->ntargets; i++) {
         s->deadline.done = i;
         if (deadline_passed(&s->deadline)) {
@@ -463,11 +463,15 @@ result_build(search_t *s)
     else if (s->depth_truncated) {
         partial = "max_depth";
     }
+    /* where the time ran out, and how far that phase had got */
+    const deadline_t *d = &s->deadline;
     double now = compat_monotonic();
     return Py_BuildValue(
-        "(zN(nKnnddd)N)", partial, targets, (Py_ssize_t)h->count,
+        "(zN(nKnndddzn)N)", partial, targets, (Py_ssize_t)h->count,
         (unsigned long long)h->nedges, (Py_ssize_t)s->roots.nthreads,
         (Py_ssize_t)s->roots.nframes, s->t_indexed - s->t_start,
-        s->t_searched - s->t_indexed, now - s->t_start, objects);
+        s->t_searched - s->t_indexed, now - s->t_start,
+        deadline_phase_name(d->expired ? d->expired_phase : PHASE_NONE),
+        (Py_ssize_t)(d->expired ? d->expired_done : 0), objects);
 }
 

@@ -185,15 +185,37 @@ def _group_lines(members: list[Target]) -> list[str]:
     return lines
 
 
+#: Where the time ran out (Stats.stopped_in), and how far it had got.
+_STOPPED_IN = {
+    "listing": "while listing objects ({at:,} listed)",
+    "indexing": "while indexing ({at:,} of {nodes:,} objects indexed)",
+    "searching": "while searching from the roots (at depth {at:,})",
+    "searching_outside": (
+        "while searching from references held outside the object graph"
+        " (at depth {at:,})"
+    ),
+    "choosing": "while choosing paths ({at:,} of {targets:,} targets done)",
+    "tracing_back": (
+        "while tracing unreached targets back ({at:,} of {targets:,} targets done)"
+    ),
+    "naming": "while naming paths ({at:,} of {targets:,} targets done)",
+}
+
+
 def _partial_line(report: Report) -> str:
     reason = report.partial_reason
     if reason is None:
         return ""
     unrooted = sum(1 for t in report.targets if t.status in ("timeout", "depth_limit"))
-    what = (
-        "the time limit ran out"
-        if reason == "timeout"
-        else "max_depth stopped the search"
-    )
     total = len(report.targets)
+    if reason == "timeout":
+        what = "the time limit ran out"
+        stats = report.stats
+        where = _STOPPED_IN.get(stats.stopped_in or "")
+        if where:
+            what += " " + where.format(
+                at=stats.stopped_at, nodes=stats.nodes, targets=total
+            )
+    else:
+        what = "max_depth stopped the search"
     return f"partial: {what}; {unrooted} of {total} targets have no root found"
