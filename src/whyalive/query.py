@@ -12,6 +12,7 @@ import gc
 import os
 import sys
 import threading
+import time
 import tracemalloc
 from collections.abc import Iterable
 from numbers import Real
@@ -25,6 +26,10 @@ __all__ = ["explain", "explain_instances"]
 
 #: Frames running code from this directory are whyalive's own.
 TOOL_PREFIX = os.path.dirname(__file__) + os.sep
+
+#: Of what is left of a time limit, the share the C core may use; the
+#: rest builds the report.
+_CORE_SHARE = 0.95
 
 #: Tests only: the phase of a query (``Stats.stopped_in``) as which its
 #: time runs out, to check what a report cut short there says.
@@ -49,8 +54,9 @@ def explain(
 
     ``max_paths`` paths per target: the shortest, then the next shortest
     through a different retainer.  ``max_depth`` bounds the references on
-    a path (None: no bound); ``timeout`` (seconds) returns a partial
-    report, marked so, when the walk runs out of time.  ``exclude`` takes
+    a path (None: no bound); ``timeout`` (seconds, for the whole call)
+    returns a partial report, marked so, that says where the time ran out
+    (``report.stats.stopped_in``).  ``exclude`` takes
     objects (or ids, as ints) that must not count as retainers, such as
     your own bookkeeping list.  The report keeps no reference to the
     targets unless ``keep_objects`` is true.
@@ -62,10 +68,12 @@ def explain(
     >>> report.targets[0].paths[0].edges[0].label
     "['w1']"
     """
+    started = time.monotonic()
     targets = (obj, *more_objs)
     return _run(
         targets,
         None,
+        started=started,
         max_depth=max_depth,
         max_paths=max_paths,
         timeout=timeout,
@@ -99,12 +107,14 @@ def explain_instances(
     >>> sorted(t.paths[0].edges[0].label for t in report.targets)
     ['[0]', '[1]']
     """
+    started = time.monotonic()
     classes = check_classes(cls, "cls")
     if check_bool(collect, "collect"):
-        gc.collect()
+        gc.collect()  # inside the time limit too
     return _run(
         (),
         classes,
+        started=started,
         max_depth=max_depth,
         max_paths=max_paths,
         timeout=timeout,
@@ -118,6 +128,7 @@ def _run(
     targets: tuple,
     classes: tuple[type, ...] | None,
     *,
+    started: float,
     max_depth: int | None,
     max_paths: int,
     timeout: float | None,
@@ -135,6 +146,8 @@ def _run(
     # the stack depth at each instruction of every running frame's code,
     # so the core can read their temporaries (computed before the walk)
     stack_tables = _stack.depth_tables(_core.running_code())
+    if seconds:
+        seconds = _core_time_limit(seconds, time.monotonic() - started)
     raw = _core.find_paths(
         targets,
         (*excluded_objects, exclude, stack_tables, *tool_containers),
@@ -159,6 +172,13 @@ def _run(
     )
     del objects, raw, stack_tables
     return report
+
+
+def _core_time_limit(timeout: float, spent: float) -> float:
+    """What the C core may take of ``timeout`` once ``spent`` seconds are
+    gone: ``_CORE_SHARE`` of the rest, the remainder being for building the
+    report; never 0, which would mean no limit."""
+    return max((timeout - spent) * _CORE_SHARE, 1e-9)
 
 
 def _allocation(obj: Any) -> tuple[tuple[str, int], ...] | None:

@@ -518,3 +518,23 @@ def test_gc_headers_are_restored_exactly(module):
         gc.unfreeze()
         RESURRECTED.clear()
         phoenix.__dict__.clear()
+
+
+def test_a_time_limit_inside_one_huge_container(module):
+    # the limit is checked per reference: a stop can fall inside the row
+    # of a container with millions of items, which must then be dropped
+    # (most of these limits end inside the list's row)
+    module.BIG = list(range(3_000_000))
+    target = Leaky()
+    module.BIG.append(target)
+    full = whyalive.explain(target).stats.total_seconds
+    for share in (0.1, 0.3, 0.5, 0.7, 0.9):
+        report = whyalive.explain(target, timeout=full * share)
+        if report.partial:
+            assert report.partial_reason == "timeout"
+            assert report.stats.stopped_in in PHASES
+            assert report.targets[0].status == "timeout"
+    report = whyalive.explain(target)
+    path = find_path(report.targets[0], lambda p: p.root.kind == "module")
+    assert labels(path) == ["[3000000]"]
+    del module.BIG

@@ -596,10 +596,14 @@ add_tracked(PyObject *op, void *arg)
 int
 heap_enumerate(heap_t *h)
 {
-    deadline_enter(h->deadline, PHASE_LISTING);
+    deadline_t *d = h->deadline;
+    deadline_enter(d, PHASE_LISTING);
+    /* giving every listed header back costs about what listing it did */
+    d->reserve_rate = 1.0;
     h->listed = SIZE_MAX; /* while listing, each node follows the last */
     int status = compat_gc_foreach(add_tracked, h);
     h->listed = h->count;
+    h->listing_seconds = compat_monotonic() - d->phase_start;
     if (status < 0) {
         return PyErr_Occurred() ? -1 : 1;
     }
@@ -618,6 +622,7 @@ typedef struct {
     PyObject *fold[MAX_FOLDS]; /* containers the object keeps internally */
     int nfold;
     int failed;
+    int stopped; /* the deadline passed inside the object's references */
 } visit_ctx;
 
 /* Keeps the reference about to be appended, into target n. */
@@ -693,6 +698,11 @@ visit_reference(PyObject *op, void *arg)
     node_t n;
     if (op == NULL) {
         return 0;
+    }
+    /* per reference, not per object: one dict can hold millions */
+    if (deadline_passed(h->deadline)) {
+        ctx->stopped = 1;
+        return -1;
     }
     PyTypeObject *tp = Py_TYPE(op);
     if (PyType_IS_GC(tp) && (tp->tp_is_gc == NULL || tp->tp_is_gc(op))) {
@@ -814,6 +824,8 @@ count_str_keys(heap_t *h, PyObject *dict, uint64_t row_start, visit_ctx *ctx)
     return 0;
 }
 
+/* Appends node n's row.  0 done, 1 the deadline passed (the row is
+ * incomplete), -1 error. */
 static int
 traverse_node(heap_t *h, node_t n)
 {
@@ -825,6 +837,7 @@ traverse_node(heap_t *h, node_t n)
     ctx.src = n;
     ctx.nfold = 0;
     ctx.failed = 0;
+    ctx.stopped = 0;
 
     uint32_t kind = type_class(h, op);
     if (kind & TC_CELL) {
@@ -848,10 +861,10 @@ traverse_node(heap_t *h, node_t n)
             (void)visit_reference(co->co_names, &ctx);
         }
     }
-    if (!ctx.failed && h->str_targets && (kind & TC_DICT)) {
+    if (!ctx.failed && !ctx.stopped && h->str_targets && (kind & TC_DICT)) {
         (void)count_str_keys(h, op, row_start, &ctx);
     }
-    return ctx.failed ? -1 : 0;
+    return ctx.failed ? -1 : ctx.stopped;
 }
 
 int
@@ -860,6 +873,7 @@ heap_traverse_all(heap_t *h)
     int status = 0;
     size_t n;
     deadline_enter(h->deadline, PHASE_INDEXING);
+    h->deadline->reserve = h->listing_seconds; /* for restore_headers() */
     for (n = h->traversed; n < h->count; n++) {
         h->deadline->done = n;
         if (deadline_passed(h->deadline)) {
@@ -867,10 +881,22 @@ heap_traverse_all(heap_t *h)
             break;
         }
         h->edge_start[n] = (uint32_t)h->nedges;
-        if (traverse_node(h, (node_t)n) < 0) {
+        int traversed = traverse_node(h, (node_t)n);
+        if (traversed < 0) {
             restore_headers(h);
             h->finished = 1;
             return -1;
+        }
+        if (traversed == 1) {
+            /* stopped inside the row: it is left empty, like the rest */
+            h->nedges = h->edge_start[n];
+            while (h->ntarget_refs > 0 &&
+                   h->target_refs[h->ntarget_refs - 1].position >= h->nedges)
+            {
+                h->ntarget_refs--;
+            }
+            status = 1;
+            break;
         }
         h->traversed = n + 1;
     }
@@ -880,6 +906,7 @@ heap_traverse_all(heap_t *h)
     }
     restore_headers(h);
     h->finished = 1;
+    h->deadline->reserve = 0;
     last_node_count = h->count;
     last_edge_count = h->nedges;
     return status;

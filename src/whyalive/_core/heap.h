@@ -81,6 +81,12 @@ typedef struct {
     size_t expired_done;
     /* tests: the time runs out as this phase begins (0: never) */
     int expire_at_phase;
+    /* Time kept for the work that must follow a stop (giving the GC
+     * headers back): `reserve` seconds, plus `reserve_rate` seconds per
+     * second spent in the phase so far. */
+    double reserve;
+    double reserve_rate;
+    double phase_start;
 } deadline_t;
 
 /* The phase's name in a report ("indexing", ...), or NULL for none. */
@@ -94,6 +100,8 @@ deadline_enter(deadline_t *d, int phase)
 {
     d->phase = phase;
     d->done = 0;
+    d->phase_start = compat_monotonic();
+    d->reserve_rate = 0;
     if (phase == d->expire_at_phase && !d->expired) {
         d->expired = 1;
         d->expired_phase = phase;
@@ -118,7 +126,10 @@ deadline_passed(deadline_t *d)
     if (d->progress && now >= d->next_report) {
         deadline_report(d, now);
     }
-    if (d->deadline > 0 && now >= d->deadline) {
+    if (d->deadline > 0 &&
+        now + d->reserve + d->reserve_rate * (now - d->phase_start) >=
+            d->deadline)
+    {
         d->expired = 1;
         d->expired_phase = d->phase;
         d->expired_done = d->done;
@@ -144,6 +155,7 @@ typedef struct {
     } *prev_exceptions;
     size_t nprev_exceptions, prev_exceptions_capacity;
     size_t listed; /* nodes [0, listed) came from the collector's lists */
+    double listing_seconds; /* what heap_enumerate() took */
     size_t count;
     size_t capacity;
     int headers_borrowed;  /* some GC header holds a node number */

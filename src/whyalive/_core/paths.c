@@ -467,7 +467,8 @@ search_from_roots(search_t *s)
     if (bfs_levels(s, &b, &a, &spare, 1, 0) < 0) {
         goto done;
     }
-    for (size_t n = 0; n < h->count; n++) {
+    /* for the search from outside, which a stop leaves out */
+    for (size_t n = 0; n < h->count && !s->search_timed_out; n++) {
         if (dist_of(s, n) != DIST_NONE && !(h->flags[n] & NODE_EXCLUDED)) {
             h->flags[n] |= NODE_REACHED;
         }
@@ -1063,7 +1064,14 @@ select_paths(search_t *s)
         return -1;
     }
     deadline_enter(&s->deadline, PHASE_CHOOSING);
-    for (uint32_t round = 0; round < max_paths; round++) {
+    /* after a stop, each round would end at its first target: no round
+     * (a round's set-up reads every node) */
+    if (s->deadline.expired) {
+        s->search_timed_out = 1;
+    }
+    for (uint32_t round = 0; round < max_paths && !s->deadline.expired;
+         round++)
+    {
         /* the nodes whose retainers this round considers */
         size_t interesting = 0;
         for (size_t i = 0; i < s->ntargets; i++) {
