@@ -318,8 +318,15 @@ class Target(_TupleView):
     type_name = property(lambda self: self._data[1])
     name = property(lambda self: self._data[2], doc="Its __qualname__/name, or ''.")
     refcount = property(lambda self: self._data[3], doc="-1 for immortal objects.")
-    seen = property(lambda self: self._data[4], doc="References the graph shows.")
-    unseen = property(lambda self: self._data[5], doc="References from outside it.")
+    seen = property(
+        lambda self: self._data[4],
+        doc="References the graph shows; -1 if the time ran out while indexing.",
+    )
+    unseen = property(
+        lambda self: self._data[5],
+        doc="References from outside it; -1 for an immortal object, or if the"
+        " time ran out while indexing.",
+    )
     status = property(lambda self: self._data[6], doc="One of STATUSES.")
     omitted = property(lambda self: self._data[8], doc="Retainers not shown.")
     allocated_at = property(

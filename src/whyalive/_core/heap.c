@@ -223,9 +223,9 @@ predicted_prev(const heap_t *h, size_t n)
 }
 
 /* Gives every borrowed GC header its own word back, keeping the count
- * of references it accumulated. */
+ * of references it accumulated in h->seen if keep_counts. */
 static void
-restore_headers(heap_t *h)
+restore_headers(heap_t *h, int keep_counts)
 {
     if (!h->headers_borrowed) {
         return;
@@ -236,7 +236,10 @@ restore_headers(heap_t *h)
             continue;
         }
         uintptr_t *word = compat_gc_prev_word(h->objs[n]);
-        h->seen[n] = (uint32_t)((*word >> HEADER_SEEN_SHIFT) & HEADER_SEEN_MAX);
+        if (keep_counts) {
+            h->seen[n] =
+                (uint32_t)((*word >> HEADER_SEEN_SHIFT) & HEADER_SEEN_MAX);
+        }
         if (k < h->nprev_exceptions && h->prev_exceptions[k].node == n) {
             *word = h->prev_exceptions[k++].word;
         }
@@ -256,7 +259,7 @@ restore_headers(heap_t *h)
 void
 heap_free(heap_t *h)
 {
-    restore_headers(h);
+    restore_headers(h, 0);
     big_free(h->objs, h->capacity, sizeof(*h->objs));
     big_free(h->flags, h->capacity, sizeof(*h->flags));
     big_free(h->seen, h->capacity, sizeof(*h->seen));
@@ -883,7 +886,7 @@ heap_traverse_all(heap_t *h)
         h->edge_start[n] = (uint32_t)h->nedges;
         int traversed = traverse_node(h, (node_t)n);
         if (traversed < 0) {
-            restore_headers(h);
+            restore_headers(h, 0);
             h->finished = 1;
             return -1;
         }
@@ -904,7 +907,9 @@ heap_traverse_all(heap_t *h)
     for (n = h->traversed; n <= h->count; n++) {
         h->edge_start[n] = (uint32_t)h->nedges;
     }
-    restore_headers(h);
+    /* a stopped walk answers nothing: its counts are not worth the
+     * writes (fresh memory, which the time limit would pay for) */
+    restore_headers(h, status == 0);
     h->finished = 1;
     h->deadline->reserve = 0;
     last_node_count = h->count;

@@ -403,6 +403,9 @@ target_tuple(search_t *s, target_t *t)
     Py_ssize_t refcount = immortal ? -1 : Py_REFCNT(op);
     Py_ssize_t seen = h->seen[t->node];
     Py_ssize_t unseen = immortal ? -1 : unseen_refs(s, t->node);
+    if (s->traverse_status != 0) {
+        seen = unseen = -1; /* the index stopped before it counted them */
+    }
     PyObject *type_name = names_type_name(&s->names, Py_TYPE(op));
     PyObject *name = names_object_name(&s->names, op);
     if (type_name == NULL || name == NULL) {
