@@ -46,6 +46,25 @@ array_grow(void **array, size_t *capacity, size_t needed, size_t item)
     return 0;
 }
 
+/* Bitmaps over node numbers: a bit per node, in 64-bit words. */
+static inline size_t
+bitmap_words(size_t bits)
+{
+    return bits / 64 + 1;
+}
+
+static inline void
+bitmap_set(uint64_t *map, size_t i)
+{
+    map[i / 64] |= (uint64_t)1 << (i % 64);
+}
+
+static inline int
+bitmap_test(const uint64_t *map, size_t i)
+{
+    return (map[i / 64] >> (i % 64)) & 1;
+}
+
 /* Big arrays: the heap's index and the search's per-node arrays, tens
  * to hundreds of MiB.  On Linux they are mapped straight from the
  * kernel: growing one moves its pages instead of copying them (mremap),

@@ -46,6 +46,12 @@ typedef struct {
     int in_bits; /* the nodes are in bits, not items */
 } frontier_t;
 
+/* A search's frontiers: this level's, the next level's, and a spare one
+ * for what folded references reach at this level. */
+typedef struct {
+    frontier_t cur, next, spare;
+} frontiers_t;
+
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                       */
 /* ------------------------------------------------------------------ */
@@ -54,7 +60,7 @@ static void
 frontier_init(frontier_t *f, size_t nodes)
 {
     memset(f, 0, sizeof(*f));
-    f->nwords = nodes / 64 + 1;
+    f->nwords = bitmap_words(nodes);
     /* a list of nwords * 2 node numbers weighs what the bitmap does */
     f->list_limit = f->nwords * 2 > 1024 ? f->nwords * 2 : 1024;
 }
@@ -66,23 +72,41 @@ frontier_free(frontier_t *f)
     PyMem_RawFree(f->bits);
 }
 
+static void
+frontiers_init(frontiers_t *q, size_t nodes)
+{
+    frontier_init(&q->cur, nodes);
+    frontier_init(&q->next, nodes);
+    frontier_init(&q->spare, nodes);
+}
+
+static void
+frontiers_free(frontiers_t *q)
+{
+    frontier_free(&q->cur);
+    frontier_free(&q->next);
+    frontier_free(&q->spare);
+}
+
+static void
+frontier_swap(frontier_t *a, frontier_t *b)
+{
+    frontier_t tmp = *a;
+    *a = *b;
+    *b = tmp;
+}
+
 static inline int
 frontier_empty(const frontier_t *f)
 {
     return f->n == 0;
 }
 
-static inline void
-frontier_set_bit(frontier_t *f, node_t v)
-{
-    f->bits[v / 64] |= (uint64_t)1 << (v % 64);
-}
-
 static int
 frontier_push(frontier_t *f, node_t v)
 {
     if (f->in_bits) {
-        frontier_set_bit(f, v);
+        bitmap_set(f->bits, v);
         f->n++;
         return 0;
     }
@@ -95,10 +119,10 @@ frontier_push(frontier_t *f, node_t v)
             }
         }
         for (size_t i = 0; i < f->n; i++) {
-            frontier_set_bit(f, f->items[i]);
+            bitmap_set(f->bits, f->items[i]);
         }
         f->in_bits = 1;
-        frontier_set_bit(f, v);
+        bitmap_set(f->bits, v);
         f->n++;
         return 0;
     }
@@ -371,36 +395,33 @@ expand_frontier(search_t *s, frontier_t *f, frontier_t *same, frontier_t *next,
     return status < 0 ? -1 : 0;
 }
 
-/* Expands one level: cur, then what folded references reach from it at
- * the same distance, until none is left; the next level gathers in
- * next.  `spare` is an empty frontier to work with. */
+/* Expands one level: q->cur, then what folded references reach from it
+ * at the same distance, until none is left; the next level gathers in
+ * q->next. */
 static int
-bfs_level(search_t *s, frontier_t *cur, frontier_t *next, frontier_t *spare,
-          uint32_t level, int outside_pass)
+bfs_level(search_t *s, frontiers_t *q, uint32_t level, int outside_pass)
 {
-    while (!frontier_empty(cur) && !s->search_timed_out) {
-        if (expand_frontier(s, cur, spare, next, level, outside_pass) < 0) {
+    while (!frontier_empty(&q->cur) && !s->search_timed_out) {
+        if (expand_frontier(s, &q->cur, &q->spare, &q->next, level,
+                            outside_pass) < 0)
+        {
             return -1;
         }
-        frontier_t tmp = *cur;
-        *cur = *spare;
-        *spare = tmp;
+        frontier_swap(&q->cur, &q->spare);
     }
     return 0;
 }
 
+/* Expands level after level from q->cur, at distance `level`. */
 static int
-bfs_levels(search_t *s, frontier_t *cur, frontier_t *next, frontier_t *spare,
-           uint32_t level, int outside_pass)
+bfs_levels(search_t *s, frontiers_t *q, uint32_t level, int outside_pass)
 {
-    while (!frontier_empty(cur) && !s->search_timed_out) {
+    while (!frontier_empty(&q->cur) && !s->search_timed_out) {
         s->deadline.done = level;
-        if (bfs_level(s, cur, next, spare, level, outside_pass) < 0) {
+        if (bfs_level(s, q, level, outside_pass) < 0) {
             return -1;
         }
-        frontier_t tmp = *cur;
-        *cur = *next;
-        *next = tmp;
+        frontier_swap(&q->cur, &q->next);
         level++;
     }
     return 0;
@@ -428,16 +449,14 @@ search_from_roots(search_t *s)
     deadline_enter(&s->deadline, PHASE_SEARCHING);
     heap_t *h = &s->heap;
     roots_t *r = &s->roots;
-    frontier_t a, b, spare;
-    frontier_init(&a, h->count);
-    frontier_init(&b, h->count);
-    frontier_init(&spare, h->count);
+    frontiers_t q;
+    frontiers_init(&q, h->count);
     int status = -1;
     /* level 0: module globals dicts, then frame cells (the variable is
      * the cell's content, one reference away) */
     for (size_t i = 0; i < r->nmodules; i++) {
         if (!r->modules[i].excluded &&
-            seed(s, &a, r->modules[i].dict, 0, TAG_SOURCE | (uint32_t)i,
+            seed(s, &q.cur, r->modules[i].dict, 0, TAG_SOURCE | (uint32_t)i,
                  PR_MODULE) < 0)
         {
             goto done;
@@ -446,25 +465,26 @@ search_from_roots(search_t *s)
     for (size_t i = 0; i < r->nseeds; i++) {
         root_ref_t *ref = &r->refs[r->seed_order[i]];
         if (ref->node != NODE_NONE && (h->flags[ref->node] & NODE_CELL) &&
-            seed(s, &a, ref->node, 0, TAG_ROOT | r->seed_order[i],
+            seed(s, &q.cur, ref->node, 0, TAG_ROOT | r->seed_order[i],
                  ref->kind == ROOT_FRAME ? PR_FRAME : PR_THREAD) < 0)
         {
             goto done;
         }
     }
-    if (bfs_level(s, &a, &b, &spare, 0, 0) < 0) {
+    if (bfs_level(s, &q, 0, 0) < 0) {
         goto done;
     }
     /* level 1: what frames and thread states refer to directly */
     for (size_t i = 0; i < r->nseeds; i++) {
         root_ref_t *ref = &r->refs[r->seed_order[i]];
-        if (seed(s, &b, ref->node, 1, TAG_ROOT | r->seed_order[i],
+        if (seed(s, &q.next, ref->node, 1, TAG_ROOT | r->seed_order[i],
                  ref->kind == ROOT_FRAME ? PR_FRAME : PR_THREAD) < 0)
         {
             goto done;
         }
     }
-    if (bfs_levels(s, &b, &a, &spare, 1, 0) < 0) {
+    frontier_swap(&q.cur, &q.next);
+    if (bfs_levels(s, &q, 1, 0) < 0) {
         goto done;
     }
     /* for the search from outside, which a stop leaves out */
@@ -475,9 +495,7 @@ search_from_roots(search_t *s)
     }
     status = 0;
 done:
-    frontier_free(&a);
-    frontier_free(&b);
-    frontier_free(&spare);
+    frontiers_free(&q);
     return status;
 }
 
@@ -489,29 +507,25 @@ search_from_outside(search_t *s)
 {
     deadline_enter(&s->deadline, PHASE_SEARCHING_OUTSIDE);
     heap_t *h = &s->heap;
-    frontier_t a, b, spare;
-    frontier_init(&a, h->count);
-    frontier_init(&b, h->count);
-    frontier_init(&spare, h->count);
+    frontiers_t q;
+    frontiers_init(&q, h->count);
     int status = -1;
     for (size_t n = 0; n < h->count; n++) {
         if (h->flags[n] & (NODE_REACHED | NODE_EXCLUDED)) {
             continue;
         }
         if (unseen_refs(s, (node_t)n) > 0 &&
-            seed(s, &a, (node_t)n, 1, TAG_EXTERNAL, PR_EXTERNAL) < 0)
+            seed(s, &q.cur, (node_t)n, 1, TAG_EXTERNAL, PR_EXTERNAL) < 0)
         {
             goto done;
         }
     }
-    if (bfs_levels(s, &a, &b, &spare, 1, 1) < 0) {
+    if (bfs_levels(s, &q, 1, 1) < 0) {
         goto done;
     }
     status = 0;
 done:
-    frontier_free(&a);
-    frontier_free(&b);
-    frontier_free(&spare);
+    frontiers_free(&q);
     return status;
 }
 
@@ -575,7 +589,8 @@ gather_in_edges(search_t *s, size_t *count)
     heap_t *h = &s->heap;
     size_t n = 0, cap = 256;
     in_edge_t *list = PyMem_RawMalloc(cap * sizeof(in_edge_t));
-    uint64_t *wanted = PyMem_RawCalloc(h->count / 64 + 1, sizeof(uint64_t));
+    uint64_t *wanted =
+        PyMem_RawCalloc(bitmap_words(h->count), sizeof(uint64_t));
     if (list == NULL || wanted == NULL) {
         PyMem_RawFree(list);
         PyMem_RawFree(wanted);
@@ -584,7 +599,7 @@ gather_in_edges(search_t *s, size_t *count)
     }
     for (size_t v = 0; v < h->count; v++) {
         if (h->flags[v] & NODE_VISITED) {
-            wanted[v / 64] |= (uint64_t)1 << (v % 64);
+            bitmap_set(wanted, v);
         }
     }
     for (size_t u = 0; u < h->count; u++) {
@@ -598,7 +613,7 @@ gather_in_edges(search_t *s, size_t *count)
         uint64_t end = heap_row_end(h, (node_t)u);
         for (uint64_t e = heap_row_start(h, (node_t)u); e < end; e++) {
             node_t v = EDGE_NODE(h->edges[e]);
-            if (!(wanted[v / 64] & ((uint64_t)1 << (v % 64)))) {
+            if (!bitmap_test(wanted, v)) {
                 continue;
             }
             if (array_grow((void **)&list, &cap, n + 1, sizeof(in_edge_t)) < 0)
