@@ -565,9 +565,15 @@ def _explain_ids(
 def _add_stats(total: Stats | None, more: Stats) -> Stats:
     if total is None:
         return more
-    costs = (a + b for a, b in zip(total[:7], more[:7], strict=True))
+    # costs add up; where a time limit stopped is the first walk's that stopped
     stopped = total if total.stopped_in else more
-    return Stats(*costs, stopped.stopped_in, stopped.stopped_at)
+    return stopped._replace(
+        **{field: getattr(total, field) + getattr(more, field) for field in _COSTS}
+    )
+
+
+#: The Stats fields that add up over several walks (all before stopped_in).
+_COSTS = Stats._fields[: Stats._fields.index("stopped_in")]
 
 
 def _empty_report() -> Report:

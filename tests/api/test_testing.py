@@ -417,3 +417,13 @@ def test_compat_refleak_referrer_chain_and_gc_collect_once(request):
     del holders
     refleak.gc_collect_once(request)
     assert request.node._refleak_gc_collected is True
+
+
+def test_stats_of_several_walks_add_up_and_keep_where_one_stopped():
+    from whyalive.report import Stats
+
+    done = Stats(10, 20, 1, 3, 0.5, 0.25, 1.0)
+    cut = Stats(5, 0, 1, 2, 0.25, 0.0, 0.25, "indexing", 4)
+    both = testing._add_stats(testing._add_stats(None, done), cut)
+    assert both == Stats(15, 20, 2, 5, 0.75, 0.25, 1.25, "indexing", 4)
+    assert testing._add_stats(cut, done).stopped_in == "indexing"
