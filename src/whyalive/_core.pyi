@@ -8,7 +8,8 @@ _Edge = tuple[str, int, str, str, str]
 _Root = tuple[str, str, tuple[Any, ...]]
 """(kind, name, detail); detail by kind:
 module (module_name, global_name); frame (function, filename, lineno,
-thread_id, slot, depth); thread (thread_id,); external (refcount, seen,
+thread_id, slot, depth); thread (thread_id,); interpreter (holder, index,
+key); external (refcount, seen,
 unseen); garbage (hops,); excluded (); unreached (limit,)."""
 
 _Path = tuple[_Root, tuple[_Edge, ...], int]

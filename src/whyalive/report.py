@@ -19,6 +19,7 @@ ROOT_KINDS = (
     "module",
     "frame",
     "thread",
+    "interpreter",
     "external",
     "garbage",
     "excluded",
@@ -27,7 +28,8 @@ ROOT_KINDS = (
 
 #: Target statuses (``Target.status``).
 STATUSES = (
-    "rooted",  # reached from a module global, a frame or a thread state
+    "rooted",  # reached from a module global, a frame, a thread state or
+    # what the interpreter holds for the program (atexit, signal, ...)
     "external",  # only held from outside the object graph (C code, ...)
     "garbage",  # cyclic garbage: the next gc.collect() frees it
     "uncollectable",  # cyclic garbage the collector cannot free
@@ -182,6 +184,18 @@ class Root(_TupleView):
         loop's iterator, an operand)."""
         return self.detail[4] if self.kind == "frame" else None
 
+    # interpreter roots: (holder, index, key)
+    @property
+    def holder(self) -> str | None:
+        """For interpreter roots, what holds the object: ``atexit``,
+        ``signal_handler``, ``codec_search``, ``codec_cache``,
+        ``codec_error``, ``audit_hook``, ``gc_callbacks``,
+        ``gc_garbage``, ``fork_before``/``fork_parent``/``fork_child``,
+        ``monitoring``, ``state_dict``, ``sys_dict``, ``builtins_dict``
+        or ``sys_modules`` (``atexit_args``/``atexit_kwargs``: a
+        callback's arguments)."""
+        return self.detail[0] if self.kind == "interpreter" else None
+
     # external roots: (refcount, seen, unseen)
     @property
     def refcount(self) -> int | None:
@@ -221,6 +235,8 @@ class Root(_TupleView):
         if kind == "thread":
             field = self.name.replace("_", " ")
             return f"<{field}> of {self.thread_name or f'thread {self.thread_id:#x}'}"
+        if kind == "interpreter":
+            return f"<{self.name}>"
         if kind == "external":
             return (
                 f"refcount {self.refcount}, {self.seen} seen, "
@@ -242,6 +258,7 @@ class Root(_TupleView):
             "module": "module global",
             "frame": "running frame",
             "thread": "thread state",
+            "interpreter": "held by the interpreter",
             "external": "held from outside the object graph",
             "garbage": (
                 "gc.collect() frees it"
@@ -288,7 +305,12 @@ class RetainerPath(_TupleView):
     def expression(self) -> str:
         """The path as one line of code: ``app.REGISTRY.registry['w1']``."""
         root = self.root
-        start = root.name if root.kind in ("module", "frame") else f"<{root.kind}>"
+        if root.kind in ("module", "frame"):
+            start = root.name
+        elif root.kind == "interpreter":
+            start = f"<{root.name}>"
+        else:
+            start = f"<{root.kind}>"
         labels = [edge[2] for edge in reversed(self._data[1])]
         out = start
         for label in labels:

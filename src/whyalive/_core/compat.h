@@ -722,6 +722,217 @@ compat_thread_field(PyThreadState *ts, int field)
 }
 
 /* ------------------------------------------------------------------ */
+/* Interpreter state                                                   */
+/* ------------------------------------------------------------------ */
+
+/* What the interpreter holds in C on a program's behalf, read from its
+ * own structures (never through the Python functions that report them:
+ * atexit has no reader, and gc.callbacks or codecs' registries would be
+ * read through user-replaceable module attributes). */
+typedef struct {
+    PyObject *search_path;    /* codecs.register(): a list */
+    PyObject *search_cache;   /* {encoding name: CodecInfo} */
+    PyObject *error_registry; /* codecs.register_error(): {name: handler} */
+    PyObject *audit_hooks;    /* sys.addaudithook(): a list, or NULL */
+    PyObject *gc_garbage;     /* gc.garbage */
+    PyObject *gc_callbacks;   /* gc.callbacks */
+    PyObject *fork_before;    /* os.register_at_fork(before=...): list */
+    PyObject *fork_parent;    /* ... after_in_parent= */
+    PyObject *fork_child;     /* ... after_in_child= */
+    PyObject *dict;           /* PyInterpreterState_GetDict() */
+    PyObject *sysdict;        /* sys.__dict__ */
+    PyObject *builtins;       /* builtins.__dict__ */
+    PyObject *modules;        /* sys.modules */
+    /* 3.14+: atexit's callbacks are a list of (func, args, kwargs)
+     * tuples; before, a C array (compat_atexit_callback) */
+    PyObject *atexit_list;
+} compat_interp_fields;
+
+static inline void
+compat_interp_read(PyInterpreterState *interp, compat_interp_fields *out)
+{
+    memset(out, 0, sizeof(*out));
+#if PY_VERSION_HEX >= 0x030D0000
+    out->search_path = interp->codecs.search_path;
+    out->search_cache = interp->codecs.search_cache;
+    out->error_registry = interp->codecs.error_registry;
+#else
+    out->search_path = interp->codec_search_path;
+    out->search_cache = interp->codec_search_cache;
+    out->error_registry = interp->codec_error_registry;
+#endif
+    out->audit_hooks = interp->audit_hooks;
+    out->gc_garbage = interp->gc.garbage;
+    out->gc_callbacks = interp->gc.callbacks;
+#ifdef HAVE_FORK
+    out->fork_before = interp->before_forkers;
+    out->fork_parent = interp->after_forkers_parent;
+    out->fork_child = interp->after_forkers_child;
+#endif
+    out->dict = interp->dict;
+    out->sysdict = interp->sysdict;
+    out->builtins = interp->builtins;
+#if PY_VERSION_HEX >= 0x030C0000
+    out->modules = interp->imports.modules;
+#else
+    out->modules = interp->modules;
+#endif
+#if PY_VERSION_HEX >= 0x030E0000
+    out->atexit_list = interp->atexit.callbacks;
+#endif
+}
+
+/* Callbacks registered with atexit.register, in the C array of
+ * 3.10-3.13 (3.14+: compat_interp_fields.atexit_list).  Entries may be
+ * NULL (unregistered).  Borrowed. */
+static inline int
+compat_atexit_count(PyInterpreterState *interp)
+{
+#if PY_VERSION_HEX >= 0x030E0000
+    (void)interp;
+    return 0;
+#else
+    return interp->atexit.callbacks != NULL ? interp->atexit.ncallbacks : 0;
+#endif
+}
+
+static inline int
+compat_atexit_callback(PyInterpreterState *interp, int i, PyObject **func,
+                       PyObject **args, PyObject **kwargs)
+{
+    *func = *args = *kwargs = NULL;
+#if PY_VERSION_HEX >= 0x030E0000
+    (void)interp;
+    (void)i;
+    return 0;
+#else
+    if (interp->atexit.callbacks == NULL || interp->atexit.callbacks[i] == NULL) {
+        return 0;
+    }
+    *func = interp->atexit.callbacks[i]->func;
+    *args = interp->atexit.callbacks[i]->args;
+    *kwargs = interp->atexit.callbacks[i]->kwargs;
+    return 1;
+#endif
+}
+
+/* The handler signal.signal() installed for signum, or NULL.  3.12+
+ * keep the table in _PyRuntime; 3.10 and 3.11 in a static array of the
+ * _signal module, which only its getsignal() reads: called from C, it
+ * runs no Python code and allocates nothing (a small int argument, a
+ * stored reference returned).  Borrowed: the table keeps its own. */
+static inline PyObject *
+compat_signal_handler(int signum)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    if (signum < 1 || signum >= Py_NSIG) {
+        return NULL;
+    }
+#if PY_VERSION_HEX >= 0x030D0000
+    return (PyObject *)_Py_atomic_load_ptr(&_PyRuntime.signals.handlers[signum].func);
+#else
+    return (PyObject *)_Py_atomic_load_relaxed(
+        &_PyRuntime.signals.handlers[signum].func);
+#endif
+#else
+    PyObject *modules = PyImport_GetModuleDict();
+    PyObject *module = modules ? PyDict_GetItemString(modules, "_signal") : NULL;
+    if (module == NULL || !PyModule_CheckExact(module)) {
+        return NULL;
+    }
+    PyObject *getsignal = PyDict_GetItemString(PyModule_GetDict(module),
+                                               "getsignal");
+    /* only the module's own builtin: anything else could be user code */
+    if (getsignal == NULL || !PyCFunction_CheckExact(getsignal) ||
+        PyCFunction_GET_SELF(getsignal) != module ||
+        !(PyCFunction_GET_FLAGS(getsignal) & METH_O) ||
+        strcmp(((PyCFunctionObject *)getsignal)->m_ml->ml_name, "getsignal") != 0 ||
+        signum < 1 || signum > 256)
+    {
+        return NULL;
+    }
+    PyObject *number = PyLong_FromLong(signum); /* cached: no allocation */
+    PyObject *handler = PyCFunction_GET_FUNCTION(getsignal)(module, number);
+    Py_XDECREF(number);
+    if (handler == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    Py_DECREF(handler); /* the table still holds it */
+    return handler == Py_None ? NULL : handler;
+#endif
+}
+
+#include <signal.h>
+#if defined(Py_NSIG)
+#define COMPAT_NSIG Py_NSIG
+#elif defined(NSIG)
+#define COMPAT_NSIG NSIG
+#else
+#define COMPAT_NSIG 65
+#endif
+
+/* sys.monitoring (3.12+): tools, events, and the callable registered
+ * for each pair.  Borrowed. */
+#if PY_VERSION_HEX >= 0x030C0000
+#define COMPAT_MONITORING_TOOLS PY_MONITORING_TOOL_IDS
+#define COMPAT_MONITORING_EVENTS _PY_MONITORING_EVENTS
+#else
+#define COMPAT_MONITORING_TOOLS 0
+#define COMPAT_MONITORING_EVENTS 0
+#endif
+
+static inline PyObject *
+compat_monitoring_callback(PyInterpreterState *interp, int tool, int event)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    return interp->monitoring_callables[tool][event];
+#else
+    (void)interp;
+    (void)tool;
+    (void)event;
+    return NULL;
+#endif
+}
+
+static inline PyObject *
+compat_monitoring_tool_name(PyInterpreterState *interp, int tool)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    return interp->monitoring_tool_names[tool];
+#else
+    (void)interp;
+    (void)tool;
+    return NULL;
+#endif
+}
+
+/* The event's name in sys.monitoring.events. */
+static inline const char *
+compat_monitoring_event_name(int event)
+{
+#if PY_VERSION_HEX >= 0x030E0000
+    static const char *const names[] = {
+        "PY_START", "PY_RESUME", "PY_RETURN", "PY_YIELD", "CALL", "LINE",
+        "INSTRUCTION", "JUMP", "BRANCH_LEFT", "BRANCH_RIGHT",
+        "STOP_ITERATION", "RAISE", "EXCEPTION_HANDLED", "PY_UNWIND",
+        "PY_THROW", "RERAISE", "C_RETURN", "C_RAISE", "BRANCH",
+    };
+#else
+    static const char *const names[] = {
+        "PY_START", "PY_RESUME", "PY_RETURN", "PY_YIELD", "CALL", "LINE",
+        "INSTRUCTION", "JUMP", "BRANCH", "STOP_ITERATION", "RAISE",
+        "EXCEPTION_HANDLED", "PY_UNWIND", "PY_THROW", "RERAISE",
+        "C_RETURN", "C_RAISE",
+    };
+#endif
+    if (event < 0 || (size_t)event >= sizeof(names) / sizeof(names[0])) {
+        return "?";
+    }
+    return names[event];
+}
+
+/* ------------------------------------------------------------------ */
 /* Struct fields, by the attribute name Python code sees them as        */
 /* ------------------------------------------------------------------ */
 

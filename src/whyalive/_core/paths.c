@@ -466,7 +466,7 @@ search_from_roots(search_t *s)
         root_ref_t *ref = &r->refs[r->seed_order[i]];
         if (ref->node != NODE_NONE && (h->flags[ref->node] & NODE_CELL) &&
             seed(s, &q.cur, ref->node, 0, TAG_ROOT | r->seed_order[i],
-                 ref->kind == ROOT_FRAME ? PR_FRAME : PR_THREAD) < 0)
+                 root_ref_path_kind(ref)) < 0)
         {
             goto done;
         }
@@ -478,7 +478,7 @@ search_from_roots(search_t *s)
     for (size_t i = 0; i < r->nseeds; i++) {
         root_ref_t *ref = &r->refs[r->seed_order[i]];
         if (seed(s, &q.next, ref->node, 1, TAG_ROOT | r->seed_order[i],
-                 ref->kind == ROOT_FRAME ? PR_FRAME : PR_THREAD) < 0)
+                 root_ref_path_kind(ref)) < 0)
         {
             goto done;
         }
@@ -744,7 +744,7 @@ candidates_at(search_t *s, target_t *t, uint32_t base, uint32_t base_hops,
         c.via = via;
         c.order = ref_index;
         c.pos = UINT64_MAX;
-        c.kind = ref->kind == ROOT_FRAME ? PR_FRAME : PR_THREAD;
+        c.kind = root_ref_path_kind(ref);
         c.length = ((h->flags[x] & NODE_CELL) ? 0 : 1) + suffix_length;
         if (add_candidate(list, count, cap, &c) < 0) {
             return -1;
@@ -938,9 +938,7 @@ materialize(search_t *s, target_t *t, const candidate_t *c, path_t *out)
         out->root = PR_MODULE;
         break;
     case TAG_ROOT:
-        out->root = s->roots.refs[out->root_index].kind == ROOT_FRAME
-                        ? PR_FRAME
-                        : PR_THREAD;
+        out->root = root_ref_path_kind(&s->roots.refs[out->root_index]);
         break;
     default:
         out->root = PR_EXTERNAL;
@@ -1058,6 +1056,7 @@ retainer_at(const path_t *p, uint32_t i)
         return TAG_SOURCE | p->root_index;
     case PR_FRAME:
     case PR_THREAD:
+    case PR_INTERP:
         return TAG_ROOT | p->root_index;
     default:
         return TAG_EXTERNAL;
@@ -1545,7 +1544,7 @@ analyse_unreached(search_t *s)
         if (t->npaths > 0) {
             int rooted = 0;
             for (uint32_t p = 0; p < t->npaths; p++) {
-                rooted |= t->paths[p].root <= PR_THREAD;
+                rooted |= t->paths[p].root <= PR_INTERP;
             }
             t->status = rooted ? ST_ROOTED : ST_EXTERNAL;
         }

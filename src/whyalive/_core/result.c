@@ -8,7 +8,8 @@
 #include "search.h"
 
 static const char *const path_root_names[] = {
-    "module", "frame", "thread", "external", "garbage", "excluded", "unreached",
+    "module",  "frame",    "thread",   "interpreter",
+    "external", "garbage", "excluded", "unreached",
 };
 
 static const char *const status_names[] = {
@@ -312,6 +313,16 @@ root_tuple(search_t *s, const target_t *t, const path_t *p, uint32_t *absorbed)
                              thread_field_names[ref->slot_kind],
                              s->roots.threads[ref->owner]);
     }
+    case PR_INTERP: {
+        root_ref_t *ref = &s->roots.refs[p->root_index];
+        PyObject *key = ref->name != NULL && PyUnicode_CheckExact(ref->name)
+                            ? ref->name
+                            : Py_None;
+        return Py_BuildValue("(sN(sIO))", "interpreter",
+                             roots_interp_label(ref),
+                             roots_interp_holder_name(ref->slot_kind),
+                             (unsigned)ref->owner, key);
+    }
     case PR_EXTERNAL: {
         PyObject *op = h->objs[outer];
         Py_ssize_t refcount = Py_REFCNT(op);
@@ -346,7 +357,7 @@ path_tuple(search_t *s, const target_t *t, const path_t *p)
     node_t held = p->nhops == 0             ? t->node
                   : p->root == PR_MODULE ? p->hops[p->nhops - 1].referent
                                          : p->hops[p->nhops - 1].referrer;
-    int memoizable = p->root <= PR_THREAD;
+    int memoizable = p->root <= PR_INTERP;
     /* how much of the path the root's name absorbs depends on whether
      * the path has references at all */
     uint64_t key_a = UINT64_MAX - 1 - 2 * (uint64_t)p->root - (p->nhops == 0);

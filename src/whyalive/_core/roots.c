@@ -1,4 +1,5 @@
-/* roots.c: module globals, frames of every thread, thread states.
+/* roots.c: module globals, frames of every thread, thread states, and
+ * what the interpreter holds on a program's behalf.
  *
  * Frames are read from the interpreter's own records (compat.h), not
  * through f_locals or PyFrame_GetBack, which would create frame objects
@@ -308,13 +309,384 @@ collect_threads(roots_t *r, heap_t *h, PyObject *tool_prefix,
     return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* The interpreter                                                     */
+/* ------------------------------------------------------------------ */
+
+/* A registry's list: its own reference is counted (the interpreter
+ * holds it) but starts no path; each item starts one, under the
+ * holder's name, its count already seen in the list's traversal. */
+static int
+add_interp_list(roots_t *r, heap_t *h, int holder, PyObject *list)
+{
+    if (list == NULL || !PyList_CheckExact(list)) {
+        return 0;
+    }
+    if (add_ref(r, h, ROOT_INTERP, INTERP_CONTAINER, (size_t)holder, NULL,
+                list, 0, 1, 0) < 0)
+    {
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(list); i++) {
+        if (add_ref(r, h, ROOT_INTERP, holder, (size_t)i, NULL,
+                    PyList_GET_ITEM(list, i), 0, 0, 1) < 0)
+        {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The same for a registry's dict: each value under its key. */
+static int
+add_interp_dict(roots_t *r, heap_t *h, int holder, PyObject *dict)
+{
+    if (dict == NULL || !PyDict_CheckExact(dict)) {
+        return 0;
+    }
+    if (add_ref(r, h, ROOT_INTERP, INTERP_CONTAINER, (size_t)holder, NULL,
+                dict, 0, 1, 0) < 0)
+    {
+        return -1;
+    }
+    Py_ssize_t pos = 0, i = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(dict, &pos, &key, &value)) {
+        if (add_ref(r, h, ROOT_INTERP, holder, (size_t)i++, key, value, 0, 0,
+                    1) < 0)
+        {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int
+add_atexit(roots_t *r, heap_t *h, PyInterpreterState *interp,
+           const compat_interp_fields *f)
+{
+    int n = compat_atexit_count(interp);
+    size_t live = 0; /* unregistered callbacks leave empty slots */
+    for (int i = 0; i < n; i++) {
+        PyObject *func, *args, *kwargs;
+        if (!compat_atexit_callback(interp, i, &func, &args, &kwargs)) {
+            continue;
+        }
+        if (add_ref(r, h, ROOT_INTERP, INTERP_ATEXIT, live, NULL, func, 0, 1,
+                    1) < 0 ||
+            add_ref(r, h, ROOT_INTERP, INTERP_ATEXIT_ARGS, live, NULL, args, 0,
+                    1, 1) < 0 ||
+            add_ref(r, h, ROOT_INTERP, INTERP_ATEXIT_KWARGS, live, NULL, kwargs,
+                    0, 1, 1) < 0)
+        {
+            return -1;
+        }
+        live++;
+    }
+    /* 3.14+: a list of (func, args, kwargs) tuples, the latest first
+     * (they run first); numbered in the order of registration */
+    PyObject *list = f->atexit_list;
+    if (list == NULL || !PyList_CheckExact(list)) {
+        return 0;
+    }
+    if (add_ref(r, h, ROOT_INTERP, INTERP_CONTAINER, INTERP_ATEXIT, NULL, list,
+                0, 1, 0) < 0)
+    {
+        return -1;
+    }
+    Py_ssize_t count = PyList_GET_SIZE(list);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *item = PyList_GET_ITEM(list, i);
+        size_t n = (size_t)(count - 1 - i);
+        if (!PyTuple_CheckExact(item) || PyTuple_GET_SIZE(item) != 3) {
+            if (add_ref(r, h, ROOT_INTERP, INTERP_ATEXIT, n, NULL, item, 0, 0,
+                        1) < 0)
+            {
+                return -1;
+            }
+            continue;
+        }
+        PyObject *kwargs = PyTuple_GET_ITEM(item, 2);
+        if (add_ref(r, h, ROOT_INTERP, INTERP_ATEXIT, n, NULL,
+                    PyTuple_GET_ITEM(item, 0), 0, 0, 1) < 0 ||
+            add_ref(r, h, ROOT_INTERP, INTERP_ATEXIT_ARGS, n, NULL,
+                    PyTuple_GET_ITEM(item, 1), 0, 0, 1) < 0 ||
+            add_ref(r, h, ROOT_INTERP, INTERP_ATEXIT_KWARGS, n, NULL,
+                    kwargs == Py_None ? NULL : kwargs, 0, 0, 1) < 0)
+        {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* A module dict the interpreter holds: counted; a root of its own only
+ * if no module in sys.modules already has it (the module path says it
+ * better). */
+static int
+add_interp_module_dict(roots_t *r, heap_t *h, int holder, PyObject *dict)
+{
+    if (dict == NULL) {
+        return 0;
+    }
+    node_t node = heap_add_if_holder(h, dict);
+    if (node == NODE_NONE && PyErr_Occurred()) {
+        return -1;
+    }
+    int known = 0;
+    for (size_t i = 0; i < r->nmodules && !known; i++) {
+        known = r->modules[i].dict == node;
+    }
+    return add_ref(r, h, ROOT_INTERP, holder, 0, NULL, dict, 0, 1, !known);
+}
+
+static int
+collect_interpreter(roots_t *r, heap_t *h)
+{
+    PyInterpreterState *interp = PyInterpreterState_Get();
+    compat_interp_fields f;
+    compat_interp_read(interp, &f);
+    if (add_atexit(r, h, interp, &f) < 0) {
+        return -1;
+    }
+    /* the signal table is the process's; only the main interpreter
+     * sets it */
+    if (interp == PyInterpreterState_Main()) {
+        for (int signum = 1; signum < COMPAT_NSIG; signum++) {
+            PyObject *handler = compat_signal_handler(signum);
+            /* SIG_DFL and SIG_IGN are ints */
+            if (handler != NULL && !PyLong_CheckExact(handler) &&
+                add_ref(r, h, ROOT_INTERP, INTERP_SIGNAL_HANDLER,
+                        (size_t)signum, NULL, handler, 0, 1, 1) < 0)
+            {
+                return -1;
+            }
+        }
+    }
+    if (add_interp_list(r, h, INTERP_CODEC_SEARCH, f.search_path) < 0 ||
+        add_interp_dict(r, h, INTERP_CODEC_CACHE, f.search_cache) < 0 ||
+        add_interp_dict(r, h, INTERP_CODEC_ERROR, f.error_registry) < 0 ||
+        add_interp_list(r, h, INTERP_AUDIT_HOOK, f.audit_hooks) < 0 ||
+        add_interp_list(r, h, INTERP_GC_CALLBACK, f.gc_callbacks) < 0 ||
+        add_interp_list(r, h, INTERP_GC_GARBAGE, f.gc_garbage) < 0 ||
+        add_interp_list(r, h, INTERP_FORK_BEFORE, f.fork_before) < 0 ||
+        add_interp_list(r, h, INTERP_FORK_PARENT, f.fork_parent) < 0 ||
+        add_interp_list(r, h, INTERP_FORK_CHILD, f.fork_child) < 0)
+    {
+        return -1;
+    }
+    for (int tool = 0; tool < COMPAT_MONITORING_TOOLS; tool++) {
+        PyObject *name = compat_monitoring_tool_name(interp, tool);
+        if (add_ref(r, h, ROOT_INTERP, INTERP_CONTAINER, INTERP_MONITORING,
+                    NULL, name, 0, 1, 0) < 0)
+        {
+            return -1;
+        }
+        for (int event = 0; event < COMPAT_MONITORING_EVENTS; event++) {
+            if (add_ref(r, h, ROOT_INTERP, INTERP_MONITORING,
+                        (size_t)(tool * 32 + event), name,
+                        compat_monitoring_callback(interp, tool, event), 0, 1,
+                        1) < 0)
+            {
+                return -1;
+            }
+        }
+    }
+    if (add_ref(r, h, ROOT_INTERP, INTERP_STATE_DICT, 0, NULL, f.dict, 0, 1,
+                1) < 0 ||
+        add_interp_module_dict(r, h, INTERP_SYS_DICT, f.sysdict) < 0 ||
+        add_interp_module_dict(r, h, INTERP_BUILTINS, f.builtins) < 0 ||
+        add_ref(r, h, ROOT_INTERP, INTERP_MODULES, 0, NULL, f.modules, 0, 1,
+                0) < 0)
+    {
+        return -1;
+    }
+    return 0;
+}
+
+/* Signal names by number, for the signals a program handles. */
+static const char *
+signal_name(int signum)
+{
+    static const struct {
+        int number;
+        const char *name;
+    } known[] = {
+#define SIGNAL_ENTRY(s) {s, #s}
+#ifdef SIGHUP
+        SIGNAL_ENTRY(SIGHUP),
+#endif
+        SIGNAL_ENTRY(SIGINT),
+#ifdef SIGQUIT
+        SIGNAL_ENTRY(SIGQUIT),
+#endif
+        SIGNAL_ENTRY(SIGILL),
+        SIGNAL_ENTRY(SIGABRT),
+        SIGNAL_ENTRY(SIGFPE),
+        SIGNAL_ENTRY(SIGSEGV),
+        SIGNAL_ENTRY(SIGTERM),
+#ifdef SIGBREAK
+        SIGNAL_ENTRY(SIGBREAK),
+#endif
+#ifdef SIGTRAP
+        SIGNAL_ENTRY(SIGTRAP),
+#endif
+#ifdef SIGBUS
+        SIGNAL_ENTRY(SIGBUS),
+#endif
+#ifdef SIGUSR1
+        SIGNAL_ENTRY(SIGUSR1),
+#endif
+#ifdef SIGUSR2
+        SIGNAL_ENTRY(SIGUSR2),
+#endif
+#ifdef SIGPIPE
+        SIGNAL_ENTRY(SIGPIPE),
+#endif
+#ifdef SIGALRM
+        SIGNAL_ENTRY(SIGALRM),
+#endif
+#ifdef SIGCHLD
+        SIGNAL_ENTRY(SIGCHLD),
+#endif
+#ifdef SIGCONT
+        SIGNAL_ENTRY(SIGCONT),
+#endif
+#ifdef SIGTSTP
+        SIGNAL_ENTRY(SIGTSTP),
+#endif
+#ifdef SIGTTIN
+        SIGNAL_ENTRY(SIGTTIN),
+#endif
+#ifdef SIGTTOU
+        SIGNAL_ENTRY(SIGTTOU),
+#endif
+#ifdef SIGURG
+        SIGNAL_ENTRY(SIGURG),
+#endif
+#ifdef SIGXCPU
+        SIGNAL_ENTRY(SIGXCPU),
+#endif
+#ifdef SIGXFSZ
+        SIGNAL_ENTRY(SIGXFSZ),
+#endif
+#ifdef SIGVTALRM
+        SIGNAL_ENTRY(SIGVTALRM),
+#endif
+#ifdef SIGPROF
+        SIGNAL_ENTRY(SIGPROF),
+#endif
+#ifdef SIGWINCH
+        SIGNAL_ENTRY(SIGWINCH),
+#endif
+#ifdef SIGIO
+        SIGNAL_ENTRY(SIGIO),
+#endif
+#ifdef SIGSYS
+        SIGNAL_ENTRY(SIGSYS),
+#endif
+#undef SIGNAL_ENTRY
+    };
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+        if (known[i].number == signum) {
+            return known[i].name;
+        }
+    }
+    return NULL;
+}
+
+static const char *const interp_holder_names[INTERP_HOLDER_COUNT] = {
+    "atexit",        "atexit_args",   "atexit_kwargs", "signal_handler",
+    "codec_search",  "codec_cache",   "codec_error",   "audit_hook",
+    "gc_callbacks",  "gc_garbage",    "fork_before",   "fork_parent",
+    "fork_child",    "monitoring",    "state_dict",    "sys_dict",
+    "builtins_dict", "sys_modules",   "registry",
+};
+
+const char *
+roots_interp_holder_name(int holder)
+{
+    return holder >= 0 && holder < INTERP_HOLDER_COUNT
+               ? interp_holder_names[holder]
+               : "interpreter";
+}
+
+PyObject *
+roots_interp_label(const root_ref_t *ref)
+{
+    unsigned n = ref->owner + 1; /* callbacks are counted from 1 */
+    /* keys of the codec registries are exact str in practice; their
+     * repr runs no user code, anything else is shown by position */
+    PyObject *key = ref->name != NULL && PyUnicode_CheckExact(ref->name)
+                        ? ref->name
+                        : NULL;
+    switch (ref->slot_kind) {
+    case INTERP_ATEXIT:
+        return PyUnicode_FromFormat("atexit callback #%u", n);
+    case INTERP_ATEXIT_ARGS:
+        return PyUnicode_FromFormat("arguments of atexit callback #%u", n);
+    case INTERP_ATEXIT_KWARGS:
+        return PyUnicode_FromFormat("keyword arguments of atexit callback #%u",
+                                    n);
+    case INTERP_SIGNAL_HANDLER: {
+        const char *name = signal_name((int)ref->owner);
+        return name ? PyUnicode_FromFormat("signal handler for %s", name)
+                    : PyUnicode_FromFormat("signal handler for signal %u",
+                                           ref->owner);
+    }
+    case INTERP_CODEC_SEARCH:
+        return PyUnicode_FromFormat("codec search function #%u", n);
+    case INTERP_CODEC_CACHE:
+        return key ? PyUnicode_FromFormat("cached codec %R", key)
+                   : PyUnicode_FromFormat("cached codec #%u", n);
+    case INTERP_CODEC_ERROR:
+        return key ? PyUnicode_FromFormat("codec error handler %R", key)
+                   : PyUnicode_FromFormat("codec error handler #%u", n);
+    case INTERP_AUDIT_HOOK:
+        return PyUnicode_FromFormat("audit hook #%u", n);
+    case INTERP_GC_CALLBACK:
+        return PyUnicode_FromFormat("gc.callbacks[%u]", ref->owner);
+    case INTERP_GC_GARBAGE:
+        return PyUnicode_FromFormat("gc.garbage[%u]", ref->owner);
+    case INTERP_FORK_BEFORE:
+        return PyUnicode_FromFormat("at-fork callback #%u (before)", n);
+    case INTERP_FORK_PARENT:
+        return PyUnicode_FromFormat("at-fork callback #%u (after in parent)",
+                                    n);
+    case INTERP_FORK_CHILD:
+        return PyUnicode_FromFormat("at-fork callback #%u (after in child)",
+                                    n);
+    case INTERP_MONITORING: {
+        const char *event = compat_monitoring_event_name((int)(ref->owner % 32));
+        unsigned tool = ref->owner / 32;
+        return key ? PyUnicode_FromFormat(
+                         "sys.monitoring callback for %s of tool %u %R", event,
+                         tool, key)
+                   : PyUnicode_FromFormat(
+                         "sys.monitoring callback for %s of tool %u", event,
+                         tool);
+    }
+    case INTERP_STATE_DICT:
+        return PyUnicode_FromString("interpreter state dict");
+    case INTERP_SYS_DICT:
+        return PyUnicode_FromString("sys.__dict__");
+    case INTERP_BUILTINS:
+        return PyUnicode_FromString("builtins.__dict__");
+    case INTERP_MODULES:
+        return PyUnicode_FromString("sys.modules");
+    default:
+        return PyUnicode_FromString(roots_interp_holder_name(ref->owner));
+    }
+}
+
 int
 roots_collect(roots_t *r, heap_t *h, PyObject *tool_prefix,
               PyObject *stack_tables)
 {
     memset(r, 0, sizeof(*r));
     if (collect_modules(r, h) < 0 ||
-        collect_threads(r, h, tool_prefix, stack_tables) < 0)
+        collect_threads(r, h, tool_prefix, stack_tables) < 0 ||
+        collect_interpreter(r, h) < 0)
     {
         return -1;
     }
@@ -378,9 +750,13 @@ order_seeds(roots_t *r)
             thread = info->thread_index;
             place = 0xFFFE - (uint64_t)(info->depth & 0xFFFF);
         }
-        else {
+        else if (ref->kind == ROOT_THREAD) {
             thread = ref->owner;
             place = 0xFFFF;
+        }
+        else { /* the interpreter's, after every thread's */
+            thread = r->nthreads;
+            place = 0;
         }
         uint64_t rank = thread == r->current_thread ? 0 : thread + 1;
         keyed[n++] = (rank << 48) | (place << 32) | (uint64_t)i;

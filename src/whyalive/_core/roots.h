@@ -6,7 +6,10 @@
  *   every thread, plus the function, locals mapping and frame object a
  *   running frame holds;
  * - thread states: the exception a thread handles or raises, its
- *   thread-local dict, its context, its profiler and tracer.
+ *   thread-local dict, its context, its profiler and tracer;
+ * - the interpreter: what a program registered into it and it holds in
+ *   C (atexit callbacks, signal handlers, codec registries, audit
+ *   hooks, gc.callbacks, at-fork callbacks, sys.monitoring callbacks).
  *
  * References from outside the graph ("external") and cyclic garbage
  * are not roots recorded here: paths.c finds them by accounting.
@@ -20,6 +23,33 @@ enum root_kind {
     ROOT_MODULE = 0,
     ROOT_FRAME = 1,
     ROOT_THREAD = 2,
+    ROOT_INTERP = 3,
+};
+
+/* What holds an interpreter root (its slot_kind); the owner field is
+ * the position (callback #owner+1), the signal number, or tool * 32 +
+ * event for sys.monitoring. */
+enum interp_holder {
+    INTERP_ATEXIT = 0,         /* atexit.register(func, ...) */
+    INTERP_ATEXIT_ARGS,        /* ... its positional arguments */
+    INTERP_ATEXIT_KWARGS,      /* ... its keyword arguments */
+    INTERP_SIGNAL_HANDLER,     /* signal.signal(signum, handler) */
+    INTERP_CODEC_SEARCH,       /* codecs.register(search) */
+    INTERP_CODEC_CACHE,        /* codecs.lookup(name)'s cached CodecInfo */
+    INTERP_CODEC_ERROR,        /* codecs.register_error(name, handler) */
+    INTERP_AUDIT_HOOK,         /* sys.addaudithook(hook) */
+    INTERP_GC_CALLBACK,        /* gc.callbacks */
+    INTERP_GC_GARBAGE,         /* gc.garbage */
+    INTERP_FORK_BEFORE,        /* os.register_at_fork(before=...) */
+    INTERP_FORK_PARENT,        /* ... after_in_parent= */
+    INTERP_FORK_CHILD,         /* ... after_in_child= */
+    INTERP_MONITORING,         /* sys.monitoring.register_callback() */
+    INTERP_STATE_DICT,         /* PyInterpreterState_GetDict() */
+    INTERP_SYS_DICT,           /* sys.__dict__ */
+    INTERP_BUILTINS,           /* builtins.__dict__ */
+    INTERP_MODULES,            /* sys.modules */
+    INTERP_CONTAINER,          /* a registry's own list or dict */
+    INTERP_HOLDER_COUNT
 };
 
 /* What a frame reference is, besides the compat_local_kind values. */
@@ -53,13 +83,16 @@ typedef struct {
  * _stack.py rather than from the interpreter: its address is looked up
  * in the graph, never dereferenced. */
 typedef struct {
-    uint8_t kind;      /* ROOT_FRAME or ROOT_THREAD */
-    uint8_t slot_kind; /* frame_slot_kind, or compat_thread_field */
+    uint8_t kind;      /* ROOT_FRAME, ROOT_THREAD or ROOT_INTERP */
+    uint8_t slot_kind; /* frame_slot_kind, compat_thread_field or
+                          interp_holder */
     uint8_t by_address;
     uint8_t owned;     /* holds a reference count (0: 3.14 borrowed) */
     uint8_t root;      /* may start a path */
-    uint32_t owner;    /* index in frames, or in threads */
-    PyObject *name;    /* the local's name (borrowed), or NULL */
+    uint32_t owner;    /* index in frames, or in threads; see
+                          interp_holder */
+    PyObject *name;    /* the local's name, a registry's key (borrowed),
+                          or NULL */
     PyObject *obj;     /* the object referred to (borrowed) */
     node_t node;       /* its node, NODE_NONE if not a holder */
 } root_ref_t;
@@ -93,7 +126,13 @@ typedef struct {
     size_t nseeds;
 } roots_t;
 
-/* Collects module, frame and thread roots and adds their objects as
+/* The words for an interpreter root, as a person would write them:
+ * "atexit callback #2", "signal handler for SIGUSR1".  New reference. */
+PyObject *roots_interp_label(const root_ref_t *ref);
+/* "interpreter", and a short name of the holder ("atexit"). */
+const char *roots_interp_holder_name(int holder);
+
+/* Collects module, frame, thread and interpreter roots and adds their objects as
  * nodes.  Frames whose code file starts with tool_prefix are whyalive's
  * own: their references are counted, never shown.  stack_tables maps
  * code objects to the stack depth before each instruction (_stack.py),

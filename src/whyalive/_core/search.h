@@ -34,14 +34,25 @@ enum path_root {
     PR_MODULE = 0,
     PR_FRAME,
     PR_THREAD,
+    PR_INTERP,
     PR_EXTERNAL,
     PR_GARBAGE,
     PR_EXCLUDED,
     PR_UNREACHED,
 };
 
+/* The path root kind of a frame, thread or interpreter reference. */
+static inline int
+root_ref_path_kind(const root_ref_t *ref)
+{
+    return ref->kind == ROOT_FRAME    ? PR_FRAME
+           : ref->kind == ROOT_THREAD ? PR_THREAD
+                                      : PR_INTERP;
+}
+
 enum target_status {
-    ST_ROOTED = 0,    /* reached from a module, frame or thread */
+    ST_ROOTED = 0,    /* reached from a module, frame, thread or the
+                         interpreter */
     ST_EXTERNAL,      /* only from references outside the graph */
     ST_GARBAGE,       /* cyclic garbage: gc.collect() frees it */
     ST_UNCOLLECTABLE, /* cyclic garbage with a legacy finalizer */
