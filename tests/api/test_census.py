@@ -412,3 +412,17 @@ def test_is_proper_module():
     assert whyalive.is_proper_module(sys)
     assert not whyalive.is_proper_module(types.ModuleType("nowhere"))
     assert not whyalive.is_proper_module({})
+
+
+def test_long_names_of_static_types_in_dotted_modules():
+    # a static type whose tp_name carries its module ("collections.deque"):
+    # the module part was written with "%.*s", which PyUnicode_FromFormat
+    # takes only from 3.12 on, and came out as the literal "%.*s.%U"
+    import collections
+
+    queue = collections.deque()
+    names = whyalive.typestats(shortnames=False)
+    assert names["collections.deque"] >= 1
+    assert not [name for name in names if "%" in name]
+    assert whyalive.count("collections.deque") >= 1
+    del queue

@@ -135,8 +135,15 @@ long_type_name(PyTypeObject *tp, PyObject *short_name)
     if (dot == NULL) {
         return PyUnicode_FromFormat("builtins.%U", short_name);
     }
-    return PyUnicode_FromFormat("%.*s.%U", (int)(dot - tp->tp_name),
-                                tp->tp_name, short_name);
+    /* PyUnicode_FromFormat takes "%.*s" only from 3.12 on */
+    PyObject *module =
+        PyUnicode_FromStringAndSize(tp->tp_name, dot - tp->tp_name);
+    if (module == NULL) {
+        return NULL;
+    }
+    PyObject *name = PyUnicode_FromFormat("%U.%U", module, short_name);
+    Py_DECREF(module);
+    return name;
 }
 
 /* (type_id, short_name, long_name, qualified_name, count) */
