@@ -69,3 +69,34 @@ def make_sample_report():
         return Report.from_core(SAMPLE_CORE_RESULT, thread_names={0x1: "MainThread"})
 
     return make
+
+
+#: Reports with more targets are checked on their first this many (the
+#: shape is the same for every target; validating 200,000 is slow).
+SCHEMA_CHECKED_TARGETS = 500
+
+
+@pytest.fixture(autouse=True, scope="session")
+def every_report_follows_the_json_schema():
+    """Every Report the suite makes, made by a query, a test or a JSON
+    document, is checked against the JSON Schema shipped in the package
+    as it is made: a report the schema does not describe fails the test
+    that made it."""
+    import jsonschema
+
+    from whyalive.render import json as report_json
+
+    validator = jsonschema.Draft202012Validator(report_json.schema())
+    original_init = Report.__init__
+
+    def init_and_validate(self, targets, partial, stats):
+        original_init(self, targets, partial, stats)
+        document = report_json.to_dict(self)
+        document["targets"] = document["targets"][:SCHEMA_CHECKED_TARGETS]
+        validator.validate(document)
+
+    Report.__init__ = init_and_validate
+    try:
+        yield validator
+    finally:
+        Report.__init__ = original_init

@@ -497,6 +497,47 @@ class Report:
 
         return dot_text(report_graph(self))
 
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain JSON data that names its schema
+        (``"schema": "whyalive.report/1"``, see :mod:`whyalive.render.json`).
+
+        >>> r = Report([], None, Stats(0, 0, 0, 0, 0.0, 0.0, 0.0))
+        >>> r.to_dict()["schema"], r.to_dict()["targets"]
+        ('whyalive.report/1', [])
+        """
+        from .render.json import to_dict
+
+        return to_dict(self)
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The report as a JSON document (:meth:`to_dict`); the same report
+        gives the same text, and :meth:`from_json` reads it back.
+
+        >>> r = Report([], "timeout", Stats(0, 0, 0, 0, 0.0, 0.0, 0.0))
+        >>> Report.from_json(r.to_json()) == r
+        True
+        """
+        from .render.json import report_to_json
+
+        return report_to_json(self, indent=indent)
+
+    @classmethod
+    def from_dict(cls, document: dict[str, Any]) -> Report:
+        """The report a :meth:`to_dict` document describes."""
+        from .render.json import from_dict
+
+        return from_dict(document)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Report:
+        """The report a :meth:`to_json` document describes: its text, its
+        JSON and its equality are those of the report that wrote it
+        (without the targets themselves, which a document cannot carry).
+        """
+        from .render.json import report_from_json
+
+        return report_from_json(text)
+
     def __str__(self) -> str:
         from .render.text import render_report
 

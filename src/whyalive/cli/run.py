@@ -1,0 +1,381 @@
+"""Run a Python script as ``python SCRIPT`` would, then explain every
+watched instance still alive at its end.
+
+``whyalive run app.py ARGS... --watch Session`` runs ``app.py`` as
+``__main__`` with ``sys.argv == ['app.py', ARGS...]`` and its directory
+first on ``sys.path``; when it ends, every live instance of the watched
+classes (subclasses included) is explained.  Exit status: the script's
+own when it failed, else 1 when a watched instance is alive, else 0.
+
+whyalive's options may come before the script or after its arguments;
+anything after ``--`` is the script's (``whyalive run app.py --watch
+Session -- -o out.txt`` passes ``-o out.txt`` to the script).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import re
+import sys
+import traceback
+import types
+from dataclasses import dataclass
+from typing import Any
+
+from .common import UsageError, check_format, check_output, tell, write_report
+
+NAME = "run"
+HELP = "run a script, then explain what it left alive"
+
+#: whyalive's options of ``run`` and whether each takes a value: the
+#: scanner of :func:`rearrange` must know them to find the script.
+_OPTIONS = {
+    "-w": True,
+    "--watch": True,
+    "--growth": False,
+    "-f": True,
+    "--format": True,
+    "-o": True,
+    "--output": True,
+    "--max-paths": True,
+    "--timeout": True,
+    "-h": False,
+    "--help": False,
+}
+
+_CLASS_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.usage = (
+        "whyalive run [options] (SCRIPT | -m MODULE) [ARGS...] [options] [-- ARGS...]"
+    )
+    parser.add_argument(
+        "-w",
+        "--watch",
+        action="append",
+        default=[],
+        metavar="CLASS[,CLASS...]",
+        help="classes whose live instances to explain at the end: a short "
+        "name (Session) or a qualified one (app.models.Session)",
+    )
+    parser.add_argument(
+        "--growth",
+        action="store_true",
+        help="also print the types whose count grew between start and end",
+    )
+    parser.add_argument("-f", "--format", help="text (default), json, dot or svg")
+    parser.add_argument(
+        "-o", "--output", metavar="FILE", help="write the report to FILE"
+    )
+    parser.add_argument(
+        "--max-paths", type=int, default=3, help="paths shown per object (3)"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=None, help="seconds for the explanation"
+    )
+    parser.add_argument(
+        "-m", dest="module", metavar="MODULE", help="run a module, like python -m"
+    )
+    parser.add_argument("script", nargs="?", metavar="SCRIPT")
+    parser.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS")
+
+
+def rearrange(argv: list[str]) -> list[str]:
+    """whyalive's options first, then ``SCRIPT`` (or ``-m MODULE``), then
+    the script's arguments: options of ``run`` that follow the script are
+    whyalive's, unless they come after ``--``.
+
+    >>> rearrange(["app.py", "x", "--watch", "Session", "--", "-o", "y"])
+    ['--watch', 'Session', '--', 'app.py', 'x', '-o', 'y']
+    >>> rearrange(["--growth", "-m", "http.server", "8000", "-w", "A,B"])
+    ['--growth', '-w', 'A,B', '-m', 'http.server', '--', '8000']
+    """
+    ours: list[str] = []
+    program: list[str] = []
+    theirs: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if program and arg == "--":
+            theirs.extend(argv[i + 1 :])
+            break
+        option = arg.split("=", 1)[0]
+        if option in _OPTIONS:
+            takes_value = _OPTIONS[option] and "=" not in arg
+            ours.extend(argv[i : i + 1 + takes_value])
+            i += 1 + takes_value
+            continue
+        if not program and arg == "-m" and i + 1 < len(argv):
+            program = argv[i : i + 2]
+            i += 2
+            continue
+        if not program and not arg.startswith("-"):
+            program = [arg]
+        elif program:
+            theirs.append(arg)
+        else:
+            ours.append(arg)  # an unknown option: argparse names it
+        i += 1
+    if program[:1] == ["-m"]:
+        return [*ours, *program, "--", *theirs]
+    return [*ours, "--", *program, *theirs] if program else ours
+
+
+@dataclass
+class Program:
+    """What ``python SCRIPT`` or ``python -m MODULE`` would run."""
+
+    label: str  # as the user named it
+    code: types.CodeType
+    argv0: str
+    path0: str
+    module_attrs: dict[str, Any]
+
+
+def main(args: argparse.Namespace) -> int:
+    watched = _watch_names(args.watch)
+    if not watched and not args.growth:
+        raise UsageError("nothing to do: give --watch CLASS[,CLASS...] or --growth")
+    fmt = check_format(args.format, args.output)
+    check_output(args.output)
+    if args.max_paths < 1:
+        raise UsageError(f"--max-paths: must be >= 1, got {args.max_paths}")
+    if args.timeout is not None and not args.timeout > 0:
+        raise UsageError(f"--timeout: must be > 0 seconds, got {args.timeout}")
+    if args.module and args.script:
+        args.args.insert(0, args.script)
+    try:
+        program = _find_program(args.module, args.script)
+    except _ScriptFailed as failed:
+        return failed.status
+
+    import whyalive
+
+    before = whyalive.typestats(shortnames=False) if args.growth else None
+    status = run_program(program, list(args.args))
+
+    out_lines: list[str] = []
+    if before is not None:
+        rows = whyalive.typestats_diff(before, limit=None, shortnames=False)
+        out_lines.append(_growth_text(rows, program.label))
+    report = None
+    if watched:
+        classes = find_classes(watched)
+        if not classes:
+            raise UsageError(
+                f"--watch: no class named {', '.join(watched)} exists "
+                f"when {program.label} has run"
+            )
+        tell_progress = _on_terminal()
+        if tell_progress:
+            tell(f"explaining the live instances of {', '.join(watched)}...")
+        report = whyalive.explain_instances(
+            tuple(classes), max_paths=args.max_paths, timeout=args.timeout
+        )
+        del classes
+        out_lines.append(_summary(report, watched, program.label))
+    _write(out_lines, report, fmt, args.output, program.label)
+    if status:
+        return status
+    return 1 if report is not None and len(report) else 0
+
+
+def _write(
+    lines: list[str], report: Any, fmt: str, output: str | None, label: str
+) -> None:
+    sys.stdout.flush()
+    if fmt == "text" and output is None:
+        for line in lines:
+            sys.stdout.write(line + "\n")
+        if report is not None and len(report):
+            write_report(report, fmt, None)
+        sys.stdout.flush()
+        return
+    if fmt == "text":
+        body = "\n".join(lines)
+        if report is not None and len(report):
+            body += "\n" + str(report)
+        with open(output, "w", encoding="utf-8") as file:  # type: ignore[arg-type]
+            file.write(body + "\n")
+        return
+    for line in lines:
+        sys.stderr.write(line + "\n")
+    if report is not None:
+        write_report(report, fmt, output, title=f"whyalive: what {label} left alive")
+
+
+def _watch_names(values: list[str]) -> list[str]:
+    names = [n.strip() for value in values for n in value.split(",")]
+    for name in names:
+        if not _CLASS_NAME.match(name):
+            raise UsageError(f"--watch: {name!r} is not a class name")
+    return list(dict.fromkeys(names))
+
+
+def _find_program(module: str | None, script: str | None) -> Program:
+    if module:
+        return _find_module(module)
+    if not script:
+        raise UsageError("give a SCRIPT to run, or -m MODULE")
+    if not os.path.exists(script):
+        raise UsageError(f"can't open file {script!r}: no such file")
+    if not os.path.isfile(script):
+        raise UsageError(f"{script!r} is not a file")
+    with open(script, "rb") as file:
+        source = file.read()
+    try:
+        code = compile(source, script, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as error:
+        # the script's own fault, reported as python reports it
+        traceback.print_exception(type(error), error, None)
+        raise _ScriptFailed(1) from None
+    attrs = {"__file__": script, "__cached__": None, "__spec__": None}
+    path0 = os.path.dirname(os.path.abspath(script))
+    return Program(script, code, script, path0, attrs)
+
+
+def _find_module(name: str) -> Program:
+    sys.path.insert(0, os.getcwd())  # as python -m finds it
+    try:
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.submodule_search_locations is not None:
+            spec = importlib.util.find_spec(name + ".__main__")
+    except (ImportError, ValueError) as error:
+        raise UsageError(f"-m: cannot find module {name!r}: {error}") from None
+    finally:
+        del sys.path[0]
+    if spec is None or spec.loader is None:
+        raise UsageError(f"-m: no module named {name!r}")
+    code = spec.loader.get_code(spec.name)  # type: ignore[attr-defined]
+    if code is None:
+        raise UsageError(f"-m: module {name!r} has no code to run")
+    attrs = {
+        "__file__": spec.origin,
+        "__cached__": spec.cached,
+        "__spec__": spec,
+        "__loader__": spec.loader,
+        "__package__": spec.parent,
+    }
+    return Program(name, code, spec.origin or name, os.getcwd(), attrs)
+
+
+class _ScriptFailed(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def run_program(program: Program, args: list[str]) -> int:
+    """Runs ``program`` as ``__main__`` and returns its exit status.  Its
+    module stays in ``sys.modules['__main__']`` (its globals are module
+    globals when the survivors are explained), as in ``python SCRIPT``."""
+    main_module = types.ModuleType("__main__")
+    main_module.__dict__.update(program.module_attrs)
+    main_module.__dict__["__builtins__"] = __builtins__
+    sys.modules["__main__"] = main_module
+    sys.argv[:] = [program.argv0, *args]
+    if sys.path:
+        sys.path[0] = program.path0
+    else:
+        sys.path.append(program.path0)
+    try:
+        exec(program.code, main_module.__dict__)
+    except SystemExit as exit:
+        return _exit_status(exit.code)
+    except KeyboardInterrupt:
+        traceback.print_exc()
+        return 130
+    except BaseException as error:
+        # python prints it through sys.excepthook, without our frames
+        tb = error.__traceback__.tb_next if error.__traceback__ else None
+        sys.excepthook(type(error), error.with_traceback(tb), tb)
+        del error, tb  # a traceback holds the script's frames
+        return 1
+    finally:
+        sys.stdout.flush()
+    return 0
+
+
+def _exit_status(code: Any) -> int:
+    """The status ``python`` exits with for ``sys.exit(code)``."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF if code >= 0 else code % 256
+    print(code, file=sys.stderr)
+    return 1
+
+
+def find_classes(names: list[str]) -> list[type]:
+    """The live classes called ``names``, as the census functions match
+    them: a short name matches ``__name__``, a dotted one
+    ``module.qualname`` (or ``module.name``).  Every class reachable
+    through ``__subclasses__`` is a candidate; no user code runs (the
+    names are read through ``type``'s own descriptors).
+
+    >>> class Gadget: pass
+    >>> [c.__name__ for c in find_classes(["Gadget"]) if c is Gadget]
+    ['Gadget']
+    """
+    wanted_short = {n for n in names if "." not in n}
+    wanted_long = {n for n in names if "." in n}
+    found = []
+    for cls in _all_classes():
+        name = _type_attr("__name__", cls)
+        if name in wanted_short:
+            found.append(cls)
+            continue
+        module = _type_attr("__module__", cls)
+        qualname = _type_attr("__qualname__", cls)
+        if f"{module}.{qualname}" in wanted_long or f"{module}.{name}" in wanted_long:
+            found.append(cls)
+    return found
+
+
+def _type_attr(attr: str, cls: type) -> Any:
+    try:
+        return type.__dict__[attr].__get__(cls)
+    except Exception:
+        return None
+
+
+def _all_classes() -> list[type]:
+    subclasses = type.__dict__["__subclasses__"]
+    seen = {id(object)}
+    found: list[type] = [object]
+    stack = [object]
+    while stack:
+        for sub in subclasses(stack.pop()):
+            if id(sub) not in seen:
+                seen.add(id(sub))
+                found.append(sub)
+                stack.append(sub)
+    return found
+
+
+def _growth_text(rows: list[tuple[str, int, int, int]], label: str) -> str:
+    grew = [row for row in rows if row[3] > 0]
+    if not grew:
+        return f"growth: no type has more objects after {label} than before"
+    width = max(len(row[0]) for row in grew)
+    lines = [f"growth while {label} ran (type, before, after, change):"]
+    lines += [f"  {n:<{width}} {b:9d} {a:9d} {d:+9d}" for n, b, a, d in grew]
+    return "\n".join(lines)
+
+
+def _summary(report: Any, watched: list[str], label: str) -> str:
+    n = len(report)
+    what = ", ".join(watched)
+    if not n:
+        return f"no instance of {what} is alive after {label}"
+    return f"{n} instance{'s' if n != 1 else ''} of {what} alive after {label}:"
+
+
+def _on_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
