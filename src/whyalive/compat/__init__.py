@@ -4,4 +4,7 @@
 the import and keep the calls.
 ``whyalive.compat.objgraph`` has objgraph's functions, names, parameters
 and defaults: ``import whyalive.compat.objgraph as objgraph``.
+``whyalive.compat.referrers`` has referrers' graph functions, its text
+tree and its NetworkX graph: ``import whyalive.compat.referrers as
+referrers``.
 """

@@ -1,0 +1,1 @@
+from tests.testing_modules import module1
