@@ -4,6 +4,7 @@ shows the same output (docs/hooks/recipes.py runs the scripts)."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -97,11 +98,11 @@ def test_recipe_names_the_root(script):
 
 
 def test_asyncio_recipe_roots_are_the_loop_running():
+    """The roots are asyncio's own running frames (the event loop's methods,
+    or asyncio.run's), the loop a local of each."""
     lines = output_lines("asyncio_tasks.py")
     roots = [line for line in lines if line.endswith("(root: running frame)")]
-    assert roots and all(
-        line.startswith("<local 'self'> of BaseEventLoop.") for line in roots
-    ), lines
+    assert roots and all(f"asyncio{os.sep}" in line for line in roots), lines
 
 
 def test_every_recipe_has_a_page_and_every_page_a_recipe():
@@ -109,7 +110,8 @@ def test_every_recipe_has_a_page_and_every_page_a_recipe():
     assert scripts == set(EXPECTED)
     shown = set()
     for page in PAGES.rglob("*.md"):
-        for path in re.findall(r"<!-- recipe: (\S+) -->", page.read_text()):
+        text = page.read_text()
+        for path in re.findall(r"^<!-- recipe: (\S+) -->$", text, re.M):
             assert (ROOT / path).is_file(), (page, path)
             shown.add(Path(path).name)
     assert scripts <= shown
