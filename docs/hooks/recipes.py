@@ -34,10 +34,8 @@ def environment(root: Path) -> dict[str, str]:
     with the installed one (CI installs it)."""
     env = dict(os.environ)
     package = root / "src" / "whyalive"
-    if any(
-        package.glob(f"_core{suffix}")
-        for suffix in importlib.machinery.EXTENSION_SUFFIXES
-    ):
+    suffixes = importlib.machinery.EXTENSION_SUFFIXES
+    if any((package / f"_core{suffix}").is_file() for suffix in suffixes):
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(root / "src"), env.get("PYTHONPATH")) if p
         )
