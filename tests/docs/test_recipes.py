@@ -115,3 +115,48 @@ def test_every_recipe_has_a_page_and_every_page_a_recipe():
             assert (ROOT / path).is_file(), (page, path)
             shown.add(Path(path).name)
     assert scripts <= shown
+
+
+def load_hook(name: str):
+    """A module of docs/hooks, loaded by path (they are not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        f"docs_hook_{name}", ROOT / "docs" / "hooks" / f"{name}.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_hook_inserts_real_output_with_addresses_masked():
+    pytest.importorskip("mkdocs")
+    hook = load_hook("recipes")
+    assert hook.mask("at 0x7f2926588990, id 0x10") == "at 0x…, id 0x10"
+    page = "Intro\n<!-- recipe: examples/recipes/stored_traceback.py -->\nEnd\n"
+    text = hook.expand(page, ROOT)
+    assert text.startswith("Intro\n```python title=")
+    assert "LAST_ERROR = error" in text  # the source
+    assert "__main__.LAST_ERROR  (root: module global)" in text  # its output
+    assert "0x…" in text and not re.search(r"0x[0-9a-f]{6,}", text)
+    assert text.endswith("```\nEnd\n")
+    # a marker inside a line is text, not a marker
+    inline = "see `<!-- recipe: examples/recipes/x.py -->`\n"
+    assert hook.expand(inline, ROOT) == inline
+
+
+def test_hook_fails_the_build_when_a_recipe_fails(tmp_path):
+    pytest.importorskip("mkdocs")
+    from mkdocs.exceptions import PluginError
+
+    hook = load_hook("recipes")
+    (tmp_path / "broken.py").write_text("raise SystemExit('no')\n")
+    with pytest.raises(PluginError, match=r"broken\.py failed"):
+        hook.expand("<!-- recipe: broken.py -->\n", tmp_path)
+
+
+def test_doctest_examples_become_code_blocks():
+    pytest.importorskip("griffe")
+    fence = load_hook("doctest_blocks").fence
+    text = "Counts.\n\n>>> rows[0][1]\n3\n\nMore."
+    assert fence(text) == "Counts.\n\n```pycon\n>>> rows[0][1]\n3\n```\n\nMore."
