@@ -11,9 +11,13 @@ from setuptools import Extension, setup
 
 SOURCES = [
     "module.c",
+    "deadline.c",
     "heap.c",
     "roots.c",
     "paths.c",
+    "search.c",
+    "select.c",
+    "unreached.c",
     "result.c",
     "names.c",
     "ptrmap.c",
@@ -43,6 +47,8 @@ setup(
                 for name in (
                     "array.h",
                     "compat.h",
+                    "platform.h",
+                    "deadline.h",
                     "heap.h",
                     "roots.h",
                     "paths.h",

@@ -7,6 +7,7 @@
 #define WHYALIVE_ARRAY_H
 
 #include "compat.h"
+#include "platform.h"
 
 /* Resizes *array to `count` items of `item` bytes.  For arrays that grow
  * together under one capacity; a lone array uses array_grow.  0, or -1
@@ -118,7 +119,7 @@ big_resize(void **array, size_t old_count, size_t count, size_t item)
     if (array_resize(array, count, item) < 0) {
         return -1;
     }
-    compat_advise_huge_pages(*array, count * item);
+    platform_advise_huge_pages(*array, count * item);
     return 0;
 #endif
 }
@@ -136,6 +137,14 @@ big_free(void *array, size_t count, size_t item)
     (void)item;
     PyMem_RawFree(array);
 #endif
+}
+
+/* qsort order of uint64_t keys. */
+static inline int
+compare_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
 }
 
 #endif /* WHYALIVE_ARRAY_H */

@@ -4,7 +4,9 @@
  * static inline functions below; none of them tests PY_VERSION_HEX.
  * Concerns, in order: internal headers, object enumeration, immortal
  * objects, instance dictionaries and inline values, code objects and
- * their locals, running frames, generators, thread states, the clock.
+ * their locals, running frames, generators, thread states, the
+ * interpreter state.  What does not depend on CPython (the clock, huge
+ * pages, bit helpers) is in platform.h.
  *
  * Internal structures are read, never written, and only with the GIL
  * held and no Python code running.  The layouts come from the headers
@@ -1132,77 +1134,5 @@ compat_allocation_traceback(PyObject *op)
 {
     return _PyTraceMalloc_GetTraceback(0, compat_memory_block(op));
 }
-
-/* ------------------------------------------------------------------ */
-/* Memory                                                              */
-/* ------------------------------------------------------------------ */
-
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
-
-/* A walk fills arrays of hundreds of MB that it has just allocated: on
- * Linux, ask for transparent huge pages so that touching them costs one
- * page fault per 2 MiB instead of per 4 KiB.  Advice only; never fails. */
-static inline void
-compat_advise_huge_pages(void *start, size_t size)
-{
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    const uintptr_t huge = (uintptr_t)2 << 20;
-    uintptr_t first = ((uintptr_t)start + huge - 1) & ~(huge - 1);
-    uintptr_t last = ((uintptr_t)start + size) & ~(huge - 1);
-    if (size >= 2 * huge && last > first) {
-        (void)madvise((void *)first, last - first, MADV_HUGEPAGE);
-    }
-#else
-    (void)start;
-    (void)size;
-#endif
-}
-
-/* ------------------------------------------------------------------ */
-/* Bits                                                                */
-/* ------------------------------------------------------------------ */
-
-/* The index of the lowest set bit of x, which is not 0. */
-static inline unsigned int
-compat_lowest_bit(uint64_t x)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    return (unsigned int)__builtin_ctzll(x);
-#else
-    unsigned int i = 0;
-    while (!(x & 1)) {
-        x >>= 1;
-        i++;
-    }
-    return i;
-#endif
-}
-
-/* ------------------------------------------------------------------ */
-/* Clock                                                               */
-/* ------------------------------------------------------------------ */
-
-#if defined(_WIN32)
-#include <windows.h>
-static inline double
-compat_monotonic(void)
-{
-    LARGE_INTEGER freq, now;
-    QueryPerformanceFrequency(&freq);
-    QueryPerformanceCounter(&now);
-    return (double)now.QuadPart / (double)freq.QuadPart;
-}
-#else
-#include <time.h>
-static inline double
-compat_monotonic(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-#endif
 
 #endif /* WHYALIVE_COMPAT_H */

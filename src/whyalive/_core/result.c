@@ -479,7 +479,7 @@ result_build(search_t *s)
     }
     /* where the time ran out, and how far that phase had got */
     const deadline_t *d = &s->deadline;
-    double now = compat_monotonic();
+    double now = platform_monotonic();
     return Py_BuildValue(
         "(zN(nKnndddzn)N)", partial, targets, (Py_ssize_t)h->count,
         (unsigned long long)h->nedges, (Py_ssize_t)s->roots.nthreads,

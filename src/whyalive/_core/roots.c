@@ -722,13 +722,6 @@ roots_running_code(void)
 /* ------------------------------------------------------------------ */
 
 static int
-compare_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
-static int
 order_seeds(roots_t *r)
 {
     uint64_t *keyed = PyMem_RawMalloc((r->nrefs ? r->nrefs : 1) * sizeof(uint64_t));

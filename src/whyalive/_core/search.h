@@ -1,8 +1,10 @@
-/* search.h: the state of one query, shared by paths.c (the search) and
+/* search.h: the state of one explain query, shared by its stages:
+ * paths.c (the pipeline, targets), search.c, select.c, unreached.c and
  * result.c (the plain-data result).  Private to the C core. */
 #ifndef WHYALIVE_SEARCH_H
 #define WHYALIVE_SEARCH_H
 
+#include "array.h"
 #include "names.h"
 #include "paths.h"
 #include "roots.h"
@@ -185,6 +187,73 @@ find_edge(const heap_t *h, node_t referrer, node_t referent)
     }
     return UINT64_MAX;
 }
+
+/* ------------------------------------------------------------------ */
+/* Shared by the stages                                                */
+/* ------------------------------------------------------------------ */
+
+/* A reference, keyed by its referent: the in-edges select.c gathers and
+ * unreached.c traces back along. */
+typedef struct {
+    node_t dst;
+    node_t src;
+    uint64_t pos;
+} in_edge_t;
+
+/* Every reference into a node flagged NODE_VISITED, from a node not
+ * excluded, sorted by referent (select.c); NULL with MemoryError. */
+in_edge_t *gather_in_edges(search_t *s, size_t *count);
+/* The in-edges of n in a sorted list: [return value, *end). */
+size_t in_edges_of(const in_edge_t *list, size_t count, node_t n, size_t *end);
+
+static inline int
+push_hop(path_t *p, size_t *cap, node_t referent, node_t referrer,
+         uint64_t pos)
+{
+    if (array_grow((void **)&p->hops, cap, p->nhops + 1, sizeof(hop_t)) < 0) {
+        return -1;
+    }
+    p->hops[p->nhops].referent = referent;
+    p->hops[p->nhops].referrer = referrer;
+    p->hops[p->nhops].edge_pos = pos;
+    p->nhops++;
+    return 0;
+}
+
+static inline void
+path_clear(path_t *p)
+{
+    PyMem_RawFree(p->hops);
+    memset(p, 0, sizeof(*p));
+}
+
+static inline int
+add_path(target_t *t, path_t *p, size_t *cap)
+{
+    if (array_grow((void **)&t->paths, cap, t->npaths + 1, sizeof(path_t)) < 0) {
+        return -1;
+    }
+    t->paths[t->npaths++] = *p;
+    return 0;
+}
+
+/* The sum of the weights of hops [0, n) of a path: the references the
+ * kept part of it costs. */
+static inline uint32_t
+suffix_length(const search_t *s, const path_t *p, uint32_t n)
+{
+    uint32_t total = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        total += edge_weight(&s->heap, s->heap.edges[p->hops[i].edge_pos]);
+    }
+    return total;
+}
+
+/* The stages, in order (paths.c runs them). */
+int search_from_roots(search_t *s);   /* search.c */
+int search_from_outside(search_t *s); /* search.c */
+int select_paths(search_t *s);        /* select.c */
+int analyse_unreached(search_t *s);   /* unreached.c */
 
 /* The result tuple of paths_explain() (result.c). */
 PyObject *result_build(search_t *s);
