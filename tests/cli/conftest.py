@@ -1,5 +1,6 @@
 """The command line, run for real: ``python -m whyalive`` in a subprocess
-with this source tree on its path."""
+that imports the same whyalive as these tests (an installed one in CI, the
+in-place build of this source tree when run with PYTHONPATH=src)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
-SRC = str(Path(__file__).resolve().parents[2] / "src")
+import whyalive
+
+# the folder holding the whyalive package these tests import
+PACKAGE_PARENT = str(Path(whyalive.__file__).resolve().parents[1])
 
 
 class Cli:
@@ -27,7 +31,7 @@ class Cli:
     def __call__(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
-            [SRC, *filter(None, [env.get("PYTHONPATH")])]
+            [PACKAGE_PARENT, *filter(None, [env.get("PYTHONPATH")])]
         )
         return subprocess.run(
             [sys.executable, "-m", "whyalive", *args],
