@@ -58,6 +58,19 @@ TestGlobalVariableNameFinder.test_global_variable_in_function	tests referrers' p
 TestGlobalVariableNameFinder.test_imported_module_variable	tests referrers' private GlobalVariableNameFinder: whyalive names references in C, with no per-kind name finders
 EOF
 )
+# On 3.14+ CPython tracks the dicts and tuples these tests assert are
+# untracked: the tests fail their own premise, with referrers too.
+expected_failures_314=$(cat <<'EOF'
+TestGetReferrerGraph.test_untracked_container_object	on 3.14+ CPython tracks the dict of str values the test asserts is untracked: its premise fails before whyalive is called
+TestGetReferrerGraph.test_untracked_object_within_tracked_tuple	on 3.14+ the tuple of a str the test asserts is tracked is untracked: its premise fails before whyalive is called
+TestGetReferrerGraph.test_untracked_object_within_object	on 3.14+ CPython tracks the instance __dict__ the test asserts is untracked: its premise fails before whyalive is called
+EOF
+)
+if "$python" -c 'import sys; sys.exit(sys.version_info < (3, 14))'; then
+    expected_failures="$expected_failures
+$expected_failures_314"
+fi
+
 # Not run: it starts a thread that spins until the test stops it, after
 # calling a private helper; without the helper the test fails first and the
 # thread spins forever, so pytest never ends.

@@ -268,3 +268,15 @@ def test_docstring_examples_run():
 
     result = doctest.testmod(referrers, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted >= 5
+
+
+def test_a_module_is_walked_as_a_target_and_named_as_a_holder(module):
+    holders = [module]
+    module.kept = Widget()
+    text = "\n".join(lines(referrers.get_referrer_graph(module)))
+    assert "╙── module (object) (id=N) (target)" in text
+    assert "── list index=0 (id=N)" in text
+    text = "\n".join(lines(referrers.get_referrer_graph(module.kept)))
+    assert f"── {module.__name__}.kept (module variable) (id=N) (root)" in text
+    assert "module (object)" not in text
+    del holders

@@ -325,6 +325,7 @@ class _Walk:
         self.roots: list[tuple[int, str]] = []  # (node, name of its variable)
         self.notes: list[tuple[int, str]] = []  # (node, a limit's line)
         self.constants: set[int] = set()  # nodes held by compiled code
+        self.ntargets = 0  # the first nodes are the targets
 
     def containers(self) -> list[Any]:
         return [self, self.__dict__, *self.__dict__.values()]
@@ -374,7 +375,7 @@ def _graph(
     for obj in box:
         w.add(obj, 0)
     obj = None
-    ntargets = len(w.nodes)
+    ntargets = w.ntargets = len(w.nodes)
     ignore.update(id(c) for c in w.containers())
     ignore.add(id(box))
     del box
@@ -396,8 +397,10 @@ def _walk(
         hi = len(w.nodes)
         frontier = []
         for i in range(lo, hi):
-            if i in w.module_of:
-                continue  # a module's globals: named, not walked past
+            if i in w.module_of or (
+                i >= w.ntargets and type(w.nodes[i]) is types.ModuleType
+            ):
+                continue  # a module, or its globals: a root, not walked past
             # a dict at the limit is walked one step more: when it is an
             # instance's own __dict__, its owner is on the same level
             depth = w.depth[i] - (type(w.nodes[i]) is dict)
