@@ -26,7 +26,7 @@ from typing import IO, Any, NamedTuple
 
 from . import _core
 from ._checks import check_int
-from .query import TOOL_PREFIX
+from ._tool import TOOL_PREFIX
 
 __all__ = [
     "LeakingObject",

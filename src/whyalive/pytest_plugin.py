@@ -264,15 +264,15 @@ def pytest_fixture_setup(fixturedef: Any, request: Any):
     settings = request.config.stash.get(_SETTINGS, None)
     watch = settings.current if settings is not None else None
     if watch is not None and watch.snapshot is not None:
-        watch.snapshot._update()
+        watch.snapshot.update()
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_teardown(item: pytest.Item) -> None:
     """Teardown checks collect afresh (see ``whyalive.gc_collect_once``)."""
     item.config.stash[_SETTINGS].current = None
-    if hasattr(item, testing._COLLECTED):
-        delattr(item, testing._COLLECTED)
+    if hasattr(item, testing.COLLECTED_MARK):
+        delattr(item, testing.COLLECTED_MARK)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -315,9 +315,8 @@ def _check(item: pytest.Item, watch: _Watch) -> str:
         if report.targets:
             blocks.append(_block(report, ""))
     if len(watch.objects):
-        refs, watch.objects._refs = watch.objects._refs, []
-        report = testing._still_alive(
-            refs, settings.max_paths, None, {}, collect=False, exclude=pending
+        report = watch.objects.alive_report(
+            max_paths=settings.max_paths, collect=False, exclude=pending
         )
         if report.targets:
             blocks.append(_block(report, " given to leak_watch"))

@@ -9,9 +9,7 @@ It never walks the heap itself.
 from __future__ import annotations
 
 import gc
-import os
 import sys
-import threading
 import time
 import tracemalloc
 from collections.abc import Iterable
@@ -20,16 +18,19 @@ from typing import Any
 
 from . import _core, _stack
 from ._checks import check_bool, check_classes, check_int
+from ._tool import TOOL_PREFIX, thread_names
 from .report import Report
 
-__all__ = ["explain", "explain_instances"]
-
-#: Frames running code from this directory are whyalive's own.
-TOOL_PREFIX = os.path.dirname(__file__) + os.sep
+__all__ = ["explain", "explain_ids", "explain_instances"]
 
 #: Of what is left of a time limit, the share the C core may use; the
 #: rest builds the report.
 _CORE_SHARE = 0.95
+
+#: Explaining objects one walk each (explain_ids) stops after this many.
+MAX_SINGLY_EXPLAINED = 50
+
+_HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE
 
 #: Tests only: the phase of a query (``Stats.stopped_in``) as which its
 #: time runs out, to check what a report cut short there says.
@@ -124,6 +125,60 @@ def explain_instances(
     )
 
 
+def explain_ids(
+    alive: dict[int, type], *, max_paths: int, exclude: Iterable[Any] = ()
+) -> Report:
+    """Why the objects with these ids (id -> type) are alive: one report.
+
+    If the instances of their types are few, one walk explains them all
+    (``explain_instances``, nothing held by us meanwhile); otherwise each
+    object is explained by its own walk, so that ten survivors among a
+    million dicts do not cost the paths of every dict.  For callers that
+    know objects only by id (weak references, a census): the testing
+    helpers and :mod:`whyalive.compat.refleak`.
+
+    >>> class Lamp: pass
+    >>> lamps = [Lamp()]
+    >>> report = explain_ids({id(lamps[0]): Lamp}, max_paths=1)
+    >>> [t.status for t in report.targets]
+    ['rooted']
+    """
+    if not alive:
+        return Report.empty()
+    types = tuple(set(alive.values()))
+    held: list[Any] = []
+    population = 0
+    objects = gc.get_objects()
+    try:
+        for obj in objects:
+            try:
+                if not isinstance(obj, types):
+                    continue
+            except Exception:
+                continue
+            population += 1
+            if id(obj) in alive and len(held) < MAX_SINGLY_EXPLAINED:
+                held.append(obj)
+    finally:
+        obj = None
+        del objects
+    few = population <= max(64, 4 * len(alive))
+    if few and all(t.__flags__ & _HEAPTYPE for t in types):
+        held.clear()
+        report = explain_instances(
+            types, collect=False, max_paths=max_paths, exclude=exclude
+        )
+        targets = [t for t in report.targets if t.id in alive]
+        return Report(targets, report.partial_reason, report.stats)
+    reports = []
+    for index in range(len(held)):
+        reports.append(
+            explain(held[index], max_paths=max_paths, exclude=(held, *exclude))
+        )
+    held.clear()
+    return Report.merge(reports)
+
+
 def _run(
     targets: tuple,
     classes: tuple[type, ...] | None,
@@ -166,7 +221,7 @@ def _run(
     allocations = [_allocation(o) for o in objects] if tracing else None
     report = Report.from_core(
         raw,
-        thread_names=_thread_names(),
+        thread_names=thread_names(),
         allocations=allocations,
         objects=objects if keep_objects else None,
     )
@@ -193,10 +248,6 @@ def _stderr_is_a_terminal() -> bool:
         return bool(sys.stderr and sys.stderr.isatty() and sys.stderr.fileno() == 2)
     except (AttributeError, OSError, ValueError):
         return False
-
-
-def _thread_names() -> dict[int, str]:
-    return {t.ident: t.name for t in threading.enumerate() if t.ident is not None}
 
 
 def _check_max_depth(max_depth: Any) -> int:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import gc
 import os
 import sys
-import threading
 import types
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -30,8 +29,9 @@ from typing import IO, Any
 
 from . import _core
 from ._checks import check_int
-from .query import TOOL_PREFIX
+from ._tool import TOOL_PREFIX, thread_name
 from .render import dot as _dot
+from .render import graphviz
 
 __all__ = [
     "find_backref_chain",
@@ -386,7 +386,14 @@ def _edge_function_level(
 # Pictures: the drawing
 
 
-def _type_name(obj: Any, shortnames: bool) -> str:
+def type_name(obj: Any, shortnames: bool) -> str:
+    """The name of ``obj``'s type, qualified by its module unless
+    ``shortnames``; read through ``type``'s own descriptors, so no
+    metaclass code runs.
+
+    >>> type_name({}, True), type_name(1.5, False)
+    ('dict', 'builtins.float')
+    """
     tp = type(obj)
     name = type.__dict__["__name__"].__get__(tp)
     if shortnames:
@@ -399,7 +406,12 @@ def _repr40(obj: Any) -> str:
     return repr(obj)[:40]
 
 
-def _name_or_repr(value: Any) -> str:
+def name_or_repr(value: Any) -> str:
+    """``value.__name__`` if it is a str, else ``repr(value)`` cut to 40.
+
+    >>> name_or_repr(len), name_or_repr(3)
+    ('len', '3')
+    """
     try:
         name = value.__name__
     except AttributeError:
@@ -421,9 +433,9 @@ def short_repr(obj: Any) -> str:
     if issubclass(tp, type):
         return type.__dict__["__name__"].__get__(obj)
     if issubclass(tp, (types.ModuleType, types.BuiltinFunctionType)):
-        return _name_or_repr(obj)
+        return name_or_repr(obj)
     if issubclass(tp, types.MethodType):
-        return _name_or_repr(obj.__func__) + " (bound)"
+        return name_or_repr(obj.__func__) + " (bound)"
     if issubclass(tp, types.FunctionType) and obj.__name__ == "<lambda>":
         code = obj.__code__
         return f"lambda: {os.path.basename(code.co_filename)}:{code.co_firstlineno}"
@@ -451,7 +463,7 @@ def node_lines(
 ) -> list[str]:
     """The lines of an object's box: type name (with ``[refcount]`` when
     given), short description, ``extra_info(obj)``."""
-    head = _type_name(obj, shortnames)
+    head = type_name(obj, shortnames)
     if refcount is not None:
         head += " [immortal]" if refcount < 0 else f" [{refcount}]"
     lines = [head, safe_repr(obj)]
@@ -495,18 +507,11 @@ def _has_finalizer(obj: Any) -> bool:
 def _root_lines(
     kind: str, function: Any, filename: Any, lineno: int, thread: int
 ) -> list[str]:
-    thread_name = _thread_name(thread)
+    name = thread_name(thread)
     if kind == "frame":
         where = f"{function} at {os.path.basename(filename or '?')}:{lineno}"
-        return ["frame", where, thread_name]
-    return ["thread state", thread_name]
-
-
-def _thread_name(ident: int) -> str:
-    for t in threading.enumerate():
-        if t.ident == ident:
-            return t.name
-    return f"thread {ident:#x}"
+        return ["frame", where, name]
+    return ["thread state", name]
 
 
 def _root_label(kind: str, name: Any, slot: str) -> str:
@@ -580,7 +585,7 @@ def _picture(
             box = boxes[dst] if backwards else boxes[owner]
         else:
             label = row[0] if row is not None else None
-            edge = _dot.DotEdge(keys[src], keys[dst], label, _weight(row))
+            edge = _dot.DotEdge(keys[src], keys[dst], label, label_weight(row))
             box = boxes[expanded]
         box.edges.append(edge)
     nodes = list(boxes.values())
@@ -603,9 +608,14 @@ def _picture(
     return _dot.DotGraph(nodes, max_depth=w.max_depth, backwards=backwards)
 
 
-def _weight(row: Any) -> int | None:
-    """Layout weight of a labelled reference: an object's own parts pull
-    hardest, then dict entries named by identifiers."""
+def label_weight(row: Any) -> int | None:
+    """Layout weight of a labelled reference (a row of
+    ``_core.graph_labels``): an object's own parts pull hardest, then dict
+    entries named by identifiers.
+
+    >>> label_weight((".x", "attr", "", None)), label_weight(("[0]", "index", "", 0))
+    (10, None)
+    """
     if row is None:
         return None
     kind = row[1]
@@ -699,12 +709,12 @@ def draw(box: list[Any], d: Drawing) -> Any:
         labels=d.edge_func is None,
     )
     del w
-    return _dot.emit(
+    return graphviz.emit(
         graph,
         filename=d.filename,
         output=d.output,
         interactive=d.interactive,
-        presenter=d.presenter or _dot.present,
+        presenter=d.presenter or graphviz.present,
     )
 
 

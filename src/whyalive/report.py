@@ -9,34 +9,13 @@ type names and labels are enough to render.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
+from .vocab import ROOT_KINDS as ROOT_KINDS  # spelled in whyalive.vocab
+from .vocab import STATUSES as STATUSES
+
 __all__ = ["Edge", "Report", "RetainerPath", "Root", "Stats", "Target"]
-
-#: Root kinds, in the order paths of equal length are listed.
-ROOT_KINDS = (
-    "module",
-    "frame",
-    "thread",
-    "interpreter",
-    "external",
-    "garbage",
-    "excluded",
-    "unreached",
-)
-
-#: Target statuses (``Target.status``).
-STATUSES = (
-    "rooted",  # reached from a module global, a frame, a thread state or
-    # what the interpreter holds for the program (atexit, signal, ...)
-    "external",  # only held from outside the object graph (C code, ...)
-    "garbage",  # cyclic garbage: the next gc.collect() frees it
-    "uncollectable",  # cyclic garbage the collector cannot free
-    "unreferenced",  # only whyalive's own call and excluded objects hold it
-    "depth_limit",  # no root within max_depth references
-    "timeout",  # the time limit ran out before a root was found
-)
 
 
 class _TupleView:
@@ -135,7 +114,7 @@ _NAMED_KINDS = {
 class Root(_TupleView):
     """Where a retainer path starts.
 
-    ``kind`` is one of :data:`ROOT_KINDS`; ``name`` names the root
+    ``kind`` is one of :data:`whyalive.vocab.ROOT_KINDS`; ``name`` names the root
     (``app.REGISTRY``, a local's name, a thread-state field); ``detail``
     is the kind's raw data, exposed by the properties below.
     """
@@ -349,7 +328,7 @@ class Target(_TupleView):
         doc="References from outside it; -1 for an immortal object, or if the"
         " time ran out while indexing.",
     )
-    status = property(lambda self: self._data[6], doc="One of STATUSES.")
+    status = property(lambda self: self._data[6], doc="One of whyalive.vocab.STATUSES.")
     omitted = property(lambda self: self._data[8], doc="Retainers not shown.")
     allocated_at = property(
         lambda self: self._data[9],
@@ -406,6 +385,25 @@ class Stats(NamedTuple):
     stopped_in: str | None = None
     stopped_at: int = 0
 
+    def add(self, more: Stats) -> Stats:
+        """The cost of this walk and ``more`` together; where a time limit
+        stopped is the first of the two walks' that stopped.
+
+        >>> done = Stats(10, 20, 1, 3, 0.5, 0.25, 1.0)
+        >>> cut = Stats(5, 0, 1, 3, 0.5, 0.0, 0.5, "indexing", 5)
+        >>> both = done.add(cut)
+        >>> both.nodes, both.total_seconds, both.stopped_in, both.stopped_at
+        (15, 1.5, 'indexing', 5)
+        """
+        stopped = self if self.stopped_in else more
+        return stopped._replace(
+            **{field: getattr(self, field) + getattr(more, field) for field in _COSTS}
+        )
+
+
+#: The Stats fields that add up over several walks (all before stopped_in).
+_COSTS = Stats._fields[: Stats._fields.index("stopped_in")]
+
 
 class Report:
     """Why the targets are alive: ``str(report)`` is the text tree.
@@ -445,6 +443,47 @@ class Report:
             else:
                 targets.append(Target(data))
         return cls(targets, partial, Stats(*raw_stats))
+
+    @classmethod
+    def empty(cls) -> Report:
+        """A report of no targets and no cost.
+
+        >>> len(Report.empty()), Report.empty().partial
+        (0, False)
+        """
+        return cls((), None, Stats(0, 0, 0, 0, 0.0, 0.0, 0.0))
+
+    @classmethod
+    def merge(cls, reports: Iterable[Report]) -> Report:
+        """One report of several walks': their targets in order, the first
+        reason one was partial, their stats added (:meth:`Stats.add`).
+
+        >>> cut = Report((), "timeout", Stats(1, 0, 0, 0, 0.0, 0.0, 0.5))
+        >>> both = Report.merge([Report.empty(), cut])
+        >>> both.partial_reason, both.stats.total_seconds
+        ('timeout', 0.5)
+        """
+        targets: list[Target] = []
+        partial = None
+        stats = None
+        for report in reports:
+            targets.extend(report.targets)
+            partial = partial or report.partial_reason
+            stats = report.stats if stats is None else stats.add(report.stats)
+        return cls(targets, partial, stats or cls.empty().stats)
+
+    def without_unreferenced(self) -> Report:
+        """The report without the targets nothing but whyalive itself (and
+        excluded objects) holds: status ``unreferenced``.
+
+        >>> report = Report.empty()
+        >>> report.without_unreferenced() is report
+        True
+        """
+        kept = [t for t in self._targets if t.status != "unreferenced"]
+        if len(kept) == len(self._targets):
+            return self
+        return Report(kept, self._partial, self._stats)
 
     @property
     def targets(self) -> tuple[Target, ...]:

@@ -34,9 +34,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ._checks import check_bool, check_classes
-from .query import TOOL_PREFIX, explain, explain_instances
+from ._tool import outside_caller
+from .query import explain_ids, explain_instances
 from .render.text import render_report
-from .report import Report, Stats, Target
+from .report import Report, Target
 
 __all__ = [
     "Snapshot",
@@ -49,13 +50,9 @@ __all__ = [
 #: Above this many survivors, survivors held the same way share one tree.
 GROUP_ABOVE = 3
 
-#: Explaining survivors one walk each stops after this many.
-MAX_SINGLY_EXPLAINED = 50
-
-#: The attribute ``gc_collect_once`` sets on a pytest node.
-_COLLECTED = "_whyalive_gc_collected"
-
-_HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE
+#: The attribute ``gc_collect_once`` sets on a pytest node (the plugin
+#: removes it before the teardown checks collect afresh).
+COLLECTED_MARK = "_whyalive_gc_collected"
 
 
 # --------------------------------------------------------------------------
@@ -78,18 +75,23 @@ def gc_collect_once(request: Any = None) -> bool:
     >>> whyalive.gc_collect_once()
     True
     """
-    node = _node_of(request)
+    node = node_of(request)
     if node is None:
         gc.collect()
         return True
-    if getattr(node, _COLLECTED, False):
+    if getattr(node, COLLECTED_MARK, False):
         return False
     gc.collect()
-    setattr(node, _COLLECTED, True)
+    setattr(node, COLLECTED_MARK, True)
     return True
 
 
-def _node_of(request: Any) -> Any:
+def node_of(request: Any) -> Any:
+    """The pytest node of ``request`` (a pytest request or item), or None.
+
+    >>> node_of(None) is None
+    True
+    """
     if request is None:
         return None
     node = getattr(request, "node", request)
@@ -99,7 +101,7 @@ def _node_of(request: Any) -> Any:
 
 
 def _nodeid(request: Any) -> str:
-    node = _node_of(request)
+    node = node_of(request)
     nodeid = getattr(node, "nodeid", None) if node is not None else None
     return nodeid if isinstance(nodeid, str) else ""
 
@@ -148,7 +150,7 @@ def assert_no_instances(
     _check_when(when)
     _collect(collect, request)
     report = explain_instances(classes, collect=False, max_paths=max_paths)
-    report = _alive(report)
+    report = report.without_unreferenced()
     if report.targets:
         names = _class_names(classes)
         raise AssertionError(
@@ -266,7 +268,9 @@ class Snapshot:
             for ident, kind in self._matching().items()
             if ident not in self._before
         }
-        return _alive(_explain_ids(new, max_paths=max_paths, exclude=exclude))
+        return explain_ids(
+            new, max_paths=max_paths, exclude=exclude
+        ).without_unreferenced()
 
     def assert_no_new(
         self,
@@ -291,8 +295,17 @@ class Snapshot:
                 _message(count, what, f"{what}s", when, request, report)
             )
 
-    def _update(self) -> None:
-        """Record the matches alive now as old ones too."""
+    def update(self) -> None:
+        """Count the matches alive now as old ones too (the plugin does so
+        after a broader-scoped fixture made some).
+
+        >>> import whyalive
+        >>> class Token: pass
+        >>> snap = whyalive.Snapshot(Token)
+        >>> tokens = [Token()]
+        >>> snap.update()
+        >>> snap.assert_no_new()
+        """
         self._before.update(self._matching())
 
     def _matching(self) -> dict[int, type]:
@@ -416,6 +429,29 @@ class expect_freed:  # lower case: used like a function, ``with expect_freed()``
         if report.targets:
             raise AssertionError(_freed_message(report, len(refs), self._when))
 
+    def alive_report(
+        self,
+        *,
+        max_paths: int | None = None,
+        collect: bool = True,
+        exclude: Iterable[Any] = (),
+    ) -> Report:
+        """The watched objects still alive, explained (an empty report when
+        all are freed); the watch is emptied.  For callers that report
+        otherwise than by raising, as the pytest plugin does.
+
+        >>> class Sprite: pass
+        >>> watch = expect_freed()
+        >>> kept = watch(Sprite())
+        >>> [t.type_name.rsplit(".", 1)[-1] for t in watch.alive_report().targets]
+        ['Sprite']
+        >>> len(watch)
+        0
+        """
+        refs, self._refs = self._refs, []
+        paths = self._max_paths if max_paths is None else max_paths
+        return _still_alive(refs, paths, None, {}, collect=collect, exclude=exclude)
+
 
 def _weak_refs(objs: Iterable[Any], where: str) -> list[weakref.ref]:
     refs = []
@@ -447,9 +483,7 @@ def _caller_place() -> tuple[str, int, int] | None:
     a report; the frame object itself is not kept, so that it does not
     show as a retainer.
     """
-    frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(TOOL_PREFIX):
-        frame = frame.f_back
+    frame = outside_caller(1)
     if frame is None:
         return None
     place = (frame.f_code.co_filename, frame.f_lineno, threading.get_ident())
@@ -475,8 +509,9 @@ def _still_alive(
             alive[id(obj)] = type(obj)
     obj = None
     if not alive:
-        return _empty_report()
-    report = _alive(_explain_ids(alive, max_paths=max_paths, exclude=exclude))
+        return Report.empty()
+    report = explain_ids(alive, max_paths=max_paths, exclude=exclude)
+    report = report.without_unreferenced()
     kept = [t for t in report.targets if not _only_caller(t, caller, on_stack)]
     return Report(kept, report.partial_reason, report.stats)
 
@@ -506,86 +541,6 @@ def _only_caller(
         else:
             return False
     return True
-
-
-# --------------------------------------------------------------------------
-# Explaining objects known by id
-# --------------------------------------------------------------------------
-
-
-def _explain_ids(
-    alive: dict[int, type], *, max_paths: int, exclude: Iterable[Any] = ()
-) -> Report:
-    """Why the objects with these ids (id -> type) are alive: one report.
-
-    If the instances of their types are few, one walk explains them all
-    (``explain_instances``, nothing held by us meanwhile); otherwise each
-    object is explained by its own walk, so that ten survivors among a
-    million dicts do not cost the paths of every dict.
-    """
-    if not alive:
-        return _empty_report()
-    types = tuple(set(alive.values()))
-    held: list[Any] = []
-    population = 0
-    objects = gc.get_objects()
-    try:
-        for obj in objects:
-            try:
-                if not isinstance(obj, types):
-                    continue
-            except Exception:
-                continue
-            population += 1
-            if id(obj) in alive and len(held) < MAX_SINGLY_EXPLAINED:
-                held.append(obj)
-    finally:
-        obj = None
-        del objects
-    few = population <= max(64, 4 * len(alive))
-    if few and all(t.__flags__ & _HEAPTYPE for t in types):
-        held.clear()
-        report = explain_instances(
-            types, collect=False, max_paths=max_paths, exclude=exclude
-        )
-        targets = [t for t in report.targets if t.id in alive]
-        return Report(targets, report.partial_reason, report.stats)
-    targets = []
-    partial = None
-    stats = None
-    for index in range(len(held)):
-        report = explain(held[index], max_paths=max_paths, exclude=(held, *exclude))
-        targets.extend(report.targets)
-        partial = partial or report.partial_reason
-        stats = _add_stats(stats, report.stats)
-    held.clear()
-    return Report(targets, partial, stats or _empty_report().stats)
-
-
-def _add_stats(total: Stats | None, more: Stats) -> Stats:
-    if total is None:
-        return more
-    # costs add up; where a time limit stopped is the first walk's that stopped
-    stopped = total if total.stopped_in else more
-    return stopped._replace(
-        **{field: getattr(total, field) + getattr(more, field) for field in _COSTS}
-    )
-
-
-#: The Stats fields that add up over several walks (all before stopped_in).
-_COSTS = Stats._fields[: Stats._fields.index("stopped_in")]
-
-
-def _empty_report() -> Report:
-    return Report((), None, Stats(0, 0, 0, 0, 0.0, 0.0, 0.0))
-
-
-def _alive(report: Report) -> Report:
-    """Drops targets that nothing but whyalive itself holds."""
-    kept = [t for t in report.targets if t.status != "unreferenced"]
-    if len(kept) == len(report.targets):
-        return report
-    return Report(kept, report.partial_reason, report.stats)
 
 
 # --------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import gc
 import re
 import types
@@ -351,12 +350,6 @@ def test_gc_collect_once_bad_request():
 # ---------------------------------------------------------------- docs
 
 
-def test_docstring_examples_run():
-    result = doctest.testmod(testing, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 20
-    assert result.failed == 0
-
-
 def test_public_names_are_exported():
     for name in testing.__all__:
         assert getattr(whyalive, name) is getattr(testing, name)
@@ -424,6 +417,24 @@ def test_stats_of_several_walks_add_up_and_keep_where_one_stopped():
 
     done = Stats(10, 20, 1, 3, 0.5, 0.25, 1.0)
     cut = Stats(5, 0, 1, 2, 0.25, 0.0, 0.25, "indexing", 4)
-    both = testing._add_stats(testing._add_stats(None, done), cut)
+    both = done.add(cut)
     assert both == Stats(15, 20, 2, 5, 0.75, 0.25, 1.25, "indexing", 4)
-    assert testing._add_stats(cut, done).stopped_in == "indexing"
+    assert cut.add(done).stopped_in == "indexing"
+
+
+def test_merged_reports_keep_every_target_and_the_first_partial_reason():
+    from whyalive.report import Report, Stats
+
+    class Kept:
+        pass
+
+    kept = [Kept(), Kept()]
+    first = whyalive.explain(kept[0])
+    cut = Report((), "timeout", Stats(1, 2, 0, 0, 0.0, 0.0, 0.5, "searching", 3))
+    second = whyalive.explain(kept[1])
+    merged = Report.merge([first, cut, second])
+    assert [t.id for t in merged.targets] == [id(kept[0]), id(kept[1])]
+    assert merged.partial_reason == "timeout"
+    assert merged.stats == first.stats.add(cut.stats).add(second.stats)
+    assert Report.merge([]) == Report.empty()
+    del kept

@@ -12,7 +12,7 @@ import pytest
 
 import whyalive
 from helpers import find_path, labels
-from whyalive.query import TOOL_PREFIX
+from whyalive._tool import TOOL_PREFIX
 
 
 class Leaky:

@@ -12,7 +12,7 @@ import pytest
 
 import whyalive
 from whyalive.refgraph import CALL_SLACK
-from whyalive.render import dot
+from whyalive.render import dot, graphviz
 from whyalive.render.dot import DotEdge, DotGraph, DotNode, GraphvizNotFoundError
 
 
@@ -271,14 +271,14 @@ def test_output_and_filename_together_are_refused():
 
 
 def test_an_image_without_graphviz_names_graphviz(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(dot.shutil, "which", lambda name: None)
+    monkeypatch.setattr(graphviz.shutil, "which", lambda name: None)
     with pytest.raises(GraphvizNotFoundError, match="Graphviz"):
         whyalive.show_refs([], filename=str(tmp_path / "x.png"))
     assert "Graph written to" in capsys.readouterr().out
 
 
 def test_no_viewer_no_renderer_leaves_the_dot_file(monkeypatch, capsys):
-    monkeypatch.setattr(dot.shutil, "which", lambda name: None)
+    monkeypatch.setattr(graphviz.shutil, "which", lambda name: None)
     whyalive.show_refs([])
     out = capsys.readouterr().out
     assert "not found, not doing anything else" in out

@@ -11,7 +11,7 @@ import pytest
 import whyalive
 from whyalive import Report
 from whyalive.render import json as report_json
-from whyalive.report import ROOT_KINDS, STATUSES
+from whyalive.vocab import ROOT_KINDS, STATUSES
 
 
 class Session:

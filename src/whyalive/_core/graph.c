@@ -29,16 +29,6 @@ static const char *const role_names[] = {
     "", "own_dict", "closure", "cell_contents", "frame", "local",
 };
 
-static const char *const frame_slot_names[] = {
-    "local", "cell", "free", "function", "locals", "frame",
-};
-
-static const char *const thread_field_names[] = {
-    "handled_exception", "handled_traceback", "raised_exception",
-    "raised_traceback",  "thread_dict",       "async_exc",
-    "context",           "profiler",          "tracer",
-    "asyncgen_firstiter", "asyncgen_finalizer",
-};
 
 typedef struct {
     PyObject *referrer; /* borrowed */
@@ -483,7 +473,7 @@ root_row(const roots_t *r, const root_ref_t *ref, uint32_t referent)
 {
     if (ref->kind == ROOT_THREAD) {
         const char *field = ref->slot_kind < COMPAT_THREAD_FIELD_COUNT
-                                ? thread_field_names[ref->slot_kind]
+                                ? roots_thread_field_names[ref->slot_kind]
                                 : "thread_state";
         return Py_BuildValue("(Isssssiki)", referent, "thread", field, field,
                              "", "", 0, r->threads[ref->owner], 0);
@@ -495,7 +485,7 @@ root_row(const roots_t *r, const root_ref_t *ref, uint32_t referent)
                          ? ref->name
                          : Py_None;
     return Py_BuildValue("(IsOsOOiki)", referent, "frame", name,
-                         frame_slot_names[ref->slot_kind],
+                         roots_frame_slot_names[ref->slot_kind],
                          qualname ? qualname : Py_None,
                          filename ? filename : Py_None, info->lineno,
                          info->thread_id, info->depth);

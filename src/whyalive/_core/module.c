@@ -4,6 +4,7 @@
 #include "graph.h"
 #include "paths.h"
 #include "roots.h"
+#include "search.h"
 
 typedef struct {
     PyObject *partial_type; /* functools.partial, to fold its .args */
@@ -464,7 +465,53 @@ graph_labels_(PyObject *module, PyObject *args)
     return graph_labels(pairs);
 }
 
+PyDoc_STRVAR(
+    vocabulary_doc,
+    "vocabulary()\n"
+    "--\n\n"
+    "The names the core puts in its results, each a tuple in the order of\n"
+    "its enum: {'root_kinds', 'statuses', 'frame_slots', 'thread_fields',\n"
+    "'interpreter_holders', 'phases', 'edge_kinds'}.  whyalive.vocab spells\n"
+    "the same names; a test holds the two equal.");
+
+static PyObject *
+names_tuple(const char *const *names, size_t count)
+{
+    PyObject *tuple = PyTuple_New((Py_ssize_t)count);
+    for (size_t i = 0; tuple != NULL && i < count; i++) {
+        PyObject *name = PyUnicode_FromString(names[i]);
+        if (name == NULL) {
+            Py_CLEAR(tuple);
+            break;
+        }
+        PyTuple_SET_ITEM(tuple, (Py_ssize_t)i, name);
+    }
+    return tuple;
+}
+
+static PyObject *
+vocabulary(PyObject *module, PyObject *unused)
+{
+    (void)module;
+    (void)unused;
+    const char *phases[PHASE_NAMING];
+    size_t nphases = 0;
+    for (int phase = PHASE_NONE + 1; deadline_phase_name(phase); phase++) {
+        phases[nphases++] = deadline_phase_name(phase);
+    }
+    return Py_BuildValue(
+        "{sNsNsNsNsNsNsN}", "root_kinds", names_tuple(path_root_names, PR_COUNT),
+        "statuses", names_tuple(status_names, ST_COUNT), "frame_slots",
+        names_tuple(roots_frame_slot_names, FRAME_SLOT_COUNT), "thread_fields",
+        names_tuple(roots_thread_field_names, COMPAT_THREAD_FIELD_COUNT),
+        "interpreter_holders",
+        names_tuple(roots_interp_holder_names, INTERP_HOLDER_COUNT), "phases",
+        names_tuple(phases, nphases), "edge_kinds",
+        names_tuple(edge_kind_names, EDGE_KIND_COUNT));
+}
+
 static PyMethodDef core_methods[] = {
+    {"vocabulary", vocabulary, METH_NOARGS, vocabulary_doc},
     {"find_paths", (PyCFunction)(void (*)(void))find_paths,
      METH_VARARGS | METH_KEYWORDS, find_paths_doc},
     {"running_code", running_code, METH_NOARGS, running_code_doc},

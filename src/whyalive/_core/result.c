@@ -7,26 +7,16 @@
  */
 #include "search.h"
 
-static const char *const path_root_names[] = {
+const char *const path_root_names[PR_COUNT] = {
     "module",  "frame",    "thread",   "interpreter",
     "external", "garbage", "excluded", "unreached",
 };
 
-static const char *const status_names[] = {
+const char *const status_names[ST_COUNT] = {
     "rooted",       "external",     "garbage", "uncollectable",
     "unreferenced", "depth_limit", "timeout",
 };
 
-static const char *const frame_slot_names[] = {
-    "local", "cell", "free", "function", "locals", "frame", "temporary",
-};
-
-static const char *const thread_field_names[] = {
-    "handled_exception", "handled_traceback", "raised_exception",
-    "raised_traceback",  "thread_dict",       "async_exc",
-    "context",           "profiler",          "tracer",
-    "asyncgen_firstiter", "asyncgen_finalizer",
-};
 
 
 static inline size_t
@@ -245,7 +235,7 @@ static PyObject *
 frame_root(search_t *s, root_ref_t *ref)
 {
     frame_info_t *info = &s->roots.frames[ref->owner];
-    const char *slot = frame_slot_names[ref->slot_kind];
+    const char *slot = roots_frame_slot_names[ref->slot_kind];
     PyObject *name;
     if (ref->name != NULL && PyUnicode_Check(ref->name)) {
         name = PyUnicode_FromFormat("%U", ref->name);
@@ -310,7 +300,7 @@ root_tuple(search_t *s, const target_t *t, const path_t *p, uint32_t *absorbed)
             return frame_root(s, ref);
         }
         return Py_BuildValue("(ss(k))", "thread",
-                             thread_field_names[ref->slot_kind],
+                             roots_thread_field_names[ref->slot_kind],
                              s->roots.threads[ref->owner]);
     }
     case PR_INTERP: {

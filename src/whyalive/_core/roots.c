@@ -595,7 +595,18 @@ signal_name(int signum)
     return NULL;
 }
 
-static const char *const interp_holder_names[INTERP_HOLDER_COUNT] = {
+const char *const roots_frame_slot_names[FRAME_SLOT_COUNT] = {
+    "local", "cell", "free", "function", "locals", "frame", "temporary",
+};
+
+const char *const roots_thread_field_names[COMPAT_THREAD_FIELD_COUNT] = {
+    "handled_exception", "handled_traceback", "raised_exception",
+    "raised_traceback",  "thread_dict",       "async_exc",
+    "context",           "profiler",          "tracer",
+    "asyncgen_firstiter", "asyncgen_finalizer",
+};
+
+const char *const roots_interp_holder_names[INTERP_HOLDER_COUNT] = {
     "atexit",        "atexit_args",   "atexit_kwargs", "signal_handler",
     "codec_search",  "codec_cache",   "codec_error",   "audit_hook",
     "gc_callbacks",  "gc_garbage",    "fork_before",   "fork_parent",
@@ -607,7 +618,7 @@ const char *
 roots_interp_holder_name(int holder)
 {
     return holder >= 0 && holder < INTERP_HOLDER_COUNT
-               ? interp_holder_names[holder]
+               ? roots_interp_holder_names[holder]
                : "interpreter";
 }
 

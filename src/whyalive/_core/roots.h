@@ -61,7 +61,14 @@ enum frame_slot_kind {
     FRAME_SLOT_LOCALS,   /* its locals mapping (module/class code) */
     FRAME_SLOT_OBJECT,   /* its frame object */
     FRAME_SLOT_STACK,    /* a temporary on its value stack */
+    FRAME_SLOT_COUNT
 };
+
+/* The names reports use (Root.slot, a thread root's name, Root.holder):
+ * whyalive/vocab.py spells the same, and a test holds them equal. */
+extern const char *const roots_frame_slot_names[FRAME_SLOT_COUNT];
+extern const char *const roots_thread_field_names[COMPAT_THREAD_FIELD_COUNT];
+extern const char *const roots_interp_holder_names[INTERP_HOLDER_COUNT];
 
 typedef struct {
     PyCodeObject *code;     /* borrowed */

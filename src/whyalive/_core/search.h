@@ -41,6 +41,7 @@ enum path_root {
     PR_GARBAGE,
     PR_EXCLUDED,
     PR_UNREACHED,
+    PR_COUNT
 };
 
 /* The path root kind of a frame, thread or interpreter reference. */
@@ -61,7 +62,13 @@ enum target_status {
     ST_UNREFERENCED,  /* only whyalive's call and excluded objects */
     ST_DEPTH_LIMIT,   /* no root within max_depth */
     ST_TIMEOUT,       /* the time ran out first */
+    ST_COUNT
 };
+
+/* Their names in a result (Root.kind, Target.status; result.c):
+ * whyalive/vocab.py spells the same, and a test holds them equal. */
+extern const char *const path_root_names[PR_COUNT];
+extern const char *const status_names[ST_COUNT];
 
 typedef struct {
     node_t referent;

@@ -16,7 +16,7 @@ Where the results differ from objgraph's, it is on purpose:
 - :func:`get_leaking_objects` counts untracked containers, code objects,
   frames and thread states as referrers, so fewer false leaks remain;
 - asking for an image (``filename='x.png'``) without Graphviz installed
-  raises :class:`whyalive.render.dot.GraphvizNotFoundError` instead of
+  raises :class:`whyalive.errors.GraphvizNotFoundError` instead of
   printing a line and doing nothing.
 """
 
@@ -42,13 +42,14 @@ from ..census import (
     show_most_common_types,
     typestats,
 )
+from ..errors import GraphvizNotFoundError
 from ..refgraph import (
     find_backref_chain,
     find_ref_chain,
     is_proper_module,
 )
 from ..render import dot as _dot
-from ..render.dot import GraphvizNotFoundError
+from ..render import graphviz
 
 __all__ = [
     "GraphvizNotFoundError",
@@ -306,9 +307,9 @@ def _show_graph(
 
 def _present_graph(dot_filename: str, filename: str | None = None) -> None:
     """Turns a .dot file into ``filename`` (an image) with Graphviz, or shows
-    it in ``xdot``; :func:`whyalive.render.dot.present` with this module's
+    it in ``xdot``; :func:`whyalive.render.graphviz.present` with this module's
     ``_program_in_path`` and ``subprocess``, looked up at call time."""
-    _dot.present(
+    graphviz.present(
         dot_filename,
         filename,
         find_program=lambda program: _program_in_path(program),
@@ -349,16 +350,16 @@ def _quote(text: str) -> str:
 
 
 def _short_typename(obj: Any) -> str:
-    return _refgraph._type_name(obj, True)
+    return _refgraph.type_name(obj, True)
 
 
 def _long_typename(obj: Any) -> str:
-    return _refgraph._type_name(obj, False)
+    return _refgraph.type_name(obj, False)
 
 
 _safe_repr = _refgraph.safe_repr
 _short_repr = _refgraph.short_repr
-_name_or_repr = _refgraph._name_or_repr
+_name_or_repr = _refgraph.name_or_repr
 _gradient = _dot.gradient
 
 
@@ -370,6 +371,6 @@ def _edge_label(source: Any, target: Any, shortnames: bool = True) -> str:
     from .. import _core
 
     label, kind, _role, part = _core.graph_labels([(source, target, 0, 0)])[0]
-    weight = _refgraph._weight((label, kind, _role, part))
+    weight = _refgraph.label_weight((label, kind, _role, part))
     extra = f",weight={weight}" if weight is not None else ""
     return f' [label="{_dot.quote(label)}"{extra}]'

@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import testing
-from ..query import explain
+from ..query import explain, explain_ids
 from ..render.text import render_target
 from ..report import Report
 
@@ -56,7 +56,7 @@ def gc_collect_once(request: Any = None) -> None:
     >>> gc_collect_once()
     """
     testing.gc_collect_once(request)
-    node = testing._node_of(request)
+    node = testing.node_of(request)
     if node is not None:
         node._refleak_gc_collected = True
 
@@ -207,7 +207,7 @@ def referrer_chain(
     (True, True)
     """
     exclude = [*exclude_ids, *(() if objs is None else (objs,))]
-    report = testing._alive(explain(obj, exclude=exclude))
+    report = explain(obj, exclude=exclude).without_unreferenced()
     if not report.targets:
         return [], False
     return _lines(report, max_depth, max_lines, as_code=False), True
@@ -242,7 +242,8 @@ def _check(
     del objs
     if not alive:
         return None
-    report = testing._alive(testing._explain_ids(alive, max_paths=3, exclude=exclude))
+    report = explain_ids(alive, max_paths=3, exclude=exclude)
+    report = report.without_unreferenced()
     if not report.targets:
         return None
     sections = []

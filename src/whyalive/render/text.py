@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable
 
 from ..report import Report, RetainerPath, Target
+from ..vocab import UNRESOLVED_STATUSES
 
 __all__ = ["render_report", "render_target"]
 
@@ -206,7 +207,7 @@ def _partial_line(report: Report) -> str:
     reason = report.partial_reason
     if reason is None:
         return ""
-    unrooted = sum(1 for t in report.targets if t.status in ("timeout", "depth_limit"))
+    unrooted = sum(1 for t in report.targets if t.status in UNRESOLVED_STATUSES)
     total = len(report.targets)
     if reason == "timeout":
         what = "the time limit ran out"
