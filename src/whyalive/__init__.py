@@ -47,15 +47,9 @@ from .census import (
     typestats,
     typestats_diff,
 )
+from .pictures import show_backrefs, show_chain, show_refs
 from .query import explain, explain_instances
-from .refgraph import (
-    find_backref_chain,
-    find_ref_chain,
-    is_proper_module,
-    show_backrefs,
-    show_chain,
-    show_refs,
-)
+from .refgraph import find_backref_chain, find_ref_chain, is_proper_module
 from .report import Edge, Report, RetainerPath, Root, Stats, Target
 from .testing import (
     Snapshot,

@@ -17,7 +17,6 @@ __all__ = [
     "TOOL_PREFIX",
     "is_own_frame",
     "outside_caller",
-    "thread_name",
     "thread_names",
 ]
 
@@ -59,14 +58,3 @@ def thread_names() -> dict[int, str]:
     True
     """
     return {t.ident: t.name for t in threading.enumerate() if t.ident is not None}
-
-
-def thread_name(ident: int, names: dict[int, str] | None = None) -> str:
-    """A thread's name, or ``thread 0x...`` for a thread Python does not
-    know (one started from C, or gone).
-
-    >>> thread_name(0x10, {})
-    'thread 0x10'
-    """
-    found = (names if names is not None else thread_names()).get(ident)
-    return found if found is not None else f"thread {ident:#x}"

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
+from .render.words import describe_edge, describe_root, root_tag
+from .render.words import describe_object as describe_object  # its old home
 from .vocab import ROOT_KINDS as ROOT_KINDS  # spelled in whyalive.vocab
 from .vocab import STATUSES as STATUSES
 
@@ -67,48 +69,12 @@ class Edge(_TupleView):
 
     def describe(self) -> str:
         """``['w1'] in dict``, ``.registry of app.Registry``."""
-        if self.kind == "referent":  # "<referent #k of Type>" names its holder
-            return self.label
-        container = self.kind in ("key", "dict_key", "index", "element")
-        preposition = "in" if container and not self.label.startswith(".") else "of"
-        return f"{self.label} {preposition} {self.referrer_description()}"
+        return describe_edge(
+            self.label, self.kind, self.referrer_type, self.referrer_name
+        )
 
     def __repr__(self) -> str:
         return f"<Edge {self.describe()} at {self.referrer_id:#x}>"
-
-
-def describe_object(type_name: str, name: str) -> str:
-    """How a line of a report names an object of ``type_name`` called ``name``.
-
-    >>> describe_object("function", "make.<locals>.cb")
-    'function make.<locals>.cb'
-    >>> describe_object("method", "Widget.on_click")
-    'bound method Widget.on_click'
-    >>> describe_object("app.Registry", "")
-    'app.Registry'
-    >>> describe_object("abc.ABCMeta", "app.Base")
-    'class app.Base'
-    """
-    if not name:
-        return type_name
-    kind = _NAMED_KINDS.get(type_name)
-    if kind is None:
-        # the core names only the kinds above and classes (of any metaclass)
-        return f"class {name}"
-    return f"{kind} {name}"
-
-
-_NAMED_KINDS = {
-    "function": "function",
-    "method": "bound method",
-    "builtin_function_or_method": "builtin",
-    "module": "module",
-    "code": "code",
-    "frame": "frame",
-    "generator": "generator",
-    "coroutine": "coroutine",
-    "async_generator": "async generator",
-}
 
 
 class Root(_TupleView):
@@ -195,58 +161,11 @@ class Root(_TupleView):
 
     def describe(self) -> str:
         """The root line of a report, without its ``(root: ...)`` tag."""
-        kind = self.kind
-        if kind == "module":
-            return self.name
-        if kind == "frame":
-            where = f"{self.function} at {self.filename}:{self.lineno}"
-            thread = self.thread_name or f"thread {self.thread_id:#x}"
-            slot = self.slot
-            if slot in ("local", "cell"):
-                what = f"<local '{self.name}'>"
-            elif slot == "free":
-                what = f"<free variable '{self.name}'>"
-            elif slot == "temporary":
-                what = "<temporary>"
-            else:
-                what = self.name
-            return f"{what} of {where}, {thread}"
-        if kind == "thread":
-            field = self.name.replace("_", " ")
-            return f"<{field}> of {self.thread_name or f'thread {self.thread_id:#x}'}"
-        if kind == "interpreter":
-            return f"<{self.name}>"
-        if kind == "external":
-            return (
-                f"refcount {self.refcount}, {self.seen} seen, "
-                f"{self.unseen} from outside the object graph"
-            )
-        if kind == "garbage":
-            return "cyclic garbage"
-        if kind == "excluded":
-            return "held only by excluded objects or by this call"
-        if kind == "unreached":
-            if self.name == "max_depth":
-                return f"root not reached within max_depth={self.detail[0]}"
-            return "root not reached before the time limit"
-        return self.name
+        return describe_root(self)
 
     def tag(self) -> str:
         """The ``(root: ...)`` tag of the root line."""
-        return {
-            "module": "module global",
-            "frame": "running frame",
-            "thread": "thread state",
-            "interpreter": "held by the interpreter",
-            "external": "held from outside the object graph",
-            "garbage": (
-                "gc.collect() frees it"
-                if self.collectable
-                else "uncollectable: gc.collect() cannot free it"
-            ),
-            "excluded": "none",
-            "unreached": "not found",
-        }.get(self.kind, self.kind)
+        return root_tag(self)
 
     def __repr__(self) -> str:
         return f"<Root {self.kind}: {self.describe()}>"

@@ -28,7 +28,7 @@ import subprocess
 from collections.abc import Callable, Iterable
 from typing import IO, Any
 
-from .. import refgraph as _refgraph
+from .. import pictures
 from ..census import (
     at,
     at_addrs,
@@ -281,7 +281,7 @@ def _show_graph(
         def interactive(text: str) -> Any:
             return source(text)
 
-    drawing = _refgraph.Drawing(
+    drawing = pictures.Drawing(
         backwards=not swap_source_target,
         max_depth=max_depth,
         extra_ignore=extra_ignore,
@@ -302,7 +302,7 @@ def _show_graph(
     )
     box = [objs]
     del objs
-    return _refgraph.draw(box, drawing)
+    return pictures.draw(box, drawing)
 
 
 def _present_graph(dot_filename: str, filename: str | None = None) -> None:
@@ -340,8 +340,8 @@ def _obj_label(
     refcount = None
     if refcounts:
         # less this frame's and its caller's references
-        refcount = _refgraph.program_refcounts([obj])[0] - 2
-    lines = _refgraph.node_lines(obj, extra_info, refcount, shortnames)
+        refcount = pictures.program_refcounts([obj])[0] - 2
+    lines = pictures.node_lines(obj, extra_info, refcount, shortnames)
     return _dot.quote("\n".join(lines))
 
 
@@ -350,16 +350,16 @@ def _quote(text: str) -> str:
 
 
 def _short_typename(obj: Any) -> str:
-    return _refgraph.type_name(obj, True)
+    return pictures.type_name(obj, True)
 
 
 def _long_typename(obj: Any) -> str:
-    return _refgraph.type_name(obj, False)
+    return pictures.type_name(obj, False)
 
 
-_safe_repr = _refgraph.safe_repr
-_short_repr = _refgraph.short_repr
-_name_or_repr = _refgraph.name_or_repr
+_safe_repr = pictures.safe_repr
+_short_repr = pictures.short_repr
+_name_or_repr = pictures.name_or_repr
 _gradient = _dot.gradient
 
 
@@ -371,6 +371,6 @@ def _edge_label(source: Any, target: Any, shortnames: bool = True) -> str:
     from .. import _core
 
     label, kind, _role, part = _core.graph_labels([(source, target, 0, 0)])[0]
-    weight = _refgraph.label_weight((label, kind, _role, part))
+    weight = pictures.label_weight((label, kind, _role, part))
     extra = f",weight={weight}" if weight is not None else ""
     return f' [label="{_dot.quote(label)}"{extra}]'

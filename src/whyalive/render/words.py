@@ -1,0 +1,171 @@
+"""How whyalive names things for people: objects, references, roots.
+
+The single place for phrasing: the report's views (``Target.describe``,
+``Edge.describe``, ``Root.describe`` and ``Root.tag``), the text tree,
+the JSON description fields and the pictures all ask here, so a root is
+worded the same wherever it shows.  The words these phrases are made of
+(kinds, statuses, slots) are :mod:`whyalive.vocab`'s.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "describe_edge",
+    "describe_object",
+    "describe_root",
+    "frame_slot_label",
+    "root_tag",
+    "thread_field_label",
+    "thread_label",
+]
+
+#: How a line names an object the core named, by its type.
+_NAMED_KINDS = {
+    "function": "function",
+    "method": "bound method",
+    "builtin_function_or_method": "builtin",
+    "module": "module",
+    "code": "code",
+    "frame": "frame",
+    "generator": "generator",
+    "coroutine": "coroutine",
+    "async_generator": "async generator",
+}
+
+#: Edge kinds whose label is a position inside the referrer.
+_CONTAINER_KINDS = ("key", "dict_key", "index", "element")
+
+
+def describe_object(type_name: str, name: str) -> str:
+    """How a line of a report names an object of ``type_name`` called ``name``.
+
+    >>> describe_object("function", "make.<locals>.cb")
+    'function make.<locals>.cb'
+    >>> describe_object("method", "Widget.on_click")
+    'bound method Widget.on_click'
+    >>> describe_object("app.Registry", "")
+    'app.Registry'
+    >>> describe_object("abc.ABCMeta", "app.Base")
+    'class app.Base'
+    """
+    if not name:
+        return type_name
+    kind = _NAMED_KINDS.get(type_name)
+    if kind is None:
+        # the core names only the kinds above and classes (of any metaclass)
+        return f"class {name}"
+    return f"{kind} {name}"
+
+
+def describe_edge(label: str, kind: str, referrer_type: str, referrer_name: str) -> str:
+    """A reference as a line of a path: ``['w1'] in dict``,
+    ``.registry of app.Registry``.
+
+    >>> describe_edge("['w1']", "key", "dict", "")
+    "['w1'] in dict"
+    >>> describe_edge(".registry", "attr", "app.Registry", "")
+    '.registry of app.Registry'
+    """
+    if kind == "referent":  # "<referent #k of Type>" names its holder
+        return label
+    container = kind in _CONTAINER_KINDS
+    preposition = "in" if container and not label.startswith(".") else "of"
+    return f"{label} {preposition} {describe_object(referrer_type, referrer_name)}"
+
+
+def thread_label(thread_id: int, thread_name: str | None) -> str:
+    """A thread, by its name when Python knows one.
+
+    >>> thread_label(0x10, "MainThread"), thread_label(0x10, None)
+    ('MainThread', 'thread 0x10')
+    """
+    return thread_name or f"thread {thread_id:#x}"
+
+
+def frame_slot_label(slot: str | None, name: Any) -> str:
+    """What of a frame holds the object, as the root's first words:
+    ``<local 'x'>``, ``<free variable 'x'>``, ``<temporary>``, or the
+    name the core gave the slot (``<function>``, ``<locals>``, ``<frame>``).
+
+    >>> frame_slot_label("cell", "x"), frame_slot_label("temporary", None)
+    ("<local 'x'>", '<temporary>')
+    """
+    if slot in ("local", "cell"):
+        return f"<local '{name}'>"
+    if slot == "free":
+        return f"<free variable '{name}'>"
+    if slot == "temporary" or name is None:
+        return f"<{slot}>"
+    return str(name)
+
+
+def thread_field_label(field: str) -> str:
+    """A thread-state field as a root: ``<handled exception>``.
+
+    >>> thread_field_label("handled_exception")
+    '<handled exception>'
+    """
+    return f"<{field.replace('_', ' ')}>"
+
+
+def describe_root(root: Any) -> str:
+    """The root line of a report, without its ``(root: ...)`` tag; ``root``
+    is a :class:`whyalive.Root`.
+
+    >>> from whyalive import Root
+    >>> describe_root(Root(("module", "app.X", ("app", "X"), None)))
+    'app.X'
+    """
+    kind = root.kind
+    if kind == "module":
+        return root.name
+    if kind == "frame":
+        where = f"{root.function} at {root.filename}:{root.lineno}"
+        what = frame_slot_label(root.slot, root.name)
+        return f"{what} of {where}, {thread_label(root.thread_id, root.thread_name)}"
+    if kind == "thread":
+        thread = thread_label(root.thread_id, root.thread_name)
+        return f"{thread_field_label(root.name)} of {thread}"
+    if kind == "interpreter":
+        return f"<{root.name}>"
+    if kind == "external":
+        return (
+            f"refcount {root.refcount}, {root.seen} seen, "
+            f"{root.unseen} from outside the object graph"
+        )
+    if kind == "garbage":
+        return "cyclic garbage"
+    if kind == "excluded":
+        return "held only by excluded objects or by this call"
+    if kind == "unreached":
+        if root.name == "max_depth":
+            return f"root not reached within max_depth={root.detail[0]}"
+        return "root not reached before the time limit"
+    return root.name
+
+
+_TAGS = {
+    "module": "module global",
+    "frame": "running frame",
+    "thread": "thread state",
+    "interpreter": "held by the interpreter",
+    "external": "held from outside the object graph",
+    "excluded": "none",
+    "unreached": "not found",
+}
+
+
+def root_tag(root: Any) -> str:
+    """The ``(root: ...)`` tag of a root line.
+
+    >>> from whyalive import Root
+    >>> root_tag(Root(("garbage", "collectable", (), None)))
+    'gc.collect() frees it'
+    """
+    if root.kind == "garbage":
+        if root.collectable:
+            return "gc.collect() frees it"
+        return "uncollectable: gc.collect() cannot free it"
+    return _TAGS.get(root.kind, root.kind)
