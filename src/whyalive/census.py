@@ -106,11 +106,12 @@ def _filtered_rows(objects: Any, filter: Callable[[Any], Any] | None) -> list[tu
     return rows
 
 
-def count(typename_or_type: Any, objects: Iterable[Any] | None = None) -> int:
+def count(typename: Any, objects: Iterable[Any] | None = None) -> int:
     """How many objects of a type are alive (or are among ``objects``).
 
-    ``typename_or_type`` is a class (exact type), a short type name or a
-    qualified one.  The count covers every object the collector tracks,
+    ``typename`` is a class (exact type), a short type name or a
+    qualified one (objgraph's parameter name, so that its keyword calls
+    work).  The count covers every object the collector tracks,
     those frozen by :func:`gc.freeze` included.
 
     >>> import whyalive
@@ -119,7 +120,7 @@ def count(typename_or_type: Any, objects: Iterable[Any] | None = None) -> int:
     >>> whyalive.count(Gizmo), whyalive.count('Gizmo'), whyalive.count('NoSuchType')
     (2, 2, 0)
     """
-    matches = _type_matcher(typename_or_type, "typename_or_type")
+    matches = _type_matcher(typename, "typename")
     rows = _core.census_types(_as_sequence(objects))
     return sum(row[_COUNT] for row in rows if matches(row))
 
@@ -380,7 +381,7 @@ def _print_new_ids(table: list[tuple[str, int, int, int, int]], out: IO[str]) ->
     print(rule, file=out)
 
 
-def by_type(typename_or_type: Any, objects: Iterable[Any] | None = None) -> list[Any]:
+def by_type(typename: Any, objects: Iterable[Any] | None = None) -> list[Any]:
     """The live objects of a type (or those among ``objects``), in heap order.
 
     >>> import whyalive
@@ -389,7 +390,7 @@ def by_type(typename_or_type: Any, objects: Iterable[Any] | None = None) -> list
     >>> whyalive.by_type(Gizmo) == [g] == whyalive.by_type('Gizmo')
     True
     """
-    matches = _type_matcher(typename_or_type, "typename_or_type")
+    matches = _type_matcher(typename, "typename")
     seq = _as_sequence(objects)
     type_ids = tuple(row[_ID] for row in _core.census_types(seq) if matches(row))
     if not type_ids:

@@ -70,9 +70,9 @@ def test_a_name_that_matches_nothing_counts_zero():
 
 @pytest.mark.parametrize("bad", [42, None, b"dict", Gizmo()])
 def test_a_wrong_kind_of_type_argument_is_a_type_error(bad):
-    with pytest.raises(TypeError, match="typename_or_type must be a class"):
+    with pytest.raises(TypeError, match="typename must be a class"):
         whyalive.count(bad)
-    with pytest.raises(TypeError, match="typename_or_type must be a class"):
+    with pytest.raises(TypeError, match="typename must be a class"):
         whyalive.by_type(bad)
 
 

@@ -47,8 +47,7 @@ SIGNATURES = {
 
 
 def objgraph_part(name: str) -> str:
-    """The leading parameters objgraph has (ours may add keyword-only ones,
-    and name objgraph's `typename` `typename_or_type`)."""
+    """The leading parameters objgraph has (ours may add keyword-only ones)."""
     params = []
     for p in inspect.signature(getattr(objgraph, name)).parameters.values():
         if p.kind is p.KEYWORD_ONLY or p.name == "_state":
@@ -62,13 +61,46 @@ def objgraph_part(name: str) -> str:
             text = f"*{p.name}"
         elif p.kind is p.VAR_KEYWORD:
             text = f"**{p.name}"
-        params.append(text.replace("typename_or_type", "typename"))
+        params.append(text)
     return "(" + ", ".join(params) + ")"
 
 
 @pytest.mark.parametrize("name", sorted(SIGNATURES))
 def test_objgraph_public_names_and_parameters(name):
     assert objgraph_part(name) == SIGNATURES[name]
+
+
+def _positional_or_named(function) -> list[tuple[str, object, object]]:
+    """(name, kind, default) of each parameter a caller may name or pass in
+    order: what must match objgraph's exactly (state parameters whose
+    default fills up, as growth's peak_stats={}, compare by type)."""
+    out = []
+    for p in inspect.signature(function).parameters.values():
+        if p.kind is p.KEYWORD_ONLY or p.name.startswith("_"):
+            continue
+        default = p.default
+        if isinstance(default, dict):
+            default = dict
+        out.append((p.name, p.kind, default))
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(SIGNATURES))
+def test_parameters_are_objgraphs_own(name):
+    real = pytest.importorskip("objgraph")
+    assert _positional_or_named(getattr(objgraph, name)) == _positional_or_named(
+        getattr(real, name)
+    )
+
+
+def test_objgraphs_keyword_calls_work():
+    class Keyworded:
+        pass
+
+    kept = [Keyworded()]
+    assert objgraph.count(typename="Keyworded") == 1
+    assert objgraph.by_type(typename="Keyworded", objects=kept) == kept
+    del kept
 
 
 def test_everyday_use():
