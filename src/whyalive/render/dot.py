@@ -33,6 +33,7 @@ __all__ = [
     "gradient",
     "node_attrs",
     "quote",
+    "render",
     "report_graph",
     "write_dot",
 ]
@@ -219,6 +220,20 @@ def dot_text(graph: DotGraph) -> str:
 
 # ---------------------------------------------------------------------------
 # Reports
+
+
+def render(report: Any, out: IO[str]) -> None:
+    """Writes ``report`` as a Graphviz DOT graph to ``out`` (the render
+    protocol: ``render(report, out, **options)``).
+
+    >>> import io
+    >>> from whyalive.report import Report
+    >>> out = io.StringIO()
+    >>> render(Report.empty(), out)
+    >>> out.getvalue().startswith("digraph ObjectGraph {")
+    True
+    """
+    write_dot(report_graph(report), out)
 
 
 def report_graph(report: Any) -> DotGraph:

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import IO
 
 from ..report import Report, RetainerPath, Target
 from ..vocab import UNRESOLVED_STATUSES
 
-__all__ = ["render_report", "render_target"]
+__all__ = ["render", "render_report", "render_target"]
 
 #: A path longer than this many references is shown head and tail.
 MAX_SHOWN_EDGES = 40
@@ -32,6 +33,21 @@ GROUP_ABOVE = 10
 
 _INDEX = re.compile(r"\[-?\d+\]")
 _KEY = re.compile(r"\[(?:b?'[^']*'|b?\"[^\"]*\"|<[^>]*>)\]")
+
+
+def render(report: Report, out: IO[str], *, group: bool | None = None) -> None:
+    """Writes the text tree of ``report`` to ``out`` (the render protocol
+    every format module follows: ``render(report, out, **options)``).
+
+    >>> import io
+    >>> from whyalive.report import Report
+    >>> out = io.StringIO()
+    >>> render(Report.empty(), out)
+    >>> out.getvalue().endswith(chr(10))
+    True
+    """
+    out.write(render_report(report, group=group))
+    out.write("\n")
 
 
 def render_report(report: Report, *, group: bool | None = None) -> str:
