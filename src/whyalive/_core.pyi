@@ -18,8 +18,10 @@ _Path = tuple[_Root, tuple[_Edge, ...], int]
 _Target = tuple[int, str, str, int, int, int, str, list[_Path], int]
 """(id, type_name, name, refcount, seen, unseen, status, paths, omitted)"""
 
-_Stats = tuple[int, int, int, int, float, float, float]
-"""(nodes, edges, threads, frames, index_seconds, search_seconds, total_seconds)"""
+_Stats = tuple[int, int, int, int, float, float, float, str | None, int]
+"""(nodes, edges, threads, frames, index_seconds, search_seconds,
+total_seconds, stopped_in, stopped_at): stopped_in the phase the time ran
+out in (whyalive.vocab.PHASES) or None; stopped_at how far it had got"""
 
 def find_paths(
     targets: tuple[Any, ...],
@@ -33,7 +35,12 @@ def find_paths(
     stack_tables: dict[Any, bytes] | None = None,
     want_objects: bool = False,
     progress: bool = False,
+    expire_at: str | None = None,
 ) -> tuple[str | None, list[_Target], _Stats, list[Any] | None]: ...
+def vocabulary() -> dict[str, tuple[str, ...]]:
+    """{root_kinds, statuses, frame_slots, thread_fields, interpreter_holders,
+    phases, edge_kinds}: the C spelling of whyalive.vocab's names"""
+
 def allocation_traceback(obj: Any, /) -> tuple[tuple[str, int], ...] | None: ...
 def running_code() -> list[Any]: ...
 
