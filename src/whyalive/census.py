@@ -115,10 +115,12 @@ def count(typename: Any, objects: Iterable[Any] | None = None) -> int:
     those frozen by :func:`gc.freeze` included.
 
     >>> import whyalive
-    >>> class Gizmo: pass
-    >>> gizmos = [Gizmo(), Gizmo()]
-    >>> whyalive.count(Gizmo), whyalive.count('Gizmo'), whyalive.count('NoSuchType')
-    (2, 2, 0)
+    >>> class CountedGizmo: pass
+    >>> gizmos = [CountedGizmo(), CountedGizmo()]
+    >>> whyalive.count(CountedGizmo), whyalive.count('CountedGizmo')
+    (2, 2)
+    >>> whyalive.count('NoSuchType')
+    0
     """
     matches = _type_matcher(typename, "typename")
     rows = _core.census_types(_as_sequence(objects))
@@ -140,9 +142,9 @@ def typestats(
     after the walk).
 
     >>> import whyalive
-    >>> class Gizmo: pass
-    >>> g = Gizmo()
-    >>> whyalive.typestats()['Gizmo']
+    >>> class TallyGizmo: pass
+    >>> g = TallyGizmo()
+    >>> whyalive.typestats()['TallyGizmo']
     1
     """
     return _names(_filtered_rows(objects, filter), shortnames)
@@ -210,11 +212,11 @@ def growth(
     ``collect=False`` skips the full ``gc.collect()`` that runs first.
 
     >>> import whyalive
-    >>> class Gizmo: pass
+    >>> class GrowingGizmo: pass
     >>> _ = whyalive.growth(limit=None)
-    >>> gizmos = [Gizmo(), Gizmo()]
-    >>> [row for row in whyalive.growth(limit=None) if row[0] == 'Gizmo']
-    [('Gizmo', 2, 2)]
+    >>> gizmos = [GrowingGizmo(), GrowingGizmo()]
+    >>> [row for row in whyalive.growth(limit=None) if row[0] == 'GrowingGizmo']
+    [('GrowingGizmo', 2, 2)]
     """
     if peak_stats is None:
         peak_stats = _PEAK_STATS
@@ -272,11 +274,11 @@ def typestats_diff(
     of them (None for all).
 
     >>> import whyalive
-    >>> class Gizmo: pass
+    >>> class DiffedGizmo: pass
     >>> before = whyalive.typestats()
-    >>> gizmos = [Gizmo() for _ in range(3)]
-    >>> [row for row in whyalive.typestats_diff(before) if row[0] == 'Gizmo']
-    [('Gizmo', 0, 3, 3)]
+    >>> gizmos = [DiffedGizmo() for _ in range(3)]
+    >>> [row for row in whyalive.typestats_diff(before) if row[0] == 'DiffedGizmo']
+    [('DiffedGizmo', 0, 3, 3)]
     """
     if after is None:
         if collect:
@@ -385,9 +387,9 @@ def by_type(typename: Any, objects: Iterable[Any] | None = None) -> list[Any]:
     """The live objects of a type (or those among ``objects``), in heap order.
 
     >>> import whyalive
-    >>> class Gizmo: pass
-    >>> g = Gizmo()
-    >>> whyalive.by_type(Gizmo) == [g] == whyalive.by_type('Gizmo')
+    >>> class TypedGizmo: pass
+    >>> g = TypedGizmo()
+    >>> whyalive.by_type(TypedGizmo) == [g] == whyalive.by_type('TypedGizmo')
     True
     """
     matches = _type_matcher(typename, "typename")
