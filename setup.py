@@ -6,6 +6,7 @@ Set ``WHYALIVE_WERROR=1`` to turn compiler warnings into errors (CI does).
 
 import os
 import sys
+from pathlib import Path
 
 from setuptools import Extension, setup
 
@@ -42,23 +43,8 @@ setup(
         Extension(
             "whyalive._core",
             sources=[f"src/whyalive/_core/{name}" for name in SOURCES],
-            depends=[
-                f"src/whyalive/_core/{name}"
-                for name in (
-                    "array.h",
-                    "compat.h",
-                    "platform.h",
-                    "deadline.h",
-                    "heap.h",
-                    "roots.h",
-                    "paths.h",
-                    "search.h",
-                    "names.h",
-                    "ptrmap.h",
-                    "census.h",
-                    "graph.h",
-                )
-            ],
+            # every header, so that a change to one rebuilds the core
+            depends=sorted(str(path) for path in Path("src/whyalive/_core").glob("*.h")),
             extra_compile_args=compile_args,
             extra_link_args=link_args,
         )
