@@ -70,8 +70,8 @@ def census_leaking(
 _GraphEdge = tuple[int, int, int]
 """(referrer, referent, occurrence): indices into nodes, then new_objects"""
 
-_GraphRoot = tuple[int, str, str | None, str, str | None, str | None, int, int, int]
-"""(referent, kind, name, slot, function, filename, lineno, thread_id, depth)"""
+_GraphRoot = tuple[int, _Root]
+"""(referent, root): the root in find_paths' (kind, name, detail) shape"""
 
 def graph_referrers(
     nodes: list[Any],

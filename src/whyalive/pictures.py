@@ -247,8 +247,11 @@ def _picture(
         box.edges.append(edge)
     nodes = list(boxes.values())
     root_boxes: dict[tuple, _dot.DotNode] = {}
-    for root_key, i, row in w.root_edges:
-        _i, kind, name, slot, function, filename, lineno, thread, _depth = row
+    for root_key, i, (kind, name, detail) in w.root_edges:
+        if kind == "frame":
+            function, filename, lineno, thread, slot, _depth = detail
+        else:
+            (thread,), slot, function, filename, lineno = detail, name, None, None, 0
         box = root_boxes.get(root_key)
         if box is None:
             box = root_boxes[root_key] = _dot.DotNode(

@@ -209,7 +209,7 @@ class Walk:
         self.more: dict[int, int] = {}  # node -> neighbours not drawn
         # (referrer, referent, occurrence, expanded node), node indices
         self.edges: list[tuple[int, int, int, int]] = []
-        # (frame or thread key, node, row of _core.graph_referrers' roots)
+        # (frame or thread key, node, root as (kind, name, detail))
         self.root_edges: list[tuple[tuple, int, tuple]] = []
         self.starts: list[int] = []
         self.max_depth = max_depth
@@ -221,6 +221,23 @@ class Walk:
             self.nodes.append(obj)
             self.depth.append(depth)
         return i
+
+
+def root_box_key(root: tuple) -> tuple:
+    """What one box of a picture stands for: a frame (kind, function,
+    filename, thread, depth) or a thread state (kind, thread); ``root`` is
+    in ``find_paths``' shape ``(kind, name, detail)``.
+
+    >>> root_box_key(("thread", "async_gen_finalizer", (7,)))
+    ('thread', 7)
+    >>> root_box_key(("frame", "x", ("main", "app.py", 3, 7, "local", 0)))
+    ('frame', 'main', 'app.py', 7, 0)
+    """
+    kind, _name, detail = root
+    if kind == "frame":
+        function, filename, _lineno, thread, _slot, depth = detail
+        return (kind, function, filename, thread, depth)
+    return (kind, *detail)
 
 
 EdgeFunction = Callable[[Any], Iterable[Any]]
@@ -317,11 +334,9 @@ def _expand(
     del edges
     for i in frontier:
         if roots:
-            for row in level_roots:
-                if row[0] == i:
-                    # one box per frame (or thread state)
-                    key = (row[1], row[4], row[5], row[7], row[8])
-                    w.root_edges.append((key, i, row))
+            for referent, root in level_roots:
+                if referent == i:
+                    w.root_edges.append((root_box_key(root), i, root))
         drawn = 0
         more = 0
         for k, occurrences in neighbours.get(i, {}).items():

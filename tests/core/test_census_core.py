@@ -257,9 +257,10 @@ def test_graph_referrers_reports_frame_locals_as_roots():
     target = Gadget()
     nodes = [target]
     _, _, _, roots, _ = _core.graph_referrers(nodes, (0,), (), -1, TOOL_PREFIX, True)
-    locals_ = [row for row in roots if row[1] == "frame" and row[2] == "target"]
+    locals_ = [row for row in roots if row[1][:2] == ("frame", "target")]
     assert locals_, roots
-    referent, _kind, _name, slot, function, filename, lineno, thread, depth = locals_[0]
+    referent, (_kind, _name, detail) = locals_[0]
+    function, filename, lineno, thread, slot, depth = detail
     assert (referent, slot) == (0, "local")
     assert function.endswith("test_graph_referrers_reports_frame_locals_as_roots")
     assert filename == __file__

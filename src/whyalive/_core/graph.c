@@ -468,27 +468,12 @@ module_dicts(step_t *s, ptrmap_t *added)
     return result;
 }
 
+/* (referent, root): the root in find_paths' (kind, name, detail) shape. */
 static PyObject *
 root_row(const roots_t *r, const root_ref_t *ref, uint32_t referent)
 {
-    if (ref->kind == ROOT_THREAD) {
-        const char *field = ref->slot_kind < COMPAT_THREAD_FIELD_COUNT
-                                ? roots_thread_field_names[ref->slot_kind]
-                                : "thread_state";
-        return Py_BuildValue("(Isssssiki)", referent, "thread", field, field,
-                             "", "", 0, r->threads[ref->owner], 0);
-    }
-    const frame_info_t *info = &r->frames[ref->owner];
-    PyObject *qualname = compat_code_qualname(info->code);
-    PyObject *filename = info->code->co_filename;
-    PyObject *name = ref->name != NULL && PyUnicode_Check(ref->name)
-                         ? ref->name
-                         : Py_None;
-    return Py_BuildValue("(IsOsOOiki)", referent, "frame", name,
-                         roots_frame_slot_names[ref->slot_kind],
-                         qualname ? qualname : Py_None,
-                         filename ? filename : Py_None, info->lineno,
-                         info->thread_id, info->depth);
+    PyObject *root = roots_tuple(r, ref);
+    return root ? Py_BuildValue("(IN)", referent, root) : NULL;
 }
 
 /* References from frames and thread states to frontier nodes.  The

@@ -7,10 +7,6 @@
  */
 #include "search.h"
 
-const char *const path_root_names[PR_COUNT] = {
-    "module",  "frame",    "thread",   "interpreter",
-    "external", "garbage", "excluded", "unreached",
-};
 
 const char *const status_names[ST_COUNT] = {
     "rooted",       "external",     "garbage", "uncollectable",
@@ -231,29 +227,6 @@ error:
     return NULL;
 }
 
-static PyObject *
-frame_root(search_t *s, root_ref_t *ref)
-{
-    frame_info_t *info = &s->roots.frames[ref->owner];
-    const char *slot = roots_frame_slot_names[ref->slot_kind];
-    PyObject *name;
-    if (ref->name != NULL && PyUnicode_Check(ref->name)) {
-        name = PyUnicode_FromFormat("%U", ref->name);
-    }
-    else {
-        name = PyUnicode_FromFormat("<%s>", slot);
-    }
-    if (name == NULL) {
-        return NULL;
-    }
-    PyObject *qualname = compat_code_qualname(info->code);
-    PyObject *filename = info->code->co_filename;
-    return Py_BuildValue("(sN(OOiksi))", path_root_names[PR_FRAME], name,
-                         qualname ? qualname : Py_None,
-                         filename ? filename : Py_None, info->lineno,
-                         info->thread_id, slot, info->depth);
-}
-
 /* (kind, name, detail) for the root of p; *absorbed receives the
  * number of outer hops the root's name stands for. */
 static PyObject *
@@ -290,28 +263,14 @@ root_tuple(search_t *s, const target_t *t, const path_t *p, uint32_t *absorbed)
         return Py_BuildValue("(sN(ON))", "module", text, m->name, key_text);
     }
     case PR_FRAME:
-    case PR_THREAD: {
-        root_ref_t *ref = &s->roots.refs[p->root_index];
-        /* a cell holds the variable: its content is what the root names */
-        if (p->nhops > 0 && (h->flags[outer] & NODE_CELL)) {
-            *absorbed = 1;
-        }
-        if (p->root == PR_FRAME) {
-            return frame_root(s, ref);
-        }
-        return Py_BuildValue("(ss(k))", "thread",
-                             roots_thread_field_names[ref->slot_kind],
-                             s->roots.threads[ref->owner]);
-    }
+    case PR_THREAD:
     case PR_INTERP: {
         root_ref_t *ref = &s->roots.refs[p->root_index];
-        PyObject *key = ref->name != NULL && PyUnicode_CheckExact(ref->name)
-                            ? ref->name
-                            : Py_None;
-        return Py_BuildValue("(sN(sIO))", "interpreter",
-                             roots_interp_label(ref),
-                             roots_interp_holder_name(ref->slot_kind),
-                             (unsigned)ref->owner, key);
+        /* a cell holds the variable: its content is what the root names */
+        if (p->root == PR_FRAME && p->nhops > 0 && (h->flags[outer] & NODE_CELL)) {
+            *absorbed = 1;
+        }
+        return roots_tuple(&s->roots, ref);
     }
     case PR_EXTERNAL: {
         PyObject *op = h->objs[outer];

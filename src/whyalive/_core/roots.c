@@ -606,6 +606,11 @@ const char *const roots_thread_field_names[COMPAT_THREAD_FIELD_COUNT] = {
     "asyncgen_firstiter", "asyncgen_finalizer",
 };
 
+const char *const path_root_names[PR_COUNT] = {
+    "module",  "frame",    "thread",   "interpreter",
+    "external", "garbage", "excluded", "unreached",
+};
+
 const char *const roots_interp_holder_names[INTERP_HOLDER_COUNT] = {
     "atexit",        "atexit_args",   "atexit_kwargs", "signal_handler",
     "codec_search",  "codec_cache",   "codec_error",   "audit_hook",
@@ -688,6 +693,40 @@ roots_interp_label(const root_ref_t *ref)
     default:
         return PyUnicode_FromString(roots_interp_holder_name(ref->owner));
     }
+}
+
+PyObject *
+roots_tuple(const roots_t *r, const root_ref_t *ref)
+{
+    const char *kind = path_root_names[root_ref_path_kind(ref)];
+    if (ref->kind == ROOT_THREAD) {
+        const char *field = ref->slot_kind < COMPAT_THREAD_FIELD_COUNT
+                                ? roots_thread_field_names[ref->slot_kind]
+                                : "thread_state";
+        return Py_BuildValue("(ss(k))", kind, field, r->threads[ref->owner]);
+    }
+    if (ref->kind == ROOT_INTERP) {
+        PyObject *key = ref->name != NULL && PyUnicode_CheckExact(ref->name)
+                            ? ref->name
+                            : Py_None;
+        return Py_BuildValue("(sN(sIO))", kind, roots_interp_label(ref),
+                             roots_interp_holder_name(ref->slot_kind),
+                             (unsigned)ref->owner, key);
+    }
+    const frame_info_t *info = &r->frames[ref->owner];
+    const char *slot = roots_frame_slot_names[ref->slot_kind];
+    PyObject *name = ref->name != NULL && PyUnicode_Check(ref->name)
+                         ? PyUnicode_FromFormat("%U", ref->name)
+                         : PyUnicode_FromFormat("<%s>", slot);
+    if (name == NULL) {
+        return NULL;
+    }
+    PyObject *qualname = compat_code_qualname(info->code);
+    PyObject *filename = info->code->co_filename;
+    return Py_BuildValue("(sN(OOiksi))", kind, name,
+                         qualname ? qualname : Py_None,
+                         filename ? filename : Py_None, info->lineno,
+                         info->thread_id, slot, info->depth);
 }
 
 int

@@ -133,11 +133,43 @@ typedef struct {
     size_t nseeds;
 } roots_t;
 
+/* Where a path starts, in the order paths of equal length are shown. */
+enum path_root {
+    PR_MODULE = 0,
+    PR_FRAME,
+    PR_THREAD,
+    PR_INTERP,
+    PR_EXTERNAL,
+    PR_GARBAGE,
+    PR_EXCLUDED,
+    PR_UNREACHED,
+    PR_COUNT
+};
+
+/* Its name, as vocab.ROOT_KINDS spells it. */
+extern const char *const path_root_names[PR_COUNT];
+
+/* The path root kind of a frame, thread or interpreter reference. */
+static inline int
+root_ref_path_kind(const root_ref_t *ref)
+{
+    return ref->kind == ROOT_FRAME    ? PR_FRAME
+           : ref->kind == ROOT_THREAD ? PR_THREAD
+                                      : PR_INTERP;
+}
+
+
 /* The words for an interpreter root, as a person would write them:
  * "atexit callback #2", "signal handler for SIGUSR1".  New reference. */
 PyObject *roots_interp_label(const root_ref_t *ref);
 /* "interpreter", and a short name of the holder ("atexit"). */
 const char *roots_interp_holder_name(int holder);
+/* The root a frame, thread or interpreter reference stands for, in
+ * find_paths' shape (kind, name, detail): frame (function, filename,
+ * lineno, thread_id, slot, depth), thread (thread_id,), interpreter
+ * (holder, index, key).  The one spelling of these roots: explain's
+ * paths and the level walks of pictures both use it.  New reference. */
+PyObject *roots_tuple(const roots_t *r, const root_ref_t *ref);
 
 /* Collects module, frame, thread and interpreter roots and adds their objects as
  * nodes.  Frames whose code file starts with tool_prefix are whyalive's

@@ -31,28 +31,6 @@
 #define ORIGIN_SEED 0x8u
 #define ORIGIN_BITS(origin) ((uint32_t)(origin) << DIST_BITS)
 
-/* Where a path starts, in the order paths of equal length are shown. */
-enum path_root {
-    PR_MODULE = 0,
-    PR_FRAME,
-    PR_THREAD,
-    PR_INTERP,
-    PR_EXTERNAL,
-    PR_GARBAGE,
-    PR_EXCLUDED,
-    PR_UNREACHED,
-    PR_COUNT
-};
-
-/* The path root kind of a frame, thread or interpreter reference. */
-static inline int
-root_ref_path_kind(const root_ref_t *ref)
-{
-    return ref->kind == ROOT_FRAME    ? PR_FRAME
-           : ref->kind == ROOT_THREAD ? PR_THREAD
-                                      : PR_INTERP;
-}
-
 enum target_status {
     ST_ROOTED = 0,    /* reached from a module, frame, thread or the
                          interpreter */
@@ -67,7 +45,6 @@ enum target_status {
 
 /* Their names in a result (Root.kind, Target.status; result.c):
  * whyalive/vocab.py spells the same, and a test holds them equal. */
-extern const char *const path_root_names[PR_COUNT];
 extern const char *const status_names[ST_COUNT];
 
 typedef struct {

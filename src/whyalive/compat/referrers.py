@@ -424,16 +424,14 @@ def _walk(
             w.nodes, tuple(frontier), ignore_ids, -1, TOOL_PREFIX, True
         )
         edges, skipped = _first_referrers(edges, limit)
-        for row in roots:
-            i, kind, name, slot, function, _file, _line, thread_id, _depth = row
-            if name is None:  # not a variable: the frame's function, its locals
-                name = f"<{slot}>"
+        # a root's name is the variable, or "<slot>" for the frame's own parts
+        for i, (kind, name, detail) in roots:
             if kind == "frame":
                 # referrers names a frame by its code's name, not qualified
-                function = function.rsplit(".", 1)[-1]
+                function = (detail[0] or "?").rsplit(".", 1)[-1]
                 w.roots.append((i, f"{function}.{name} (local)"))
             else:
-                w.roots.append((i, f"{_thread_name(thread_id)}.{name} (thread state)"))
+                w.roots.append((i, f"{_thread_name(detail[0])}.{name} (thread state)"))
         del roots
         module_at = dict(modules)
         pairs = []
