@@ -41,7 +41,7 @@ SAMPLE_CORE_RESULT = (
             3,
             0,
             "rooted",
-            [
+            (
                 (
                     ("module", "app.REGISTRY", ("app", "REGISTRY")),
                     (
@@ -51,13 +51,19 @@ SAMPLE_CORE_RESULT = (
                     3,
                 ),
                 (("frame", "w", ("test_leak", "t.py", 12, 0x1, "local", 2)), (), 1),
-            ],
+            ),
             0,
         )
     ],
     (10, 20, 1, 3, 0.01, 0.001, 0.011),
     None,
 )
+
+
+@pytest.fixture
+def sample_core_result():
+    """SAMPLE_CORE_RESULT, the core's tuple for one app.Widget."""
+    return SAMPLE_CORE_RESULT
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ unseen); garbage (hops,); excluded (); unreached (limit,)."""
 _Path = tuple[_Root, tuple[_Edge, ...], int]
 """(root, edges from the target outward, length)"""
 
-_Target = tuple[int, str, str, int, int, int, str, list[_Path], int]
+_Target = tuple[int, str, str, int, int, int, str, tuple[_Path, ...], int]
 """(id, type_name, name, refcount, seen, unseen, status, paths, omitted)"""
 
 _Stats = tuple[int, int, int, int, float, float, float, str | None, int]

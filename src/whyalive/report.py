@@ -1,10 +1,13 @@
 """Plain data returned by the C core, wrapped for reading.
 
-Every class here is a small view over a tuple the core built (its shape
-is documented in ``whyalive._core.find_paths``): equality, hashing and
-pickling come from that tuple.  Nothing here holds a strong reference to
-a heap object unless the report was asked to (``keep_objects=True``); ids,
-type names and labels are enough to render.
+Every class here is a small view over a tuple the core built, kept as the
+core built it (its shape is documented in ``whyalive._core.find_paths``
+and typed in ``_core.pyi``); what the core cannot know -- a thread's name,
+where a target was allocated -- sits beside that tuple, never packed into
+it.  Equality, hashing and pickling come from the tuple and those extras.
+Nothing here holds a strong reference to a heap object unless the report
+was asked to (``keep_objects=True``); ids, type names and labels are
+enough to render.
 """
 
 from __future__ import annotations
@@ -21,23 +24,42 @@ __all__ = ["Edge", "Report", "RetainerPath", "Root", "Stats", "Target"]
 
 
 class _TupleView:
-    """A read-only view whose identity is the tuple it wraps."""
+    """A read-only view whose identity is the core's tuple it wraps and
+    the extras (:meth:`_extras`) its constructor was given."""
 
     __slots__ = ("_data",)
 
     def __init__(self, data: tuple) -> None:
         self._data = data
 
+    def _extras(self) -> tuple:
+        """The constructor's arguments after the core's tuple."""
+        return ()
+
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self._data == other._data  # type: ignore[attr-defined]
+        return (self._data, self._extras()) == (other._data, other._extras())  # type: ignore[attr-defined]
 
     def __hash__(self) -> int:
-        return hash((type(self).__name__, self._data))
+        return hash((type(self).__name__, self._data, self._extras()))
 
     def __reduce__(self):
-        return (type(self), (self._data,))
+        return (type(self), (self._data, *self._extras()))
+
+
+class _WithThreadName(_TupleView):
+    """A view of a core tuple that may start in a thread, and that
+    thread's name (the core knows thread ids only), or None."""
+
+    __slots__ = ("_thread_name",)
+
+    def __init__(self, data: tuple, thread_name: str | None = None) -> None:
+        super().__init__(data)
+        self._thread_name = thread_name
+
+    def _extras(self) -> tuple:
+        return (self._thread_name,)
 
 
 class Edge(_TupleView):
@@ -77,12 +99,16 @@ class Edge(_TupleView):
         return f"<Edge {self.describe()} at {self.referrer_id:#x}>"
 
 
-class Root(_TupleView):
-    """Where a retainer path starts.
+class Root(_WithThreadName):
+    """Where a retainer path starts: the core's ``(kind, name, detail)``,
+    and the name of the thread for frame and thread roots.
 
     ``kind`` is one of :data:`whyalive.vocab.ROOT_KINDS`; ``name`` names the root
     (``app.REGISTRY``, a local's name, a thread-state field); ``detail``
     is the kind's raw data, exposed by the properties below.
+
+    >>> Root(("module", "app.X", ("app", "X"))).module
+    'app'
     """
 
     __slots__ = ()
@@ -94,7 +120,7 @@ class Root(_TupleView):
     @property
     def thread_name(self) -> str | None:
         """Name of the thread (frame and thread roots), or None."""
-        return self._data[3] if len(self._data) > 3 else None
+        return self._thread_name
 
     # module roots: (module name, global name)
     @property
@@ -171,18 +197,23 @@ class Root(_TupleView):
         return f"<Root {self.kind}: {self.describe()}>"
 
 
-class RetainerPath(_TupleView):
-    """A chain of references from a root to a target.
+class RetainerPath(_WithThreadName):
+    """A chain of references from a root to a target: the core's
+    ``(root, edges, length)``, and the name of the root's thread.
 
     ``edges[0]`` is the reference that holds the target itself; the last
     edge's referrer is the object the root holds.
+
+    >>> root = ("module", "app.REGISTRY", ("app", "REGISTRY"))
+    >>> RetainerPath((root, (("dict", 0x10, "['w1']", "key", ""),), 2)).expression
+    "app.REGISTRY['w1']"
     """
 
     __slots__ = ()
 
     @property
     def root(self) -> Root:
-        return Root(self._data[0])
+        return Root(self._data[0], self._thread_name)
 
     @property
     def edges(self) -> tuple[Edge, ...]:
@@ -222,17 +253,31 @@ class RetainerPath(_TupleView):
 
 
 class Target(_TupleView):
-    """One object asked about, with its retainer paths."""
+    """One object asked about, with its retainer paths: the core's target
+    tuple; where tracemalloc saw it allocated; the names of the threads
+    its frame and thread roots belong to (``(thread id, name)`` pairs);
+    and, for ``keep_objects=True``, the object itself (which takes no part
+    in equality and is not pickled).
+    """
 
-    __slots__ = ("_has_object", "_object")
+    __slots__ = ("_allocated_at", "_has_object", "_object", "_thread_names")
 
-    def __init__(self, data: tuple, obj: Any = None, has_object: bool = False) -> None:
+    def __init__(
+        self,
+        data: tuple,
+        allocated_at: tuple | None = None,
+        thread_names: tuple[tuple[int, str], ...] = (),
+        obj: Any = None,
+        has_object: bool = False,
+    ) -> None:
         super().__init__(data)
+        self._allocated_at = allocated_at
+        self._thread_names = thread_names
         self._object = obj
         self._has_object = has_object
 
-    def __reduce__(self):
-        return (type(self), (self._data,))
+    def _extras(self) -> tuple:
+        return (self._allocated_at, self._thread_names)
 
     id = property(lambda self: self._data[0], doc="id() of the target.")
     type_name = property(lambda self: self._data[1])
@@ -250,13 +295,16 @@ class Target(_TupleView):
     status = property(lambda self: self._data[6], doc="One of whyalive.vocab.STATUSES.")
     omitted = property(lambda self: self._data[8], doc="Retainers not shown.")
     allocated_at = property(
-        lambda self: self._data[9],
+        lambda self: self._allocated_at,
         doc="tracemalloc traceback ((filename, lineno), oldest first), or None.",
     )
 
     @property
     def paths(self) -> tuple[RetainerPath, ...]:
-        return tuple(RetainerPath(p) for p in self._data[7])
+        names = dict(self._thread_names)
+        return tuple(
+            RetainerPath(p, names.get(_root_thread_id(p[0]))) for p in self._data[7]
+        )
 
     @property
     def immortal(self) -> bool:
@@ -349,18 +397,20 @@ class Report:
         allocations: Sequence[Any] | None = None,
         objects: Sequence[Any] | None = None,
     ) -> Report:
-        """Wraps the tuple ``_core.find_paths`` returned."""
+        """Wraps the tuple ``_core.find_paths`` returned, its target tuples
+        as they are; ``thread_names`` maps thread ids to names,
+        ``allocations`` and ``objects`` go with the targets in order."""
         partial, raw_targets, raw_stats, _ = raw
         names = thread_names or {}
         targets = []
         for i, t in enumerate(raw_targets):
-            paths = tuple(_with_thread_name(p, names) for p in t[7])
+            threads = {_root_thread_id(p[0]) for p in t[7]}
+            named = tuple(sorted((k, names[k]) for k in threads if k in names))
             allocated = allocations[i] if allocations is not None else None
-            data = (*t[:7], paths, t[8], allocated)
             if objects is not None:
-                targets.append(Target(data, objects[i], True))
+                targets.append(Target(t, allocated, named, objects[i], True))
             else:
-                targets.append(Target(data))
+                targets.append(Target(t, allocated, named))
         return cls(targets, partial, Stats(*raw_stats))
 
     @classmethod
@@ -506,15 +556,12 @@ class Report:
         return f"<whyalive.Report: {len(self._targets)} targets{partial}>"
 
 
-def _with_thread_name(path: tuple, names: dict[int, str]) -> tuple:
-    """Adds the thread's name to frame and thread roots (the core knows
-    thread ids only); other paths are kept as they are."""
-    root, edges, length = path
-    kind, name, detail = root
+def _root_thread_id(root: tuple) -> int | None:
+    """The thread a core root tuple belongs to (frame and thread roots;
+    the core knows thread ids only), or None."""
+    kind, _, detail = root
     if kind == "frame":
-        thread_id = detail[3]
-    elif kind == "thread":
-        thread_id = detail[0]
-    else:
-        return path
-    return ((kind, name, detail, names.get(thread_id)), edges, length)
+        return detail[3]
+    if kind == "thread":
+        return detail[0]
+    return None

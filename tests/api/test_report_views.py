@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from whyalive import Edge, RetainerPath, Root, Stats
+from whyalive import Edge, Report, RetainerPath, Root, Stats
 
 
 def test_fields(make_sample_report):
@@ -41,6 +41,30 @@ def test_equality_hashing_and_pickling(make_sample_report):
     assert str(clone) == str(a)
 
 
+def test_views_wrap_the_core_tuples_as_they_are(sample_core_result):
+    allocated = (("app.py", 3),)
+    report = Report.from_core(
+        sample_core_result, thread_names={0x1: "Worker"}, allocations=[allocated]
+    )
+    core_target = sample_core_result[1][0]
+    target = report.targets[0]
+    # the core's shape, field for field: nothing packed into it
+    assert target.__reduce__()[1][0] is core_target
+    assert [p.__reduce__()[1][0] for p in target.paths] == list(core_target[7])
+    assert target.allocated_at == allocated
+    frame_path = target.paths[1]
+    assert frame_path.root.kind == "frame" and frame_path.root.thread_name == "Worker"
+    assert target.paths[0].root.thread_name is None
+    # what sits beside the tuple takes part in equality and survives pickling
+    renamed = Report.from_core(
+        sample_core_result, thread_names={0x1: "Other"}, allocations=[allocated]
+    )
+    assert renamed != report
+    clone = pickle.loads(pickle.dumps(report))
+    assert clone == report and clone.targets[0].allocated_at == allocated
+    assert clone.targets[0].paths[1].root.thread_name == "Worker"
+
+
 def test_edge_description():
     assert Edge(("dict", 1, "['k']", "key", "")).describe() == "['k'] in dict"
     assert (
@@ -57,11 +81,11 @@ def test_edge_description():
 
 
 def test_root_descriptions():
-    assert Root(("module", "app.X", ("app", "X"), None)).describe() == "app.X"
-    assert Root(("external", "", (3, 2, 1), None)).describe() == (
+    assert Root(("module", "app.X", ("app", "X"))).describe() == "app.X"
+    assert Root(("external", "", (3, 2, 1))).describe() == (
         "refcount 3, 2 seen, 1 from outside the object graph"
     )
-    assert Root(("unreached", "max_depth", (5,), None)).describe() == (
+    assert Root(("unreached", "max_depth", (5,))).describe() == (
         "root not reached within max_depth=5"
     )
 

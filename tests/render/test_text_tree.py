@@ -19,7 +19,8 @@ def target(
     refcount=3,
     allocated=None,
 ):
-    return (tid, type_name, "", refcount, 2, 1, status, paths, omitted), allocated
+    core = (tid, type_name, "", refcount, 2, 1, status, tuple(paths), omitted)
+    return core, allocated
 
 
 def module_root(name):

@@ -47,7 +47,7 @@ PyDoc_STRVAR(
     "           is 'rooted', 'external', 'garbage', 'uncollectable',\n"
     "           'unreferenced', 'depth_limit' or 'timeout'; omitted\n"
     "           counts retainers of the target not shown;\n"
-    "  paths: list of (root, edges, length), shortest first, where\n"
+    "  paths: tuple of (root, edges, length), shortest first, where\n"
     "         root is (kind, name, detail) and edges is a tuple of\n"
     "         (referrer_type, referrer_id, label, kind, referrer_name)\n"
     "         from the target outward;\n"

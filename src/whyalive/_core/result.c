@@ -374,8 +374,15 @@ target_tuple(search_t *s, target_t *t)
         Py_DECREF(paths);
         return NULL;
     }
+    PyObject *paths_tuple = PyList_AsTuple(paths);
+    Py_DECREF(paths);
+    if (paths_tuple == NULL) {
+        Py_DECREF(type_name);
+        Py_DECREF(name);
+        return NULL;
+    }
     return Py_BuildValue("(NNNnnnsNI)", object_id(op), type_name, name, refcount,
-                         seen, unseen, status_names[t->status], paths,
+                         seen, unseen, status_names[t->status], paths_tuple,
                          t->omitted);
 }
 

@@ -161,7 +161,7 @@ def from_dict(document: Any) -> Any:
                     t["seen"],
                     t["unseen"],
                     t["status"],
-                    paths,
+                    tuple(paths),
                     t["omitted"],
                 )
             )

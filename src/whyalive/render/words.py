@@ -115,7 +115,7 @@ def describe_root(root: Any) -> str:
     is a :class:`whyalive.Root`.
 
     >>> from whyalive import Root
-    >>> describe_root(Root(("module", "app.X", ("app", "X"), None)))
+    >>> describe_root(Root(("module", "app.X", ("app", "X"))))
     'app.X'
     """
     kind = root.kind
@@ -161,7 +161,7 @@ def root_tag(root: Any) -> str:
     """The ``(root: ...)`` tag of a root line.
 
     >>> from whyalive import Root
-    >>> root_tag(Root(("garbage", "collectable", (), None)))
+    >>> root_tag(Root(("garbage", "collectable", ())))
     'gc.collect() frees it'
     """
     if root.kind == "garbage":
