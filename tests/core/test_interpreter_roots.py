@@ -233,7 +233,7 @@ def test_gc_garbage_entry():
 
 
 @pytest.mark.skipif(sys.version_info < (3, 12), reason="sys.monitoring is 3.12+")
-def test_sys_monitoring_callback_names_tool_and_event():
+def test_sys_monitoring_callback_names_tool_and_event_on_3_12_on():
     # a coverage/profiler tool's callback, left registered after it stopped
     monitoring = sys.monitoring
     tool = next(

@@ -262,11 +262,11 @@ def test_untracked_target_tuple_of_ints(module):
     assert labels(path) == ["[0]"]
 
 
-def test_untracked_target_dict_of_ints(module):
+def test_target_dict_of_ints_untracked_on_3_10_to_3_13_tracked_on_3_14_on(module):
     target = {1: 2, 3: 4}
     module.ITEMS = [target]
     gc.collect()
-    # CPython 3.10-3.13 untrack dicts of atoms; 3.14 tracks every dict
+    # CPython 3.10-3.13 untrack dicts of atoms; 3.14 and later track every dict
     assert gc.is_tracked(target) == (sys.version_info >= (3, 14))
     report = whyalive.explain(target)
     path = find_path(report.targets[0], lambda p: p.root.kind == "module")
