@@ -17,3 +17,29 @@ def find_path(target, predicate):
     raise AssertionError(
         "no path matches; paths were:\n" + "\n".join(repr(p) for p in target.paths)
     )
+
+
+def run_python(source: str, timeout: float = 180):
+    """Run source in a fresh interpreter that imports the same whyalive as
+    these tests; the CompletedProcess (a crash shows as a negative
+    returncode instead of ending the test run)."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    import whyalive
+
+    env = dict(os.environ)
+    package_parent = str(Path(whyalive.__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(
+        [package_parent, *filter(None, [env.get("PYTHONPATH")])]
+    )
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(source)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

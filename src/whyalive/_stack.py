@@ -15,6 +15,7 @@ opcode metadata (``dis``); tables are cached per code object (weakly).
 
 from __future__ import annotations
 
+import contextlib
 import dis
 import sys
 import weakref
@@ -73,7 +74,9 @@ def depth_tables(codes) -> dict:
             table = depth_table(code)
             if table is None:
                 continue
-            _cache[code] = table
+            # an object that takes no weak reference is not cached
+            with contextlib.suppress(TypeError):
+                _cache[code] = table
         tables[code] = table
     return tables
 

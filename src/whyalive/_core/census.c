@@ -367,7 +367,9 @@ census_snapshot(void)
     PyObject *result = NULL;
     int was_enabled = PyGC_Disable();
     if (compat_gc_foreach(snapshot_visit, &s) == 0) {
-        qsort(s.pairs, s.count, sizeof(pair_t), compare_pairs);
+        if (s.count > 1) {
+            qsort(s.pairs, s.count, sizeof(pair_t), compare_pairs);
+        }
         PyObject *rows = type_rows(&s.tally);
         PyObject *pairs = rows ? PyBytes_FromStringAndSize(
                                      (const char *)s.pairs,
@@ -461,7 +463,9 @@ census_new_ids(PyObject *before, PyObject *after)
         }
         fresh[nfresh++] = now[j++];
     }
-    qsort(fresh, nfresh, sizeof(pair_t), compare_by_type);
+    if (nfresh > 1) {
+        qsort(fresh, nfresh, sizeof(pair_t), compare_by_type);
+    }
     PyObject *groups = group_by_type(fresh, nfresh);
     PyMem_RawFree(fresh);
     return groups;

@@ -151,6 +151,27 @@ compat_frame_code(compat_frame *frame)
 #endif
 }
 
+/* 1 for a code object the interpreter allocated statically, which must
+ * not be handed to Python code (a weak reference to it would write into
+ * it): 3.13+'s CALL_ALLOC_AND_ENTER_INIT shim, _Py_InitCleanup, is const
+ * (read-only memory), marked CO_NO_MONITORING_EVENTS, a flag no compiled
+ * code carries; 3.14+ also flags every statically allocated object. */
+static inline int
+compat_code_is_static(PyCodeObject *co)
+{
+#if PY_VERSION_HEX >= 0x030E0000
+    if (_Py_IsStaticImmortal((PyObject *)co)) {
+        return 1;
+    }
+#endif
+#ifdef CO_NO_MONITORING_EVENTS
+    return (co->co_flags & CO_NO_MONITORING_EVENTS) != 0;
+#else
+    (void)co;
+    return 0;
+#endif
+}
+
 /* The object in fast-local slot i, or NULL (unbound).  Borrowed.
  * *owned is 0 when the slot holds a reference that owns no count (3.14
  * borrowed and deferred stack references). */

@@ -159,7 +159,9 @@ allocation_traceback(PyObject *module, PyObject *obj)
 PyDoc_STRVAR(running_code_doc,
              "running_code()\n--\n\n"
              "The code objects of every frame of every thread, innermost\n"
-             "first per thread, read without creating frame objects.");
+             "first per thread, read without creating frame objects;\n"
+             "code objects the interpreter allocated statically (the\n"
+             "shim frame of a specialised __init__ call) left out.");
 
 static PyObject *
 running_code(PyObject *module, PyObject *unused)

@@ -345,7 +345,9 @@ target_tuple(search_t *s, target_t *t)
 {
     heap_t *h = &s->heap;
     PyObject *op = h->objs[t->node];
-    qsort(t->paths, t->npaths, sizeof(path_t), compare_paths);
+    if (t->npaths > 1) { /* paths may be NULL: no path before a time limit */
+        qsort(t->paths, t->npaths, sizeof(path_t), compare_paths);
+    }
     PyObject *paths = PyList_New(0);
     if (paths == NULL) {
         return NULL;

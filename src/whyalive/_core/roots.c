@@ -758,7 +758,10 @@ roots_running_code(void)
              f = compat_frame_previous(f))
         {
             PyCodeObject *co = compat_frame_code(f);
-            if (co != NULL && PyList_Append(codes, (PyObject *)co) < 0) {
+            /* statically allocated code (a shim's) stays in C */
+            if (co != NULL && !compat_code_is_static(co) &&
+                PyList_Append(codes, (PyObject *)co) < 0)
+            {
                 Py_DECREF(codes);
                 return NULL;
             }
