@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
-from .render.words import describe_edge, describe_root, root_tag
+from .render.words import describe_edge, describe_root, interpreter_root_label, root_tag
 from .render.words import describe_object as describe_object  # its old home
 from .vocab import ROOT_KINDS as ROOT_KINDS  # spelled in whyalive.vocab
 from .vocab import STATUSES as STATUSES
@@ -114,8 +114,15 @@ class Root(_WithThreadName):
     __slots__ = ()
 
     kind = property(lambda self: self._data[0])
-    name = property(lambda self: self._data[1])
     detail = property(lambda self: self._data[2])
+
+    @property
+    def name(self) -> str:
+        """The root's name; an interpreter root's is phrased from its
+        detail (``signal handler for SIGUSR1``)."""
+        if self._data[0] == "interpreter":
+            return interpreter_root_label(*self._data[2])
+        return self._data[1]
 
     @property
     def thread_name(self) -> str | None:

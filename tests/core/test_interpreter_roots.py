@@ -39,6 +39,9 @@ class Service:
     def search(self, name):
         return None
 
+    def trace(self, frame, event, arg):
+        return None
+
 
 class Hostile:
     """Runs no code of its own during a walk: any call fails the test."""
@@ -360,3 +363,74 @@ def test_interpreter_roots_run_no_user_code_and_keep_no_reference():
         gc.callbacks.remove(hostiles[3])
         atexit.unregister(hostiles[1])
         signal.signal(signal.SIGUSR2, old)
+
+
+def test_every_holder_has_words_of_its_own():
+    # the core names an interpreter root by its holder; words.py phrases
+    # each one (the raw holder name would leak into reports otherwise)
+    from whyalive.render import words
+    from whyalive.vocab import INTERPRETER_HOLDERS
+
+    for holder in INTERPRETER_HOLDERS:
+        if holder == "registry":  # a registry's own list: never a root
+            continue
+        label = words.interpreter_root_label(holder, 0, None)
+        assert label != holder, holder
+        assert words.interpreter_root_label(holder, 0, "k") != holder, holder
+    assert words.interpreter_root_label("signal_handler", 200, None) == (
+        "signal handler for signal 200"
+    )
+
+
+def test_core_names_interpreter_roots_by_holder_only():
+    # phrasing lives in render/words.py: the core's tuple carries data
+    service = Service()
+    atexit.register(service.close)
+    try:
+        path = interpreter_path(explain_one(service)[1])
+        raw = path.root._data
+        assert raw[1] == "atexit" == raw[2][0]
+        assert path.root.name == f"atexit callback #{raw[2][1] + 1}"
+    finally:
+        atexit.unregister(service.close)
+
+
+@pytest.mark.parametrize(
+    ("install", "uninstall", "field"),
+    [
+        (sys.setprofile, lambda: sys.setprofile(None), "profiler"),
+        (sys.settrace, lambda: sys.settrace(None), "tracer"),
+    ],
+)
+def test_profile_and_trace_functions_of_a_thread(install, uninstall, field):
+    # sys.setprofile(profiler.hook), left installed: a thread-state root
+    service = Service()
+    hook = service.trace
+    outer_trace, outer_profile = sys.gettrace(), sys.getprofile()
+    install(hook)
+    try:
+        del hook
+        report = whyalive.explain(service)
+    finally:
+        uninstall()
+        sys.settrace(outer_trace)
+        sys.setprofile(outer_profile)
+    path = find_path(report.targets[0], lambda p: p.root.kind == "thread")
+    assert path.root.name == field
+    assert labels(path) == [".__self__"]
+    assert f"<{field}> of MainThread" in str(report)
+
+
+def test_async_generator_hooks_of_a_thread():
+    # sys.set_asyncgen_hooks(firstiter=loop.hook): an event loop's hook
+    # outlives the loop when it is not restored
+    service = Service()
+    old = sys.get_asyncgen_hooks()
+    sys.set_asyncgen_hooks(firstiter=service.close, finalizer=service.search)
+    try:
+        report = whyalive.explain(service, max_paths=10)
+    finally:
+        sys.set_asyncgen_hooks(*old)
+    names = {p.root.name for p in report.targets[0].paths if p.root.kind == "thread"}
+    assert names == {"asyncgen_firstiter", "asyncgen_finalizer"}
+    assert "<asyncgen firstiter> of MainThread" in str(report)

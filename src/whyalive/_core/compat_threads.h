@@ -257,31 +257,6 @@ compat_monitoring_tool_name(PyInterpreterState *interp, int tool)
 #endif
 }
 
-/* The event's name in sys.monitoring.events. */
-static inline const char *
-compat_monitoring_event_name(int event)
-{
-#if PY_VERSION_HEX >= 0x030E0000
-    static const char *const names[] = {
-        "PY_START", "PY_RESUME", "PY_RETURN", "PY_YIELD", "CALL", "LINE",
-        "INSTRUCTION", "JUMP", "BRANCH_LEFT", "BRANCH_RIGHT",
-        "STOP_ITERATION", "RAISE", "EXCEPTION_HANDLED", "PY_UNWIND",
-        "PY_THROW", "RERAISE", "C_RETURN", "C_RAISE", "BRANCH",
-    };
-#else
-    static const char *const names[] = {
-        "PY_START", "PY_RESUME", "PY_RETURN", "PY_YIELD", "CALL", "LINE",
-        "INSTRUCTION", "JUMP", "BRANCH", "STOP_ITERATION", "RAISE",
-        "EXCEPTION_HANDLED", "PY_UNWIND", "PY_THROW", "RERAISE",
-        "C_RETURN", "C_RAISE",
-    };
-#endif
-    if (event < 0 || (size_t)event >= sizeof(names) / sizeof(names[0])) {
-        return "?";
-    }
-    return names[event];
-}
-
 /* ------------------------------------------------------------------ */
 /* Struct fields, by the attribute name Python code sees them as        */
 /* ------------------------------------------------------------------ */

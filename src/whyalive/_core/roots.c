@@ -504,97 +504,6 @@ collect_interpreter(roots_t *r, heap_t *h)
     return 0;
 }
 
-/* Signal names by number, for the signals a program handles. */
-static const char *
-signal_name(int signum)
-{
-    static const struct {
-        int number;
-        const char *name;
-    } known[] = {
-#define SIGNAL_ENTRY(s) {s, #s}
-#ifdef SIGHUP
-        SIGNAL_ENTRY(SIGHUP),
-#endif
-        SIGNAL_ENTRY(SIGINT),
-#ifdef SIGQUIT
-        SIGNAL_ENTRY(SIGQUIT),
-#endif
-        SIGNAL_ENTRY(SIGILL),
-        SIGNAL_ENTRY(SIGABRT),
-        SIGNAL_ENTRY(SIGFPE),
-        SIGNAL_ENTRY(SIGSEGV),
-        SIGNAL_ENTRY(SIGTERM),
-#ifdef SIGBREAK
-        SIGNAL_ENTRY(SIGBREAK),
-#endif
-#ifdef SIGTRAP
-        SIGNAL_ENTRY(SIGTRAP),
-#endif
-#ifdef SIGBUS
-        SIGNAL_ENTRY(SIGBUS),
-#endif
-#ifdef SIGUSR1
-        SIGNAL_ENTRY(SIGUSR1),
-#endif
-#ifdef SIGUSR2
-        SIGNAL_ENTRY(SIGUSR2),
-#endif
-#ifdef SIGPIPE
-        SIGNAL_ENTRY(SIGPIPE),
-#endif
-#ifdef SIGALRM
-        SIGNAL_ENTRY(SIGALRM),
-#endif
-#ifdef SIGCHLD
-        SIGNAL_ENTRY(SIGCHLD),
-#endif
-#ifdef SIGCONT
-        SIGNAL_ENTRY(SIGCONT),
-#endif
-#ifdef SIGTSTP
-        SIGNAL_ENTRY(SIGTSTP),
-#endif
-#ifdef SIGTTIN
-        SIGNAL_ENTRY(SIGTTIN),
-#endif
-#ifdef SIGTTOU
-        SIGNAL_ENTRY(SIGTTOU),
-#endif
-#ifdef SIGURG
-        SIGNAL_ENTRY(SIGURG),
-#endif
-#ifdef SIGXCPU
-        SIGNAL_ENTRY(SIGXCPU),
-#endif
-#ifdef SIGXFSZ
-        SIGNAL_ENTRY(SIGXFSZ),
-#endif
-#ifdef SIGVTALRM
-        SIGNAL_ENTRY(SIGVTALRM),
-#endif
-#ifdef SIGPROF
-        SIGNAL_ENTRY(SIGPROF),
-#endif
-#ifdef SIGWINCH
-        SIGNAL_ENTRY(SIGWINCH),
-#endif
-#ifdef SIGIO
-        SIGNAL_ENTRY(SIGIO),
-#endif
-#ifdef SIGSYS
-        SIGNAL_ENTRY(SIGSYS),
-#endif
-#undef SIGNAL_ENTRY
-    };
-    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
-        if (known[i].number == signum) {
-            return known[i].name;
-        }
-    }
-    return NULL;
-}
-
 const char *const roots_frame_slot_names[FRAME_SLOT_COUNT] = {
     "local", "cell", "free", "function", "locals", "frame", "temporary",
 };
@@ -628,74 +537,6 @@ roots_interp_holder_name(int holder)
 }
 
 PyObject *
-roots_interp_label(const root_ref_t *ref)
-{
-    unsigned n = ref->owner + 1; /* callbacks are counted from 1 */
-    /* keys of the codec registries are exact str in practice; their
-     * repr runs no user code, anything else is shown by position */
-    PyObject *key = ref->name != NULL && PyUnicode_CheckExact(ref->name)
-                        ? ref->name
-                        : NULL;
-    switch (ref->slot_kind) {
-    case INTERP_ATEXIT:
-        return PyUnicode_FromFormat("atexit callback #%u", n);
-    case INTERP_ATEXIT_ARGS:
-        return PyUnicode_FromFormat("arguments of atexit callback #%u", n);
-    case INTERP_ATEXIT_KWARGS:
-        return PyUnicode_FromFormat("keyword arguments of atexit callback #%u",
-                                    n);
-    case INTERP_SIGNAL_HANDLER: {
-        const char *name = signal_name((int)ref->owner);
-        return name ? PyUnicode_FromFormat("signal handler for %s", name)
-                    : PyUnicode_FromFormat("signal handler for signal %u",
-                                           ref->owner);
-    }
-    case INTERP_CODEC_SEARCH:
-        return PyUnicode_FromFormat("codec search function #%u", n);
-    case INTERP_CODEC_CACHE:
-        return key ? PyUnicode_FromFormat("cached codec %R", key)
-                   : PyUnicode_FromFormat("cached codec #%u", n);
-    case INTERP_CODEC_ERROR:
-        return key ? PyUnicode_FromFormat("codec error handler %R", key)
-                   : PyUnicode_FromFormat("codec error handler #%u", n);
-    case INTERP_AUDIT_HOOK:
-        return PyUnicode_FromFormat("audit hook #%u", n);
-    case INTERP_GC_CALLBACK:
-        return PyUnicode_FromFormat("gc.callbacks[%u]", ref->owner);
-    case INTERP_GC_GARBAGE:
-        return PyUnicode_FromFormat("gc.garbage[%u]", ref->owner);
-    case INTERP_FORK_BEFORE:
-        return PyUnicode_FromFormat("at-fork callback #%u (before)", n);
-    case INTERP_FORK_PARENT:
-        return PyUnicode_FromFormat("at-fork callback #%u (after in parent)",
-                                    n);
-    case INTERP_FORK_CHILD:
-        return PyUnicode_FromFormat("at-fork callback #%u (after in child)",
-                                    n);
-    case INTERP_MONITORING: {
-        const char *event = compat_monitoring_event_name((int)(ref->owner % 32));
-        unsigned tool = ref->owner / 32;
-        return key ? PyUnicode_FromFormat(
-                         "sys.monitoring callback for %s of tool %u %R", event,
-                         tool, key)
-                   : PyUnicode_FromFormat(
-                         "sys.monitoring callback for %s of tool %u", event,
-                         tool);
-    }
-    case INTERP_STATE_DICT:
-        return PyUnicode_FromString("interpreter state dict");
-    case INTERP_SYS_DICT:
-        return PyUnicode_FromString("sys.__dict__");
-    case INTERP_BUILTINS:
-        return PyUnicode_FromString("builtins.__dict__");
-    case INTERP_MODULES:
-        return PyUnicode_FromString("sys.modules");
-    default:
-        return PyUnicode_FromString(roots_interp_holder_name(ref->owner));
-    }
-}
-
-PyObject *
 roots_tuple(const roots_t *r, const root_ref_t *ref)
 {
     const char *kind = path_root_names[root_ref_path_kind(ref)];
@@ -709,8 +550,9 @@ roots_tuple(const roots_t *r, const root_ref_t *ref)
         PyObject *key = ref->name != NULL && PyUnicode_CheckExact(ref->name)
                             ? ref->name
                             : Py_None;
-        return Py_BuildValue("(sN(sIO))", kind, roots_interp_label(ref),
-                             roots_interp_holder_name(ref->slot_kind),
+        /* phrased by whyalive.render.words from the detail */
+        const char *holder = roots_interp_holder_name(ref->slot_kind);
+        return Py_BuildValue("(ss(sIO))", kind, holder, holder,
                              (unsigned)ref->owner, key);
     }
     const frame_info_t *info = &r->frames[ref->owner];

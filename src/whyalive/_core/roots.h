@@ -159,16 +159,15 @@ root_ref_path_kind(const root_ref_t *ref)
 }
 
 
-/* The words for an interpreter root, as a person would write them:
- * "atexit callback #2", "signal handler for SIGUSR1".  New reference. */
-PyObject *roots_interp_label(const root_ref_t *ref);
 /* "interpreter", and a short name of the holder ("atexit"). */
 const char *roots_interp_holder_name(int holder);
 /* The root a frame, thread or interpreter reference stands for, in
  * find_paths' shape (kind, name, detail): frame (function, filename,
  * lineno, thread_id, slot, depth), thread (thread_id,), interpreter
- * (holder, index, key).  The one spelling of these roots: explain's
- * paths and the level walks of pictures both use it.  New reference. */
+ * (holder, index, key), named by its holder: whyalive.render.words
+ * phrases it ("atexit callback #2", "signal handler for SIGUSR1").
+ * The one spelling of these roots: explain's paths and the level walks
+ * of pictures both use it.  New reference. */
 PyObject *roots_tuple(const roots_t *r, const root_ref_t *ref);
 
 /* Collects module, frame, thread and interpreter roots and adds their objects as

@@ -16,6 +16,7 @@ __all__ = [
     "describe_object",
     "describe_root",
     "frame_slot_label",
+    "interpreter_root_label",
     "root_tag",
     "thread_field_label",
     "thread_label",
@@ -108,6 +109,80 @@ def thread_field_label(field: str) -> str:
     '<handled exception>'
     """
     return f"<{field.replace('_', ' ')}>"
+
+
+#: An interpreter root by its holder (``vocab.INTERPRETER_HOLDERS``): the
+#: words, with ``{n}`` the callback's number (from 1), ``{i}`` its index.
+_INTERPRETER_WORDS = {
+    "atexit": "atexit callback #{n}",
+    "atexit_args": "arguments of atexit callback #{n}",
+    "atexit_kwargs": "keyword arguments of atexit callback #{n}",
+    "codec_search": "codec search function #{n}",
+    "audit_hook": "audit hook #{n}",
+    "gc_callbacks": "gc.callbacks[{i}]",
+    "gc_garbage": "gc.garbage[{i}]",
+    "fork_before": "at-fork callback #{n} (before)",
+    "fork_parent": "at-fork callback #{n} (after in parent)",
+    "fork_child": "at-fork callback #{n} (after in child)",
+    "state_dict": "interpreter state dict",
+    "sys_dict": "sys.__dict__",
+    "builtins_dict": "builtins.__dict__",
+    "sys_modules": "sys.modules",
+}
+
+#: Registries keyed by name: the words with the key, and without one.
+_KEYED_WORDS = {
+    "codec_cache": ("cached codec {key!r}", "cached codec #{n}"),
+    "codec_error": ("codec error handler {key!r}", "codec error handler #{n}"),
+}
+
+
+def _signal_name(signum: int) -> str:
+    import signal
+
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
+
+
+def _monitoring_event_name(event: int) -> str:
+    import sys
+
+    events = getattr(getattr(sys, "monitoring", None), "events", None)
+    for name, bit in sorted(vars(events).items() if events else ()):
+        if isinstance(bit, int) and bit == 1 << event:
+            return name
+    return f"event {event}"
+
+
+def interpreter_root_label(holder: str, index: int, key: str | None) -> str:
+    """What the interpreter holds, as a person would write it, from an
+    interpreter root's detail: the holder (:data:`whyalive.vocab.INTERPRETER_HOLDERS`),
+    the position (a signal's number; ``tool * 32 + event`` for
+    ``sys.monitoring``) and the registry's key (a codec's or tool's name).
+
+    >>> interpreter_root_label("atexit", 1, None)
+    'atexit callback #2'
+    >>> interpreter_root_label("signal_handler", 2, None)
+    'signal handler for SIGINT'
+    >>> interpreter_root_label("codec_error", 0, "strict")
+    "codec error handler 'strict'"
+    """
+    if holder == "signal_handler":
+        return f"signal handler for {_signal_name(index)}"
+    if holder == "monitoring":
+        tool, event = divmod(index, 32)
+        event_name = _monitoring_event_name(event)
+        words = f"sys.monitoring callback for {event_name} of tool {tool}"
+        return f"{words} {key!r}" if key is not None else words
+    if holder in _KEYED_WORDS:
+        with_key, without = _KEYED_WORDS[holder]
+        return (with_key if key is not None else without).format(key=key, n=index + 1)
+    words = _INTERPRETER_WORDS.get(holder)
+    if words is None:
+        return holder
+    return words.format(n=index + 1, i=index)
 
 
 def describe_root(root: Any) -> str:
