@@ -553,14 +553,61 @@ class Report:
 
         return report_from_json(text)
 
+    def to_html(self, *, title: str = "whyalive report") -> str:
+        """The report as a standalone HTML page: the collapsible tree of
+        :meth:`_repr_html_`, with buttons that open and close it all.
+
+        >>> Report.empty().to_html(title="leaks").startswith("<!DOCTYPE html>")
+        True
+        """
+        from .render.html import page
+
+        return page(self, title=title)
+
+    def to_networkx(self) -> Any:
+        """The report as a ``networkx.MultiDiGraph`` (networkx is needed):
+        a node per object (keyed by id; attributes ``type``, ``id``,
+        ``name``, ``description``, ``target``, ``root``), an edge per
+        reference, referrer → referent, with its ``label`` and ``kind``.
+        See :mod:`whyalive.render.networkx`.
+
+        >>> import whyalive
+        >>> class Widget: pass
+        >>> registry = {"w1": Widget()}
+        >>> graph = whyalive.explain(registry["w1"]).to_networkx()
+        >>> edges = graph.in_edges(id(registry["w1"]), data=True)
+        >>> [data["label"] for _, _, data in edges]
+        ["['w1']"]
+        """
+        from .render.networkx import to_networkx
+
+        return to_networkx(self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the tree as collapsible HTML, roots marked."""
+        from .render.html import fragment
+
+        return fragment(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """IPython's view: the text tree."""
+        printer.text(repr(self) if cycle else str(self))
+
     def __str__(self) -> str:
         from .render.text import render_report
 
         return render_report(self)
 
     def __repr__(self) -> str:
-        partial = f", partial: {self._partial}" if self._partial else ""
-        return f"<whyalive.Report: {len(self._targets)} targets{partial}>"
+        """One line: the target and what holds it, or the targets' types
+        and roots.
+
+        >>> repr(Report.empty())
+        '<whyalive.Report: no targets>'
+        """
+        from .render.text import summary_line
+
+        return f"<whyalive.Report: {summary_line(self)}>"
 
 
 def _root_thread_id(root: tuple) -> int | None:

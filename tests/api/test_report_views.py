@@ -97,7 +97,17 @@ def test_object_needs_keep_objects(make_sample_report):
 
 def test_repr_is_short(make_sample_report):
     report = make_sample_report()
-    assert repr(report) == "<whyalive.Report: 1 targets>"
+    assert repr(report) == (
+        "<whyalive.Report: app.Widget at 0x7f00 held by"
+        " app.REGISTRY.registry['w1'] (module global) and 1 more path>"
+    )
+    several = Report.merge([report, report])
+    assert repr(several) == (
+        "<whyalive.Report: 2 targets (2 app.Widget); roots: 2 module global>"
+    )
+    assert repr(Report((), "timeout", report.stats)) == (
+        "<whyalive.Report: no targets; partial: timeout>"
+    )
     assert repr(report.targets[0].paths[0]).startswith(
         "<RetainerPath app.REGISTRY.registry['w1']"
     )

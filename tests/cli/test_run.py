@@ -146,3 +146,41 @@ def test_no_command_and_help(cli):
     helped = cli("run", "--help")
     assert helped.returncode == 0
     assert "--watch" in helped.stdout
+
+
+def test_html_page_to_a_file(cli):
+    cli.write("app.py", LEAKY)
+    done = cli("run", "app.py", "--watch", "Session", "-o", "out.html")
+    assert done.returncode == 1, done.stderr
+    page = (cli.cwd / "out.html").read_text()
+    assert page.startswith("<!DOCTYPE html>")
+    assert "<title>whyalive: what app.py left alive</title>" in page
+    assert page.count('<details class="wa-target" open>') == 2
+    assert '<span class="wa-root wa-root-module">__main__.SESSIONS' in page
+
+
+@pytest.mark.parametrize("fmt", ["dot", "json", "html"])
+def test_formats_on_stdout_keep_the_summary_on_stderr(cli, fmt):
+    cli.write("app.py", LEAKY)
+    done = cli("run", "app.py", "--watch", "Session", "--format", fmt)
+    assert done.returncode == 1, done.stderr
+    assert "2 instances of Session alive" in done.stderr
+    start = {"dot": "digraph ObjectGraph {", "json": "{", "html": "<!DOCTYPE html>"}
+    # the script's own print comes first, then the report alone
+    report = done.stdout.split("\n", 1)[1]
+    assert report.startswith(start[fmt])
+    if fmt == "json":
+        assert len(json.loads(report)["targets"]) == 2
+
+
+def test_svg_through_graphviz(cli):
+    import shutil
+
+    cli.write("app.py", LEAKY)
+    done = cli("run", "app.py", "--watch", "Session", "-o", "out.svg")
+    if shutil.which("dot") is None:
+        assert done.returncode == 2
+        assert "Graphviz's 'dot' program is not on PATH" in done.stderr
+        return
+    assert done.returncode == 1, done.stderr
+    assert "<svg" in (cli.cwd / "out.svg").read_text()

@@ -12,7 +12,13 @@ from typing import IO, Any
 __all__ = ["FORMATS", "UsageError", "check_format", "write_report"]
 
 #: --format choices, and the file extensions that imply them with -o.
-FORMATS = {"text": ".txt", "json": ".json", "dot": ".dot", "svg": ".svg"}
+FORMATS = {
+    "text": ".txt",
+    "json": ".json",
+    "dot": ".dot",
+    "svg": ".svg",
+    "html": ".html",
+}
 
 
 class UsageError(Exception):

@@ -66,7 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also print the types whose count grew between start and end",
     )
-    parser.add_argument("-f", "--format", help="text (default), json, dot or svg")
+    parser.add_argument("-f", "--format", help="text (default), json, dot, svg or html")
     parser.add_argument(
         "-o", "--output", metavar="FILE", help="write the report to FILE"
     )

@@ -17,12 +17,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import IO
+from typing import IO, NamedTuple
 
 from ..report import Report, RetainerPath, Target
 from ..vocab import UNRESOLVED_STATUSES
 
-__all__ = ["render", "render_report", "render_target"]
+__all__ = [
+    "Line",
+    "partial_line",
+    "path_lines",
+    "render",
+    "render_report",
+    "render_target",
+    "summary_line",
+    "trie",
+]
 
 #: A path longer than this many references is shown head and tail.
 MAX_SHOWN_EDGES = 40
@@ -68,7 +77,7 @@ def render_report(report: Report, *, group: bool | None = None) -> str:
         blocks.extend("\n".join(_target_lines(t)) for t in targets)
     if not targets:
         blocks.append("no targets")
-    footer = _partial_line(report)
+    footer = partial_line(report)
     if footer:
         blocks.append(footer)
     return "\n\n".join(blocks)
@@ -104,56 +113,115 @@ def _target_lines(target: Target, generalize: bool = False) -> list[str]:
     return lines
 
 
-def _path_items(target: Target, generalize: bool) -> list[list[str]]:
-    """Each path as the list of its lines, target side first."""
-    paths = []
-    for path in target.paths:
-        items = _edge_lines(path, target)
-        if generalize:
-            items = [_KEY.sub("[k]", _INDEX.sub("[i]", line)) for line in items]
-        paths.append(items)
+class Line(NamedTuple):
+    """One line of a target's tree, before drawing: ``kind`` is ``edge``
+    (a reference; ``referrer_id`` the object holding the next one),
+    ``root`` (``root_kind`` and ``tag`` say which), ``elided`` (the middle
+    of a long path) or ``note`` (what was not found or not shown).
+    ``str(line)`` is the line of the text tree."""
+
+    text: str
+    kind: str
+    referrer_id: int | None = None
+    root_kind: str | None = None
+    tag: str | None = None
+
+    def __str__(self) -> str:
+        if self.kind == "root":
+            return f"{self.text}  (root: {self.tag})"
+        return self.text
+
+
+def path_lines(target: Target) -> list[list[Line]]:
+    """Each path of ``target`` as its lines, target side first, the root
+    last; long paths elided in the middle, then notes (time ran out,
+    retainers not shown).  The text tree and the HTML draw these.
+
+    >>> from whyalive.report import Target
+    >>> root = ("module", "app.X", ("app", "X"))
+    >>> edge = ("dict", 0x10, "['w1']", "key", "")
+    >>> paths = ((root, (edge,), 2),)
+    >>> t = Target((0x20, "Widget", "", 2, 2, 0, "rooted", paths, 0, None))
+    >>> [str(line) for line in path_lines(t)[0]]
+    ["['w1'] in dict", 'app.X  (root: module global)']
+    """
+    paths = [_edge_lines(path, target) for path in target.paths]
     if target.status == "timeout" and not target.paths:
-        paths.append(["root not reached before the time limit  (root: not found)"])
+        paths.append(
+            [
+                Line(
+                    "root not reached before the time limit",
+                    "root",
+                    None,
+                    "unreached",
+                    "not found",
+                )
+            ]
+        )
     if target.omitted:
         more = target.omitted
         noun = "retainer" if more == 1 else "retainers"
-        paths.append([f"... and {more} more {noun} (raise max_paths to see them)"])
+        paths.append(
+            [Line(f"... and {more} more {noun} (raise max_paths to see them)", "note")]
+        )
     return paths
 
 
-def _edge_lines(path: RetainerPath, target: Target) -> list[str]:
+def _path_items(target: Target, generalize: bool) -> list[list[str]]:
+    """Each path as the list of its text lines, target side first."""
+    paths = []
+    for lines in path_lines(target):
+        items = [str(line) for line in lines]
+        if generalize:
+            items = [_KEY.sub("[k]", _INDEX.sub("[i]", line)) for line in items]
+        paths.append(items)
+    return paths
+
+
+def _edge_lines(path: RetainerPath, target: Target) -> list[Line]:
     edges = path.edges
     root = path.root
     seen = {target.id}
     lines = []
     for edge in edges:
-        line = edge.describe()
+        text = edge.describe()
         if edge.referrer_id in seen:
             what = "the target" if edge.referrer_id == target.id else "an object above"
-            line += f"  (cycle back to {what})"
+            text += f"  (cycle back to {what})"
         seen.add(edge.referrer_id)
-        lines.append(line)
+        lines.append(Line(text, "edge", edge.referrer_id))
     if len(lines) > MAX_SHOWN_EDGES:
         hidden = len(lines) - HEAD_EDGES - TAIL_EDGES
         lines = [
             *lines[:HEAD_EDGES],
-            f"... {hidden:,} more references ...",
+            Line(f"... {hidden:,} more references ...", "elided"),
             *lines[-TAIL_EDGES:],
         ]
-    lines.append(f"{root.describe()}  (root: {root.tag()})")
+    lines.append(Line(root.describe(), "root", None, root.kind, root.tag()))
     return lines
+
+
+def trie(paths: Iterable[list]) -> dict:
+    """Paths (lists of lines) merged on their first lines: a dict of each
+    line to the dict of the lines below it, in the order first seen.
+
+    >>> trie([["a", "b"], ["a", "c"], ["d"]])
+    {'a': {'b': {}, 'c': {}}, 'd': {}}
+    """
+    merged: dict = {}
+    for items in paths:
+        node = merged
+        for item in items:
+            node = node.setdefault(item, {})
+    return merged
 
 
 def _tree(paths: Iterable[list[str]]) -> list[str]:
     """Merges paths into a trie on their lines and draws it."""
-    trie: dict = {}
-    for items in paths:
-        node = trie
-        for item in items:
-            node = node.setdefault(item, {})
+    merged = trie(paths)
     out: list[str] = []
     # (children, prefix) frames; an explicit stack, no recursion
-    stack = [(iter(list(trie.items())), "", len(trie))]
+    stack = [(iter(list(merged.items())), "", len(merged))]
     counters = [0]
     while stack:
         children, prefix, total = stack[-1]
@@ -219,7 +287,8 @@ _STOPPED_IN = {
 }
 
 
-def _partial_line(report: Report) -> str:
+def partial_line(report: Report) -> str:
+    """The line that says why a report is partial, or ``''``."""
     reason = report.partial_reason
     if reason is None:
         return ""
@@ -236,3 +305,55 @@ def _partial_line(report: Report) -> str:
     else:
         what = "max_depth stopped the search"
     return f"partial: {what}; {unrooted} of {total} targets have no root found"
+
+
+def summary_line(report: Report) -> str:
+    """The report in one line: ``repr(report)`` and the HTML's heading.
+
+    One target: what holds it, as code, and its root; several: their
+    types and their roots (each target's first path), most common first.
+
+    >>> from whyalive.report import Report
+    >>> summary_line(Report.empty())
+    'no targets'
+    """
+    targets = report.targets
+    if not targets:
+        text = "no targets"
+    elif len(targets) == 1:
+        text = _one_target(targets[0])
+    else:
+        types = _counted(t.type_name for t in targets)
+        held = _counted(_held_by(t) for t in targets)
+        text = f"{len(targets):,} targets ({types}); roots: {held}"
+    if report.partial_reason:
+        text += f"; partial: {report.partial_reason}"
+    return text
+
+
+def _one_target(target: Target) -> str:
+    paths = target.paths
+    if not paths:
+        return f"{target.describe()}, {target.status}"
+    first = paths[0]
+    text = f"{target.describe()} held by {first.expression} ({first.root.tag()})"
+    more = len(paths) - 1 + target.omitted
+    if more:
+        text += f" and {more} more path{'s' if more != 1 else ''}"
+    return text
+
+
+def _held_by(target: Target) -> str:
+    paths = target.paths
+    return paths[0].root.tag() if paths else target.status
+
+
+def _counted(names: Iterable[str]) -> str:
+    counts: dict[str, int] = {}
+    for name in names:
+        counts[name] = counts.get(name, 0) + 1
+    ranked = sorted(counts.items(), key=lambda item: -item[1])
+    shown = [f"{n:,} {name}" for name, n in ranked[:3]]
+    if len(ranked) > 3:
+        shown.append(f"{len(ranked) - 3} more kinds")
+    return ", ".join(shown)

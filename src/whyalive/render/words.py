@@ -15,6 +15,7 @@ __all__ = [
     "describe_edge",
     "describe_object",
     "describe_root",
+    "describe_size",
     "frame_slot_label",
     "interpreter_root_label",
     "root_tag",
@@ -74,6 +75,24 @@ def describe_edge(label: str, kind: str, referrer_type: str, referrer_name: str)
     container = kind in _CONTAINER_KINDS
     preposition = "in" if container and not label.startswith(".") else "of"
     return f"{label} {preposition} {describe_object(referrer_type, referrer_name)}"
+
+
+def describe_size(size: int) -> str:
+    """A number of bytes as a person reads it: ``512 B``, ``8.1 kB``,
+    ``8.1 MB`` (powers of 1000, one decimal above a kilobyte).
+
+    >>> describe_size(512), describe_size(8_100), describe_size(8_148_000)
+    ('512 B', '8.1 kB', '8.1 MB')
+    """
+    if size < 1000:
+        return f"{size} B"
+    value = float(size)
+    unit = "B"
+    for unit in ("kB", "MB", "GB", "TB"):  # noqa: B007 (the unit it stops at)
+        value /= 1000
+        if value < 999.95:
+            break
+    return f"{value:.1f} {unit}"
 
 
 def thread_label(thread_id: int, thread_name: str | None) -> str:
