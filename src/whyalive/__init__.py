@@ -55,6 +55,7 @@ from .testing import (
     Snapshot,
     assert_freed,
     assert_no_instances,
+    collect_young_first,
     expect_freed,
     gc_collect_once,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "at",
     "at_addrs",
     "by_type",
+    "collect_young_first",
     "count",
     "expect_freed",
     "explain",

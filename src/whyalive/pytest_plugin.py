@@ -304,7 +304,16 @@ def _check(item: pytest.Item, watch: _Watch) -> str:
     settings = item.config.stash[_SETTINGS]
     if watch.snapshot is None and not len(watch.objects):
         return ""
-    testing.gc_collect_once(item)
+    snapshot = watch.snapshot
+
+    def survivors() -> bool:
+        new = snapshot is not None and snapshot.new_ids(collect=False)
+        return bool(new) or watch.objects.alive() > 0
+
+    # most tests leave nothing behind: then nothing is collected, and a
+    # young garbage cycle costs a young collection, not a full one
+    if not testing.collect_young_first(survivors):
+        return ""
     # pytest lets go of the test's fixture values right after this report
     pending = _pending_fixture_values(item)
     blocks = []

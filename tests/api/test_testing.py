@@ -438,3 +438,89 @@ def test_merged_reports_keep_every_target_and_the_first_partial_reason():
     assert merged.stats == first.stats.add(cut.stats).add(second.stats)
     assert Report.merge([]) == Report.empty()
     del kept
+
+
+# ---------------------------------------------------------------- collect_young_first
+
+
+class _Cell:
+    pass
+
+
+def _generations_collected(survivors) -> tuple[bool, list[int]]:
+    seen: list[int] = []
+
+    def record(phase: str, info: dict) -> None:
+        if phase == "start":
+            seen.append(info["generation"])
+
+    was_enabled = gc.isenabled()
+    gc.disable()  # only the collections collect_young_first makes
+    gc.callbacks.append(record)
+    try:
+        alive = whyalive.collect_young_first(survivors)
+    finally:
+        gc.callbacks.remove(record)
+        if was_enabled:
+            gc.enable()
+    return alive, seen
+
+
+def test_collect_young_first_collects_nothing_when_nothing_survives():
+    watch = whyalive.expect_freed()
+    watch(_Cell())  # freed by its reference count at once
+    assert _generations_collected(watch.alive) == (False, [])
+
+
+def test_collect_young_first_stops_at_the_young_generation_that_frees():
+    watch = whyalive.expect_freed()
+    cell = watch(_Cell())
+    cell.me = cell
+    del cell
+    alive, seen = _generations_collected(watch.alive)
+    assert not alive
+    assert seen[0] == 0
+    assert 2 not in seen
+
+
+def test_collect_young_first_goes_to_a_full_collection_for_old_cycles():
+    watch = whyalive.expect_freed()
+    cell = watch(_Cell())
+    cell.me = cell
+    gc.collect()  # the cycle survives: it is in the oldest generation now
+    del cell
+    alive, seen = _generations_collected(watch.alive)
+    assert not alive
+    assert seen[-1] == 2
+
+
+def test_collect_young_first_reports_a_survivor_after_a_full_collection():
+    watch = whyalive.expect_freed()
+    kept = watch(_Cell())
+    alive, seen = _generations_collected(watch.alive)
+    assert alive
+    assert seen == [0, 1, 2]
+    assert watch.alive() == 1
+    del kept
+    assert watch.alive() == 0
+
+
+def test_snapshot_of_an_abc_counts_its_registered_classes():
+    """A class with its own __instancecheck__ (an ABC) is matched as
+    isinstance does; plain classes take the census in C, by MRO."""
+    import abc
+
+    class Shape(abc.ABC):  # noqa: B024 (an ABC for its __instancecheck__)
+        pass
+
+    class Square:  # not a subclass: registered
+        pass
+
+    Shape.register(Square)
+    snap = whyalive.Snapshot(Shape)
+    kept = [Square()]
+    assert snap.new_ids() == {id(kept[0])}
+    plain = whyalive.Snapshot(Square)
+    more = [Square()]
+    assert plain.new_ids() == {id(more[0])}
+    del kept, more

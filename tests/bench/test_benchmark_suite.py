@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -124,3 +125,51 @@ def test_bench_peers_runs_end_to_end(tmp_path):
         ("depth:8", "ok", True),
         ("instances:7", "ok", True),
     ]
+
+
+def test_bench_plugin_runs_a_suite_plain_and_watched(tmp_path):
+    """bench_plugin.py on a tiny project of its own: both kinds run, the
+    watched run really loads the plugin (a leak would fail it), ratios
+    come out."""
+    project = tmp_path / "project"
+    (project / "tests").mkdir(parents=True)
+    (project / "gizmos.py").write_text("class Gizmo:\n    pass\n")
+    (project / "tests" / "test_gizmos.py").write_text(
+        "import gizmos\n\n\n"
+        "def test_makes_and_frees():\n"
+        "    g = gizmos.Gizmo()\n"
+        "    g.me = g\n"
+    )
+    out = tmp_path / "out.json"
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(Path(whyalive.__file__).resolve().parents[1])
+    script = [sys.executable, str(BENCH / "bench_plugin.py")]
+    args = [*script, "--source", str(project), "--tests", "tests"]
+    args += ["--watch", "gizmos.Gizmo"]
+    proc = subprocess.run(
+        [*args, "--runs", "2", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "watched / plain: wall" in proc.stdout
+    data = json.loads(out.read_text())
+    assert len(data["runs"]["plain"]) == len(data["runs"]["watched"]) == 2
+    assert data["ratio_wall"] > 0 and data["ratio_cpu"] > 0
+    # a leaking suite stops the benchmark: the watched run loads the plugin
+    (project / "tests" / "test_gizmos.py").write_text(
+        "import gizmos\n\nKEEP = []\n\n\ndef test_leaks():\n"
+        "    KEEP.append(gizmos.Gizmo())\n"
+    )
+    proc = subprocess.run(
+        [*args, "--runs", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert proc.returncode != 0
+    assert "the watched run failed" in proc.stderr
+    assert "1 Gizmo alive after teardown" in proc.stderr

@@ -347,3 +347,37 @@ def test_graph_labels_role_of_an_instance_dict():
     assert holder.__dict__ == {}  # materialize it on 3.11+
     rows = _core.graph_labels([(holder, holder.__dict__, 0, 0)])
     assert rows[0][:3] == (".__dict__", "attr", "own_dict")
+
+
+def test_census_instances_finds_subclasses_without_running_user_code():
+    calls = []
+
+    class Meta(type):
+        pass
+
+    class Base(metaclass=Meta):
+        pass
+
+    class Derived(Base):
+        @property
+        def __class__(self):  # never read
+            calls.append("__class__")
+            return Base
+
+    class Other:
+        pass
+
+    base, derived, other = Base(), Derived(), Other()
+    found = _core.census_instances((Base,))
+    assert found == {id(base): Base, id(derived): Derived}
+    assert _core.census_instances((Other, Base))[id(other)] is Other
+    assert _core.census_instances(()) == {}
+    assert calls == []
+    del base, derived, other
+
+
+def test_census_instances_bad_input():
+    with pytest.raises(TypeError, match="classes must be a tuple"):
+        _core.census_instances([object])
+    with pytest.raises(TypeError, match="classes must be a tuple of classes"):
+        _core.census_instances((object, 3))

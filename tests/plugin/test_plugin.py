@@ -407,3 +407,52 @@ def test_example_widgets_suite(suite):
     has_line(result, "ERROR test_widgets.py::test_style_is_cached_per_widget - ")
     has_line(result, "<key> in dict")
     has_line(result, "of functools._lru_cache_wrapper")
+
+
+def test_objects_freed_by_the_collector_pass_and_leaks_in_cycles_are_caught(suite):
+    """The plugin collects only when a watched object survives, youngest
+    generation first: garbage cycles, young or promoted to the oldest
+    generation, still pass; a leak, in a cycle or of a subclass, is
+    still caught and explained."""
+    write(
+        suite,
+        test_suite="""
+        import gc
+        import widgets
+
+        class Special(widgets.Widget):
+            pass
+
+        KEEP = []
+
+        def test_freed_by_refcount():
+            widgets.Widget("plain")
+
+        def test_young_cycle():
+            w = widgets.Widget("cycle")
+            w.me = w
+
+        def test_old_cycle():
+            w = widgets.Widget("old cycle")
+            w.me = w
+            gc.collect()  # w survives it: now in the oldest generation
+            del w
+
+        def test_cycle_through_a_fixture_like_holder():
+            a, b = widgets.Widget("a"), widgets.Widget("b")
+            a.peer, b.peer = b, a
+
+        def test_leaked_cycle():
+            w = Special("kept")
+            w.me = w
+            KEEP.append(w)
+        """,
+    )
+    result = suite("--whyalive-watch=widgets.Widget")
+    result.assert_outcomes(passed=5, errors=1)
+    has_line(
+        result,
+        "ERROR test_suite.py::test_leaked_cycle - 1 Special alive after teardown, "
+        "held by test_suite.KEEP[0]:",
+    )
+    assert "[0] in list" in result.stdout.str()

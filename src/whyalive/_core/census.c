@@ -316,6 +316,97 @@ census_objects_at(PyObject *ids, Py_ssize_t limit)
 }
 
 /* ------------------------------------------------------------------ */
+/* Instances of classes, subclasses included                           */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    PyObject *classes;     /* a tuple of types */
+    PyTypeObject *last_type; /* consecutive objects often share a type */
+    int last_match;
+    PyObject **found;
+    size_t count;
+    size_t capacity;
+} instances_t;
+
+/* Whether tp is one of the classes or a subclass by its MRO: no
+ * __instancecheck__ or __class__ runs. */
+static int
+instances_match(instances_t *w, PyTypeObject *tp)
+{
+    if (tp != w->last_type) {
+        int match = 0;
+        for (Py_ssize_t i = 0; !match && i < PyTuple_GET_SIZE(w->classes);
+             i++)
+        {
+            match = PyType_IsSubtype(
+                tp, (PyTypeObject *)PyTuple_GET_ITEM(w->classes, i));
+        }
+        w->last_type = tp;
+        w->last_match = match;
+    }
+    return w->last_match;
+}
+
+static int
+instances_visit(PyObject *op, void *arg)
+{
+    instances_t *w = (instances_t *)arg;
+    if (!instances_match(w, Py_TYPE(op))) {
+        return 0;
+    }
+    if (array_grow((void **)&w->found, &w->capacity, w->count + 1,
+                   sizeof(*w->found)) < 0)
+    {
+        return -1;
+    }
+    w->found[w->count++] = op;
+    return 0;
+}
+
+PyObject *
+census_instances(PyObject *classes)
+{
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(classes); i++) {
+        if (!PyType_Check(PyTuple_GET_ITEM(classes, i))) {
+            PyErr_Format(PyExc_TypeError,
+                         "classes must be a tuple of classes, not one holding "
+                         "%.100s",
+                         Py_TYPE(PyTuple_GET_ITEM(classes, i))->tp_name);
+            return NULL;
+        }
+    }
+    instances_t w;
+    memset(&w, 0, sizeof(w));
+    w.classes = classes;
+    PyObject *result = NULL;
+    /* no collection between the walk and the last item: every object
+     * found stays alive until its type is read */
+    int was_enabled = PyGC_Disable();
+    if (PyTuple_GET_SIZE(classes) == 0 ||
+        compat_gc_foreach(instances_visit, &w) == 0)
+    {
+        result = PyDict_New();
+        for (size_t i = 0; result != NULL && i < w.count; i++) {
+            PyObject *key = PyLong_FromVoidPtr(w.found[i]);
+            if (key == NULL ||
+                PyDict_SetItem(result, key, (PyObject *)Py_TYPE(w.found[i])) <
+                    0)
+            {
+                Py_XDECREF(key);
+                Py_CLEAR(result);
+                break;
+            }
+            Py_DECREF(key);
+        }
+    }
+    if (was_enabled) {
+        PyGC_Enable();
+    }
+    PyMem_RawFree(w.found);
+    return result;
+}
+
+/* ------------------------------------------------------------------ */
 /* Snapshots of ids                                                    */
 /* ------------------------------------------------------------------ */
 

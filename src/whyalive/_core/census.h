@@ -26,6 +26,11 @@ PyObject *census_objects_of_types(PyObject *type_ids, PyObject *objects);
  * (< 0: no limit).  A list. */
 PyObject *census_objects_at(PyObject *ids, Py_ssize_t limit);
 
+/* The tracked objects (frozen ones included) whose type is one of
+ * classes (a tuple of types) or a subclass of one by its MRO, without
+ * collecting: a dict {id: type}.  No __instancecheck__ runs. */
+PyObject *census_instances(PyObject *classes);
+
 /* Every tracked object as (address, type id) pairs sorted by address:
  * (rows, pairs) where rows are census_type_counts' rows and pairs a
  * bytes object of native uint64 pairs. */

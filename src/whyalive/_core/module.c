@@ -298,6 +298,29 @@ census_snapshot_(PyObject *module, PyObject *unused)
 }
 
 PyDoc_STRVAR(
+    census_instances_doc,
+    "census_instances(classes)\n"
+    "--\n\n"
+    "The tracked objects (frozen ones included) whose type is one of\n"
+    "classes, a tuple of types, or a subclass of one by its MRO (no\n"
+    "__instancecheck__ runs).  Nothing is collected first: a census costs\n"
+    "one pass over the collector's lists.\n\n"
+    "Returns a dict {id: type}.");
+
+static PyObject *
+census_instances_(PyObject *module, PyObject *classes)
+{
+    (void)module;
+    if (!PyTuple_Check(classes)) {
+        PyErr_Format(PyExc_TypeError,
+                     "classes must be a tuple of classes, not %.100s",
+                     Py_TYPE(classes)->tp_name);
+        return NULL;
+    }
+    return census_instances(classes);
+}
+
+PyDoc_STRVAR(
     census_new_ids_doc,
     "census_new_ids(before, after)\n"
     "--\n\n"
@@ -527,6 +550,7 @@ static PyMethodDef core_methods[] = {
      METH_VARARGS | METH_KEYWORDS, census_objects_at_doc},
     {"census_snapshot", census_snapshot_, METH_NOARGS, census_snapshot_doc},
     {"census_new_ids", census_new_ids_, METH_VARARGS, census_new_ids_doc},
+    {"census_instances", census_instances_, METH_O, census_instances_doc},
     {"census_leaking", (PyCFunction)(void (*)(void))census_leaking_,
      METH_VARARGS | METH_KEYWORDS, census_leaking_doc},
     {"graph_referrers", (PyCFunction)(void (*)(void))graph_referrers_,
