@@ -463,7 +463,9 @@ def leaking_objects(
     left is held from C code or the interpreter itself (``outside``
     counts those references): roots such as ``sys.modules``, or a
     reference-counting bug in an extension.  ``collect=False`` skips the
-    ``gc.collect()`` that runs first.
+    ``gc.collect()`` that runs first.  A tuple whose only reference is C
+    code's is left out: C code may still be building it (``tuple(gen)``
+    in another thread), and a second reference would break that.
 
     >>> import whyalive
     >>> leaks = whyalive.leaking_objects()

@@ -239,6 +239,142 @@ census_type_counts(PyObject *objects)
 }
 
 /* ------------------------------------------------------------------ */
+/* Objects only C code holds                                           */
+/* ------------------------------------------------------------------ */
+
+/* C code may build a tuple while running Python code: tuple(generator)
+ * in another thread fills a new tuple item by item and resizes it when
+ * full, which CPython refuses (SystemError, in that thread) once a
+ * second reference exists.  Such a tuple is never handed out: one with
+ * an item not yet set, or one whose only reference no object of the
+ * heap and no running frame holds (C code's own). */
+static int
+tuple_unfinished(PyObject *op)
+{
+    if (!PyTuple_Check(op)) {
+        return 0;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(op); i++) {
+        if (PyTuple_GET_ITEM(op, i) == NULL) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int
+tuple_held_once(PyObject *op)
+{
+    return PyTuple_Check(op) && !compat_is_immortal(op) &&
+           Py_REFCNT(op) == 1;
+}
+
+typedef struct {
+    ptrmap_t suspects; /* tuple held once -> index in found */
+    uint8_t *held;
+} holders_t;
+
+static int
+holders_visit(PyObject *op, void *arg)
+{
+    holders_t *hs = (holders_t *)arg;
+    uint32_t i = ptrmap_get(&hs->suspects, op);
+    if (i != PTRMAP_NONE) {
+        hs->held[i] = 1;
+    }
+    return 0;
+}
+
+static int
+holders_traverse(PyObject *op, void *arg)
+{
+    traverseproc traverse = Py_TYPE(op)->tp_traverse;
+    if (traverse != NULL) {
+        traverse(op, holders_visit, arg);
+    }
+    return 0;
+}
+
+/* Every object a running frame holds: fast locals, function, locals
+ * mapping, frame object, and the value stack where CPython recorded its
+ * top (roots_foreach_frame's callback). */
+static int
+holders_frame(compat_frame *f, PyCodeObject *co, compat_frame *inner,
+              void *arg)
+{
+    int owned, exact;
+    for (Py_ssize_t i = 0; i < compat_code_nslots(co); i++) {
+        PyObject *value = compat_frame_slot(f, i, &owned);
+        if (value != NULL) {
+            holders_visit(value, arg);
+        }
+    }
+    PyObject *special[3];
+    compat_frame_specials(f, &special[0], &special[1], &special[2]);
+    for (int i = 0; i < 3; i++) {
+        if (special[i] != NULL) {
+            holders_visit(special[i], arg);
+        }
+    }
+    Py_ssize_t top = compat_frame_stack_extent(f, co, inner, &exact);
+    for (Py_ssize_t i = 0; exact && i < top; i++) {
+        PyObject *value = compat_frame_stack_value(f, co, i, &owned);
+        if (value != NULL) {
+            holders_visit(value, arg);
+        }
+    }
+    return 0;
+}
+
+/* Drops from found[] the tuples C code may still be building; one more
+ * pass over the heap's references only when a tuple held once is among
+ * them.  -1 with MemoryError set. */
+static int
+drop_unfinished(PyObject **found, size_t *count)
+{
+    holders_t hs;
+    size_t nsuspects = 0, kept = 0;
+    for (size_t i = 0; i < *count; i++) {
+        nsuspects += tuple_held_once(found[i]);
+    }
+    memset(&hs, 0, sizeof(hs));
+    if (nsuspects > 0) {
+        hs.held = PyMem_RawCalloc(*count, 1);
+        if (hs.held == NULL || ptrmap_init(&hs.suspects, nsuspects) < 0) {
+            PyMem_RawFree(hs.held);
+            if (!PyErr_Occurred()) {
+                PyErr_NoMemory();
+            }
+            return -1;
+        }
+        for (size_t i = 0; i < *count; i++) {
+            if (tuple_held_once(found[i]) &&
+                ptrmap_put(&hs.suspects, found[i], (uint32_t)i, NULL) < 0)
+            {
+                ptrmap_free(&hs.suspects);
+                PyMem_RawFree(hs.held);
+                return -1;
+            }
+        }
+        compat_gc_foreach(holders_traverse, &hs);
+        roots_foreach_frame(holders_frame, &hs);
+    }
+    for (size_t i = 0; i < *count; i++) {
+        PyObject *op = found[i];
+        if (tuple_unfinished(op) || (tuple_held_once(op) && !hs.held[i])) {
+            continue;
+        }
+        found[kept++] = op;
+    }
+    *count = kept;
+    if (nsuspects > 0) {
+        ptrmap_free(&hs.suspects);
+        PyMem_RawFree(hs.held);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* Finding objects                                                     */
 /* ------------------------------------------------------------------ */
 
@@ -289,7 +425,9 @@ find(PyObject *ids, PyObject *objects, int by_type, Py_ssize_t limit,
     int status = f.limit == 0 || f.wanted.count == 0
                      ? 0
                      : foreach_object(objects, finder_visit, &f);
-    if (status == 0 || !PyErr_Occurred()) {
+    if ((status == 0 || !PyErr_Occurred()) &&
+        drop_unfinished(f.found, &f.count) == 0)
+    {
         result = PyList_New((Py_ssize_t)f.count);
         for (size_t i = 0; result != NULL && i < f.count; i++) {
             PyList_SET_ITEM(result, (Py_ssize_t)i, Py_NewRef(f.found[i]));
@@ -674,6 +812,10 @@ leaks_result(leaks_t *l)
         PyObject *op = h->objs[n];
         int immortal = compat_is_immortal(op);
         Py_ssize_t outside = heap_unseen_references(h, n);
+        /* a tuple C code may be building (see drop_unfinished) */
+        if (tuple_unfinished(op) || (tuple_held_once(op) && outside == 1)) {
+            continue;
+        }
         PyObject *row = Py_BuildValue(
             "(Onn)", op, immortal ? (Py_ssize_t)-1 : Py_REFCNT(op),
             immortal ? (Py_ssize_t)-1 : outside);

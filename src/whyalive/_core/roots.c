@@ -585,29 +585,44 @@ roots_collect(roots_t *r, heap_t *h, PyObject *tool_prefix,
     return 0;
 }
 
-PyObject *
-roots_running_code(void)
+int
+roots_foreach_frame(roots_frame_cb cb, void *arg)
 {
-    PyObject *codes = PyList_New(0);
-    if (codes == NULL) {
-        return NULL;
-    }
     PyInterpreterState *interp = PyInterpreterState_Get();
     for (PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts != NULL;
          ts = PyThreadState_Next(ts))
     {
+        compat_frame *inner = NULL;
         for (compat_frame *f = compat_thread_top_frame(ts); f != NULL;
-             f = compat_frame_previous(f))
+             inner = f, f = compat_frame_previous(f))
         {
             PyCodeObject *co = compat_frame_code(f);
-            /* statically allocated code (a shim's) stays in C */
-            if (co != NULL && !compat_code_is_static(co) &&
-                PyList_Append(codes, (PyObject *)co) < 0)
-            {
-                Py_DECREF(codes);
-                return NULL;
+            if (co != NULL && cb(f, co, inner, arg) < 0) {
+                return -1;
             }
         }
+    }
+    return 0;
+}
+
+static int
+append_code(compat_frame *f, PyCodeObject *co, compat_frame *inner, void *arg)
+{
+    (void)f;
+    (void)inner;
+    /* statically allocated code (a shim's) stays in C */
+    if (compat_code_is_static(co)) {
+        return 0;
+    }
+    return PyList_Append((PyObject *)arg, (PyObject *)co);
+}
+
+PyObject *
+roots_running_code(void)
+{
+    PyObject *codes = PyList_New(0);
+    if (codes != NULL && roots_foreach_frame(append_code, codes) < 0) {
+        Py_CLEAR(codes);
     }
     return codes;
 }

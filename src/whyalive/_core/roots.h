@@ -177,6 +177,12 @@ PyObject *roots_tuple(const roots_t *r, const root_ref_t *ref);
  * or is NULL.  -1 on error. */
 int roots_collect(roots_t *r, heap_t *h, PyObject *tool_prefix,
                   PyObject *stack_tables);
+/* Calls cb on every frame of every thread that runs Python code, with
+ * its code object and the frame it calls (or NULL), innermost first per
+ * thread; stops at cb's first -1 and returns it. */
+typedef int (*roots_frame_cb)(compat_frame *f, PyCodeObject *co,
+                              compat_frame *inner, void *arg);
+int roots_foreach_frame(roots_frame_cb cb, void *arg);
 /* The code objects of every frame of every thread, in a new list. */
 PyObject *roots_running_code(void);
 /* After the traversal: count the roots' references on their objects,
