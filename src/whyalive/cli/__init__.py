@@ -26,9 +26,9 @@ PROG = "whyalive"
 
 
 def _subcommands() -> list:
-    from . import run
+    from . import attach, run
 
-    return [run]
+    return [run, attach]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -92,6 +92,14 @@ def write_report(
         file.write(text)
 
 
+def on_terminal() -> bool:
+    """Whether stderr reaches a person (progress lines go there)."""
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
 def tell(message: str, file: IO[str] | None = None) -> None:
     """One line for the person at the terminal (stderr)."""
     print(f"whyalive: {message}", file=file or sys.stderr, flush=True)

@@ -24,7 +24,14 @@ import types
 from dataclasses import dataclass
 from typing import Any
 
-from .common import UsageError, check_format, check_output, tell, write_report
+from .common import (
+    UsageError,
+    check_format,
+    check_output,
+    on_terminal,
+    tell,
+    write_report,
+)
 
 NAME = "run"
 HELP = "run a script, then explain what it left alive"
@@ -136,7 +143,7 @@ class Program:
 
 
 def main(args: argparse.Namespace) -> int:
-    watched = _watch_names(args.watch)
+    watched = watch_names(args.watch)
     if not watched and not args.growth:
         raise UsageError("nothing to do: give --watch CLASS[,CLASS...] or --growth")
     fmt = check_format(args.format, args.output)
@@ -169,7 +176,7 @@ def main(args: argparse.Namespace) -> int:
                 f"--watch: no class named {', '.join(watched)} exists "
                 f"when {program.label} has run"
             )
-        tell_progress = _on_terminal()
+        tell_progress = on_terminal()
         if tell_progress:
             tell(f"explaining the live instances of {', '.join(watched)}...")
         report = whyalive.explain_instances(
@@ -207,7 +214,13 @@ def _write(
         write_report(report, fmt, output, title=f"whyalive: what {label} left alive")
 
 
-def _watch_names(values: list[str]) -> list[str]:
+def watch_names(values: list[str]) -> list[str]:
+    """The class names of ``--watch`` options (each may list several,
+    comma-separated), checked, without repeats.
+
+    >>> watch_names(["Session,app.User", "Session"])
+    ['Session', 'app.User']
+    """
     names = [n.strip() for value in values for n in value.split(",")]
     for name in names:
         if not _CLASS_NAME.match(name):
@@ -372,10 +385,3 @@ def _summary(report: Any, watched: list[str], label: str) -> str:
     if not n:
         return f"no instance of {what} is alive after {label}"
     return f"{n} instance{'s' if n != 1 else ''} of {what} alive after {label}:"
-
-
-def _on_terminal() -> bool:
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False

@@ -1,0 +1,204 @@
+"""``whyalive attach PID``: a real child process asked through
+``sys.remote_exec`` on CPython 3.14+, where the OS lets this user attach;
+the refusals (older Pythons, the OS, the process) as one line each."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import whyalive
+
+PACKAGE_PARENT = str(Path(whyalive.__file__).resolve().parents[1])
+
+NEW_ENOUGH = sys.version_info >= (3, 14) and hasattr(sys, "remote_exec")
+needs_314 = pytest.mark.skipif(not NEW_ENOUGH, reason="sys.remote_exec is 3.14+")
+
+HOLDER = """
+    import sys, time
+
+    class Session:
+        pass
+
+    SESSIONS = {"s1": Session(), "s2": Session()}
+
+    def serve_forever():
+        kept = Session()
+        print("ready", flush=True)
+        while True:
+            time.sleep(0.02)
+
+    serve_forever()
+"""
+
+
+def start(tmp_path, source=HOLDER, env=None, python=sys.executable):
+    """A child Python running ``source`` (without whyalive on its path:
+    attach brings it), once it says it is ready."""
+    script = tmp_path / "holder.py"
+    script.write_text(textwrap.dedent(source))
+    child_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    child_env.update(env or {})
+    child = subprocess.Popen(
+        [python, str(script)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=child_env,
+        cwd=tmp_path,
+    )
+    assert child.stdout.readline().strip() == "ready"
+    return child
+
+
+@pytest.fixture
+def holder(tmp_path):
+    child = start(tmp_path)
+    yield child
+    child.kill()
+    child.wait()
+
+
+def os_permits_attaching(pid: int, tmp_path) -> bool:
+    """Whether this user may sys.remote_exec into ``pid`` (a probe that
+    does nothing there)."""
+    probe = tmp_path / "probe.py"
+    probe.write_text("pass\n")
+    try:
+        sys.remote_exec(pid, str(probe))
+    except PermissionError:
+        return False
+    return True
+
+
+def one_line(done, status=2):
+    assert done.returncode == status, (done.stdout, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    return lines[0]
+
+
+@pytest.mark.skipif(NEW_ENOUGH, reason="the refusal of Pythons before 3.14")
+def test_before_314_a_clear_refusal(cli):
+    line = one_line(cli("attach", str(os.getppid())))
+    assert "attaching to a process needs CPython 3.14 or later" in line
+    assert f"this is CPython {sys.version.split()[0]}" in line
+
+
+@needs_314
+def test_census_and_explain_in_a_running_process(cli, holder, tmp_path):
+    pid = str(holder.pid)
+    if not os_permits_attaching(holder.pid, tmp_path):
+        line = one_line(cli("attach", pid))
+        assert f"the OS forbids attaching to process {pid}" in line
+        return
+    census = cli("attach", pid, "--limit", "100000")
+    assert census.returncode == 0, census.stderr
+    assert f"most common types in process {pid} (CPython 3." in census.stdout
+    (row,) = [
+        r for r in census.stdout.splitlines() if r.split()[0] == "__main__.Session"
+    ]
+    assert row.split()[1] == "3"
+
+    done = cli("attach", pid, "--watch", "Session")
+    assert done.returncode == 1, done.stderr
+    assert f"3 instances of Session alive in process {pid}" in done.stdout
+    assert "└── __main__.SESSIONS  (root: module global)" in done.stdout
+    assert "<local 'kept'> of serve_forever at " in done.stdout
+    assert "(root: running frame)" in done.stdout
+    # the process answered and runs on, unchanged
+    assert holder.poll() is None
+
+    again = cli("attach", pid, "-w", "__main__.Session", "-o", "out.json")
+    assert again.returncode == 1, again.stderr
+    document = json.loads((cli.cwd / "out.json").read_text())
+    assert document["schema"] == "whyalive.report/1"
+    assert len(document["targets"]) == 3
+
+    line = one_line(cli("attach", pid, "--watch", "Sesion"))
+    assert f"process {pid}: --watch: no class named Sesion exists there" in line
+
+
+@needs_314
+def test_nothing_alive_exits_0(cli, tmp_path):
+    source = HOLDER.replace('{"s1": Session(), "s2": Session()}', "{}")
+    child = start(tmp_path, source.replace("kept = Session()", "kept = None"))
+    try:
+        if not os_permits_attaching(child.pid, tmp_path):
+            pytest.skip("the OS forbids attaching here (its message is tested)")
+        done = cli("attach", str(child.pid), "--watch", "Session")
+        assert done.returncode == 0, done.stderr
+        assert f"no instance of Session is alive in process {child.pid}" in (
+            done.stdout
+        )
+    finally:
+        child.kill()
+        child.wait()
+
+
+@needs_314
+def test_a_process_with_remote_debugging_off(cli, tmp_path):
+    child = start(tmp_path, env={"PYTHON_DISABLE_REMOTE_DEBUG": "1"})
+    try:
+        line = one_line(cli("attach", str(child.pid)))
+        assert "remote debugging turned off" in line or "the OS forbids" in line
+    finally:
+        child.kill()
+        child.wait()
+
+
+@needs_314
+def test_a_process_that_is_not_python(cli):
+    child = subprocess.Popen(["sleep", "60"])
+    try:
+        line = one_line(cli("attach", str(child.pid)))
+        assert f"process {child.pid}" in line
+        assert "cannot attach" in line or "the OS forbids" in line
+    finally:
+        child.kill()
+        child.wait()
+
+
+@needs_314
+@pytest.mark.skipif(
+    not hasattr(os, "getuid") or os.getuid() != 0, reason="needs root to drop to"
+)
+def test_the_os_forbids_another_users_process(cli, holder, tmp_path):
+    """Run as nobody, attaching to root's process: the OS refuses."""
+    env = dict(os.environ, PYTHONPATH=PACKAGE_PARENT)
+    done = subprocess.run(
+        [sys.executable, "-m", "whyalive", "attach", str(holder.pid)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd="/",
+        user=65534,
+        timeout=120,
+        check=False,
+    )
+    line = one_line(done)
+    assert f"the OS forbids attaching to process {holder.pid}" in line
+    assert "ptrace_scope" in line
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["abc"], "PID: 'abc' is not a process id"),
+        (["0"], "PID: 0 is not a process id"),
+        (["4194303"], "PID: no process 4194303"),
+        (["1", "--limit", "0"], "--limit: must be >= 1"),
+        (["1", "--format", "json"], "the census is text"),
+        (["1", "-w", "A", "--format", "yaml"], "unknown format 'yaml'"),
+        (["1", "--wait", "0"], "--wait: must be > 0"),
+    ],
+)
+def test_bad_input(cli, args, message):
+    line = one_line(cli("attach", *args))
+    assert message in line
