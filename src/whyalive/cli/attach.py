@@ -31,11 +31,14 @@ from typing import Any
 
 from .common import (
     UsageError,
+    add_report_options,
     check_format,
     check_output,
+    check_report_options,
     on_terminal,
     tell,
     write_report,
+    write_text,
 )
 
 NAME = "attach"
@@ -69,29 +72,13 @@ _whyalive_attach({request!r}, {answer!r}, {parent!r})
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("pid", metavar="PID", help="the process to ask")
-    parser.add_argument(
-        "-w",
-        "--watch",
-        action="append",
-        default=[],
-        metavar="CLASS[,CLASS...]",
-        help="explain the live instances of these classes there (default: "
+    add_report_options(
+        parser,
+        "explain the live instances of these classes there (default: "
         "print the most common types)",
     )
     parser.add_argument(
         "--limit", type=int, default=20, help="types in the census (20)"
-    )
-    parser.add_argument(
-        "-f", "--format", help="for --watch: text (default), json, dot, svg or html"
-    )
-    parser.add_argument(
-        "-o", "--output", metavar="FILE", help="write the answer to FILE"
-    )
-    parser.add_argument(
-        "--max-paths", type=int, default=3, help="paths shown per object (3)"
-    )
-    parser.add_argument(
-        "--timeout", type=float, default=None, help="seconds for the explanation"
     )
     parser.add_argument(
         "--wait",
@@ -119,10 +106,7 @@ def main(args: argparse.Namespace) -> int:
     check_output(args.output)
     if args.limit < 1:
         raise UsageError(f"--limit: must be >= 1, got {args.limit}")
-    if args.max_paths < 1:
-        raise UsageError(f"--max-paths: must be >= 1, got {args.max_paths}")
-    if args.timeout is not None and not args.timeout > 0:
-        raise UsageError(f"--timeout: must be > 0 seconds, got {args.timeout}")
+    check_report_options(args)
     if not args.wait > 0:
         raise UsageError(f"--wait: must be > 0 seconds, got {args.wait}")
     _check_process(pid)
@@ -142,7 +126,7 @@ def main(args: argparse.Namespace) -> int:
     where = f"process {pid} ({answer['python']})"
     if not watched:
         text = _census_text(answer["census"], where)
-        _write_text(text, args.output)
+        write_text(text, args.output)
         return 0
 
     from ..report import Report
@@ -150,7 +134,7 @@ def main(args: argparse.Namespace) -> int:
     report = Report.from_dict(answer["report"])
     summary = _summary(report, watched, where)
     if fmt == "text":
-        _write_text(
+        write_text(
             f"{summary}\n{report}\n" if len(report) else summary + "\n", args.output
         )
     else:
@@ -355,12 +339,3 @@ def _summary(report: Any, watched: list[str], where: str) -> str:
     if not n:
         return f"no instance of {what} is alive in {where}"
     return f"{n} instance{'s' if n != 1 else ''} of {what} alive in {where}:"
-
-
-def _write_text(text: str, output: str | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    with open(output, "w", encoding="utf-8") as file:
-        file.write(text)

@@ -9,7 +9,18 @@ import subprocess
 import sys
 from typing import IO, Any
 
-__all__ = ["FORMATS", "UsageError", "check_format", "write_report"]
+__all__ = [
+    "FORMATS",
+    "UsageError",
+    "add_report_options",
+    "check_format",
+    "check_output",
+    "check_report_options",
+    "on_terminal",
+    "tell",
+    "write_report",
+    "write_text",
+]
 
 #: --format choices, and the file extensions that imply them with -o.
 FORMATS = {
@@ -83,13 +94,50 @@ def write_report(
 ) -> None:
     """Writes ``report`` in format ``fmt`` to the file ``output``, or to
     stdout when it is None."""
-    text = report_text(report, fmt, title=title)
+    write_text(report_text(report, fmt, title=title), output)
+
+
+def write_text(text: str, output: str | None) -> None:
+    """Writes ``text`` to the file ``output``, or to stdout when it is None."""
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
     with open(output, "w", encoding="utf-8") as file:
         file.write(text)
+
+
+def add_report_options(parser: Any, watch_help: str) -> None:
+    """The options of the subcommands that explain watched classes:
+    ``--watch``, ``--format``, ``-o``, ``--max-paths``, ``--timeout``."""
+    parser.add_argument(
+        "-w",
+        "--watch",
+        action="append",
+        default=[],
+        metavar="CLASS[,CLASS...]",
+        help=watch_help,
+    )
+    parser.add_argument(
+        "-f", "--format", help=f"{', '.join(FORMATS)} (text by default)"
+    )
+    parser.add_argument(
+        "-o", "--output", metavar="FILE", help="write the report to FILE"
+    )
+    parser.add_argument(
+        "--max-paths", type=int, default=3, help="paths shown per object (3)"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=None, help="seconds for the explanation"
+    )
+
+
+def check_report_options(args: Any) -> None:
+    """``--max-paths`` and ``--timeout`` in range, before any work."""
+    if args.max_paths < 1:
+        raise UsageError(f"--max-paths: must be >= 1, got {args.max_paths}")
+    if args.timeout is not None and not args.timeout > 0:
+        raise UsageError(f"--timeout: must be > 0 seconds, got {args.timeout}")
 
 
 def on_terminal() -> bool:

@@ -26,8 +26,10 @@ from typing import Any
 
 from .common import (
     UsageError,
+    add_report_options,
     check_format,
     check_output,
+    check_report_options,
     on_terminal,
     tell,
     write_report,
@@ -59,29 +61,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.usage = (
         "whyalive run [options] (SCRIPT | -m MODULE) [ARGS...] [options] [-- ARGS...]"
     )
-    parser.add_argument(
-        "-w",
-        "--watch",
-        action="append",
-        default=[],
-        metavar="CLASS[,CLASS...]",
-        help="classes whose live instances to explain at the end: a short "
+    add_report_options(
+        parser,
+        "classes whose live instances to explain at the end: a short "
         "name (Session) or a qualified one (app.models.Session)",
     )
     parser.add_argument(
         "--growth",
         action="store_true",
         help="also print the types whose count grew between start and end",
-    )
-    parser.add_argument("-f", "--format", help="text (default), json, dot, svg or html")
-    parser.add_argument(
-        "-o", "--output", metavar="FILE", help="write the report to FILE"
-    )
-    parser.add_argument(
-        "--max-paths", type=int, default=3, help="paths shown per object (3)"
-    )
-    parser.add_argument(
-        "--timeout", type=float, default=None, help="seconds for the explanation"
     )
     parser.add_argument(
         "-m", dest="module", metavar="MODULE", help="run a module, like python -m"
@@ -148,10 +136,7 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError("nothing to do: give --watch CLASS[,CLASS...] or --growth")
     fmt = check_format(args.format, args.output)
     check_output(args.output)
-    if args.max_paths < 1:
-        raise UsageError(f"--max-paths: must be >= 1, got {args.max_paths}")
-    if args.timeout is not None and not args.timeout > 0:
-        raise UsageError(f"--timeout: must be > 0 seconds, got {args.timeout}")
+    check_report_options(args)
     if args.module and args.script:
         args.args.insert(0, args.script)
     try:
