@@ -171,6 +171,57 @@ compat_code_is_static(PyCodeObject *co)
     return 0;
 #endif
 }
+#if PY_VERSION_HEX >= 0x030E0000
+/* One stack reference (3.14+ frames hold _PyStackRef, not PyObject *),
+ * decoded by its tag bits, every value named: the object it refers to,
+ * borrowed, or NULL for a value that is no object.  *owned is 1 when the
+ * reference owns a count on the object, 0 when it owns none (a borrowed
+ * reference such as 3.14's LOAD_FAST_BORROW pushes, a deferred one, an
+ * immortal).  The tags are checked against CPython's own at compile time,
+ * so a change of scheme is a build error, never a misread. */
+static inline PyObject *
+compat_stackref_object(_PyStackRef ref, int *owned)
+{
+    uintptr_t bits = ref.bits;
+    *owned = 0;
+#if PY_VERSION_HEX >= 0x030F0000
+    /* 3.15, both builds: the low two bits are 0 for a counted pointer,
+     * Py_TAG_REFCNT (1) for an uncounted one (alone: NULL),
+     * Py_TAG_INVALID (2) for PyStackRef_ERROR, Py_INT_TAG (3) for a
+     * tagged int. */
+    _Static_assert(Py_TAG_BITS == 3 && Py_TAG_REFCNT == 1 &&
+                       Py_TAG_INVALID == 2 && Py_INT_TAG == 3,
+                   "CPython 3.15 stack-reference tags changed");
+    switch (bits & Py_TAG_BITS) {
+    case 0:
+        *owned = 1;
+        return (PyObject *)bits;
+    case Py_TAG_REFCNT:
+        return bits == Py_TAG_REFCNT ? NULL
+                                     : (PyObject *)(bits & ~(uintptr_t)Py_TAG_BITS);
+    case Py_TAG_INVALID: /* PyStackRef_ERROR: a failed result, no object */
+    default:             /* Py_INT_TAG: a tagged int */
+        return NULL;
+    }
+#else
+    /* 3.14: bit 0 is Py_TAG_REFCNT (alone: NULL), on 3.14t called
+     * Py_TAG_DEFERRED; the low two bits 3 are a tagged int. */
+#ifdef Py_GIL_DISABLED
+    _Static_assert(Py_TAG_BITS == 1 && Py_TAG_DEFERRED == Py_TAG_REFCNT,
+                   "CPython 3.14t stack-reference tags changed");
+#else
+    _Static_assert(Py_TAG_BITS == 3, "CPython 3.14 stack-reference tags changed");
+#endif
+    _Static_assert(Py_TAG_REFCNT == 1 && Py_INT_TAG == 3,
+                   "CPython 3.14 stack-reference tags changed");
+    if (bits == Py_TAG_REFCNT || (bits & Py_INT_TAG) == Py_INT_TAG) {
+        return NULL;
+    }
+    *owned = (bits & Py_TAG_REFCNT) == 0;
+    return (PyObject *)(bits & ~(uintptr_t)Py_TAG_REFCNT);
+#endif
+}
+#endif
 
 /* The object in fast-local slot i, or NULL (unbound).  Borrowed.
  * *owned is 0 when the slot holds a reference that owns no count (3.14
@@ -180,12 +231,7 @@ compat_frame_slot(compat_frame *frame, Py_ssize_t i, int *owned)
 {
     *owned = 1;
 #if PY_VERSION_HEX >= 0x030E0000
-    _PyStackRef ref = frame->localsplus[i];
-    if (PyStackRef_IsNull(ref) || PyStackRef_IsTaggedInt(ref)) {
-        return NULL;
-    }
-    *owned = PyStackRef_RefcountOnObject(ref);
-    return PyStackRef_AsPyObjectBorrow(ref);
+    return compat_stackref_object(frame->localsplus[i], owned);
 #elif PY_VERSION_HEX >= 0x030B0000
     return frame->localsplus[i];
 #else
@@ -270,12 +316,8 @@ compat_frame_stack_value(compat_frame *frame, PyCodeObject *co, Py_ssize_t i,
 {
     *owned = 1;
 #if PY_VERSION_HEX >= 0x030E0000
-    _PyStackRef ref = frame->localsplus[co->co_nlocalsplus + i];
-    if (PyStackRef_IsNull(ref) || PyStackRef_IsTaggedInt(ref)) {
-        return NULL;
-    }
-    *owned = PyStackRef_RefcountOnObject(ref);
-    return PyStackRef_AsPyObjectBorrow(ref);
+    return compat_stackref_object(frame->localsplus[co->co_nlocalsplus + i],
+                                  owned);
 #elif PY_VERSION_HEX >= 0x030B0000
     return frame->localsplus[co->co_nlocalsplus + i];
 #else
