@@ -23,6 +23,7 @@ Examples (from the repository root, with the C core built in place)::
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import os
 import resource
@@ -63,13 +64,24 @@ def fetch_sdist(cache: Path) -> Path:
     return root
 
 
+def plugin_installed() -> bool:
+    """Whether whyalive's pytest plugin is installed under its ``pytest11``
+    entry point (``pip install .``), so that pytest loads it by itself."""
+    points = importlib.metadata.entry_points(group="pytest11")
+    return any(point.value == "whyalive.pytest_plugin" for point in points)
+
+
 def run_suite(source: Path, tests: str, watch: str | None) -> tuple[float, float]:
     """One run of the suite: (wall seconds, child CPU seconds)."""
     package_root = str(Path(whyalive.__file__).resolve().parents[1])
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(source), package_root])
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-    cmd += ["-p", "whyalive.pytest_plugin"] if watch else []
+    if plugin_installed():
+        # pytest loads it by its entry point: once more by -p is an error
+        cmd += [] if watch else ["-p", "no:whyalive"]
+    else:
+        cmd += ["-p", "whyalive.pytest_plugin"] if watch else []
     cmd += [f"--whyalive-watch={watch}"] if watch else []
     cmd.append(tests)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
