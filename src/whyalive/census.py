@@ -26,6 +26,7 @@ from typing import IO, Any, NamedTuple
 
 from . import _core
 from ._checks import check_int
+from ._names import type_name
 from ._tool import TOOL_PREFIX
 
 __all__ = [
@@ -513,7 +514,4 @@ def get_leaking_objects(
 def _long_name(tp: type) -> str:
     """``module.Name`` as objgraph spells it (the module's name alone for
     builtins: ``builtins.dict``)."""
-    # type's own descriptors: no metaclass code runs
-    name = type.__dict__["__name__"].__get__(tp)
-    module = type.__dict__["__module__"].__get__(tp)
-    return f"{module}.{name}" if isinstance(module, str) and module else name
+    return type_name(tp)

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO, Any
 
-from . import _core
+from . import _core, _names
 from ._tool import thread_names
 from .refgraph import EdgeFunction, Predicate, Walk, is_proper_module, walk
 from .render import dot as _dot
@@ -55,12 +55,7 @@ def type_name(obj: Any, shortnames: bool) -> str:
     >>> type_name({}, True), type_name(1.5, False)
     ('dict', 'builtins.float')
     """
-    tp = type(obj)
-    name = type.__dict__["__name__"].__get__(tp)
-    if shortnames:
-        return name
-    module = type.__dict__["__module__"].__get__(tp)
-    return f"{module}.{name}" if isinstance(module, str) and module else name
+    return _names.type_name(type(obj), qualified=not shortnames)
 
 
 def _repr40(obj: Any) -> str:
@@ -77,7 +72,7 @@ def name_or_repr(value: Any) -> str:
         name = value.__name__
     except AttributeError:
         return _repr40(value)
-    return name if issubclass(type(name), str) else _repr40(value)
+    return _names.exact_str(name) if issubclass(type(name), str) else _repr40(value)
 
 
 _SIZED = (dict, list, tuple, set, frozenset)
@@ -92,7 +87,7 @@ def short_repr(obj: Any) -> str:
     """
     tp = type(obj)
     if issubclass(tp, type):
-        return type.__dict__["__name__"].__get__(obj)
+        return _names.type_name(obj, qualified=False)
     if issubclass(tp, (types.ModuleType, types.BuiltinFunctionType)):
         return name_or_repr(obj)
     if issubclass(tp, types.MethodType):

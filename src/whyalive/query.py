@@ -203,9 +203,12 @@ def _run(
     stack_tables = _stack.depth_tables(_core.running_code())
     if seconds:
         seconds = _core_time_limit(seconds, time.monotonic() - started)
+    # the call's own containers (the classes' tuple goes through the
+    # keyword dict the call makes) are whyalive's, never a retainer
+    own = (exclude, stack_tables, *tool_containers, *((classes,) if classes else ()))
     raw = _core.find_paths(
         targets,
-        (*excluded_objects, exclude, stack_tables, *tool_containers),
+        (*excluded_objects, *own),
         excluded_ids,
         tool_prefix=TOOL_PREFIX,
         instances_of=classes,
@@ -225,7 +228,7 @@ def _run(
         allocations=allocations,
         objects=objects if keep_objects else None,
     )
-    del objects, raw, stack_tables
+    del objects, raw, stack_tables, own
     return report
 
 

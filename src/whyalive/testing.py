@@ -35,6 +35,7 @@ from typing import Any
 
 from . import _core
 from ._checks import check_bool, check_classes
+from ._names import qualname, type_qualname
 from ._tool import outside_caller
 from .query import explain_ids, explain_instances
 from .render.text import render_report
@@ -520,7 +521,7 @@ def _weak_refs(objs: Iterable[Any], where: str) -> list[weakref.ref]:
         except TypeError:
             raise TypeError(
                 f"{where}() cannot watch an object of type "
-                f"{type(obj).__module__}.{type(obj).__qualname__}: it cannot be "
+                f"{type_qualname(type(obj))}: it cannot be "
                 "weakly referenced, and a strong reference would keep it alive; "
                 "watch an object that holds it instead, or use "
                 "assert_no_instances() / Snapshot() on its class"
@@ -637,7 +638,7 @@ def _assemble(head: str, when: str, request: Any, report: Report) -> str:
 
 
 def _class_names(classes: tuple[type, ...]) -> str:
-    return " or ".join(c.__qualname__ for c in classes)
+    return " or ".join(qualname(c) for c in classes)
 
 
 def _check_when(when: Any) -> None:

@@ -106,7 +106,7 @@ short_type_name(PyTypeObject *tp)
     if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) {
         PyObject *name = ((PyHeapTypeObject *)tp)->ht_name;
         if (name != NULL && PyUnicode_Check(name)) {
-            return PyUnicode_FromFormat("%U", name);
+            return names_exact_str(name);
         }
     }
     const char *dot = strrchr(tp->tp_name, '.');

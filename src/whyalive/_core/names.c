@@ -67,6 +67,22 @@ is_identifier(PyObject *s)
 /* Type and object names                                               */
 /* ------------------------------------------------------------------ */
 
+PyObject *
+names_exact_str(PyObject *s)
+{
+    /* a copy unless s is an exact str (unicode_result_unchanged) */
+    return PyUnicode_Substring(s, 0, PyUnicode_GET_LENGTH(s));
+}
+
+PyObject *
+names_str_or(PyObject *s, PyObject *fallback)
+{
+    if (s != NULL && PyUnicode_Check(s)) {
+        return names_exact_str(s);
+    }
+    return Py_NewRef(fallback);
+}
+
 static PyObject *
 compute_type_name(PyTypeObject *tp)
 {
@@ -84,7 +100,7 @@ compute_type_name(PyTypeObject *tp)
     if (module == NULL || !PyUnicode_CheckExact(module) ||
         PyUnicode_CompareWithASCIIString(module, "builtins") == 0)
     {
-        return PyUnicode_FromFormat("%U", qualname);
+        return names_exact_str(qualname);
     }
     return PyUnicode_FromFormat("%U.%U", module, qualname);
 }
@@ -127,7 +143,7 @@ short_type_name(PyTypeObject *tp)
     if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) {
         PyObject *qualname = ((PyHeapTypeObject *)tp)->ht_qualname;
         if (qualname != NULL && PyUnicode_Check(qualname)) {
-            return PyUnicode_FromFormat("%U", qualname);
+            return names_exact_str(qualname);
         }
     }
     const char *dot = strrchr(tp->tp_name, '.');
@@ -138,7 +154,7 @@ static PyObject *
 str_or_empty(PyObject *s)
 {
     if (s != NULL && PyUnicode_Check(s)) {
-        return PyUnicode_FromFormat("%U", s);
+        return names_exact_str(s);
     }
     return PyUnicode_FromString("");
 }
@@ -592,9 +608,15 @@ label_instance(PyObject *op, PyObject *child, Py_ssize_t occurrence,
         }
         PyObject *name = first >= 0 ? compat_inline_value_name(op, first) : NULL;
         if (name != NULL && PyUnicode_Check(name)) {
-            PyObject *text = is_identifier(name)
-                                 ? PyUnicode_FromFormat(".%U", name)
-                                 : PyUnicode_FromFormat(".__dict__[%R]", name);
+            if (is_identifier(name)) {
+                return set_label(out, EDGE_KIND_ATTR, ROLE_PLAIN,
+                                 PyUnicode_FromFormat(".%U", name));
+            }
+            /* the repr of an exact copy: a subclass's __repr__ never runs */
+            PyObject *exact = names_exact_str(name);
+            PyObject *text =
+                exact ? PyUnicode_FromFormat(".__dict__[%R]", exact) : NULL;
+            Py_XDECREF(exact);
             return set_label(out, EDGE_KIND_ATTR, ROLE_PLAIN, text);
         }
     }

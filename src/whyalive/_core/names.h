@@ -74,6 +74,13 @@ PyObject *names_fold(names_t *nm, PyObject *owner, raw_label_t *labels,
                      int count, int *kind);
 void names_raw_clear(raw_label_t *label);
 
+/* A new exact str with the characters of s, which must be a str: never
+ * an instance of a str subclass itself (PyUnicode_FromFormat("%U")
+ * returns its argument), so no method of a user's class runs when the
+ * name is used later and no report holds the user's object.  New ref. */
+PyObject *names_exact_str(PyObject *s);
+/* names_exact_str(s) for a str, else a new reference to fallback. */
+PyObject *names_str_or(PyObject *s, PyObject *fallback);
 /* "pkg.mod.Class" for heap types, tp_name for static ones. New ref. */
 PyObject *names_type_name(names_t *nm, PyTypeObject *tp);
 /* The name an object carries, if it is a function, class, module,

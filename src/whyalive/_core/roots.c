@@ -7,6 +7,7 @@
  */
 #include "roots.h"
 #include "array.h"
+#include "names.h"
 
 /* ------------------------------------------------------------------ */
 /* Modules                                                             */
@@ -558,17 +559,22 @@ roots_tuple(const roots_t *r, const root_ref_t *ref)
     const frame_info_t *info = &r->frames[ref->owner];
     const char *slot = roots_frame_slot_names[ref->slot_kind];
     PyObject *name = ref->name != NULL && PyUnicode_Check(ref->name)
-                         ? PyUnicode_FromFormat("%U", ref->name)
+                         ? names_exact_str(ref->name)
                          : PyUnicode_FromFormat("<%s>", slot);
     if (name == NULL) {
         return NULL;
     }
-    PyObject *qualname = compat_code_qualname(info->code);
-    PyObject *filename = info->code->co_filename;
-    return Py_BuildValue("(sN(OOiksi))", kind, name,
-                         qualname ? qualname : Py_None,
-                         filename ? filename : Py_None, info->lineno,
-                         info->thread_id, slot, info->depth);
+    PyObject *qualname =
+        names_str_or(compat_code_qualname(info->code), Py_None);
+    PyObject *filename = names_str_or(info->code->co_filename, Py_None);
+    if (qualname == NULL || filename == NULL) {
+        Py_DECREF(name);
+        Py_XDECREF(qualname);
+        Py_XDECREF(filename);
+        return NULL;
+    }
+    return Py_BuildValue("(sN(NNiksi))", kind, name, qualname, filename,
+                         info->lineno, info->thread_id, slot, info->depth);
 }
 
 int

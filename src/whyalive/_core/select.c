@@ -309,7 +309,7 @@ candidate_label(search_t *s, const candidate_t *c)
     if ((c->via & TAG_MASK) == TAG_ROOT) {
         root_ref_t *ref = &s->roots.refs[TAG_VALUE(c->via)];
         if (ref->name != NULL && PyUnicode_Check(ref->name)) {
-            return PyUnicode_FromFormat("%U", ref->name);
+            return names_exact_str(ref->name);
         }
     }
     return PyUnicode_FromString("");

@@ -54,6 +54,7 @@ from typing import Any
 
 from .. import _core
 from .._checks import check_int
+from .._names import qualname, type_name
 from ..query import TOOL_PREFIX
 
 __all__ = [
@@ -524,7 +525,7 @@ _HEAPTYPE = 1 << 9
 
 
 def _type_name(obj: Any) -> str:
-    return type.__dict__["__name__"].__get__(type(obj))
+    return type_name(type(obj), qualified=False)
 
 
 class _Namer:
@@ -639,7 +640,7 @@ class _Namer:
         elif kind == "element":
             name = f"{tname} member"
         elif isinstance(holder, type):
-            name = f"{type.__dict__['__qualname__'].__get__(holder)}{label}"
+            name = f"{qualname(holder)}{label}"
         elif kind == "attr" and type(holder).__flags__ & _HEAPTYPE:
             name = f"{tname}{label} (instance attribute)"
         else:

@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import testing
+from .._names import type_qualname
 from ..query import explain, explain_ids
 from ..render.text import render_target
 from ..report import Report
@@ -307,5 +308,4 @@ def _fullname(cls: Any) -> str:
         return "(" + " | ".join(_fullname(c) for c in cls) + ")"
     if not isinstance(cls, type):
         cls = type(cls)
-    module = cls.__module__
-    return cls.__qualname__ if module == "builtins" else f"{module}.{cls.__qualname__}"
+    return type_qualname(cls, builtins=False)
