@@ -315,8 +315,9 @@ class Snapshot:
         """id -> type of every match the collector tracks."""
         classes, predicate = self._classes, self._predicate
         if classes and all(_plain_instancecheck(cls) for cls in classes):
-            # one pass in C over the collector's lists: no Python per object
-            return _core.census_instances(classes)
+            # a census in C: no Python per object, young generations only
+            # when nothing can have entered the old ones since the last
+            return _census_of(classes).alive()
         found: dict[int, type] = {}
         objects = gc.get_objects()
         try:
@@ -331,6 +332,61 @@ class Snapshot:
             obj = None
             del objects
         return found
+
+
+class _Census:
+    """Censuses of one tuple of classes, young generations only when that
+    suffices.
+
+    A full census (every tracked object) is remembered with the stamp of
+    the collector's lists it was taken at.  While the stamp stays the
+    same, no object has entered the oldest or the permanent generation,
+    so the instances alive are those of the full census that are still
+    alive plus those the young generations hold: a census then walks the
+    young generations only.  Ids of the full census whose object died
+    since stay in the answer until the next full one (as a ``Snapshot``'s
+    ids do: an id that is reused is missed, never a false failure).  The
+    classes are held weakly.
+    """
+
+    __slots__ = ("_classes", "_old", "_stamp")
+
+    def __init__(self, classes: tuple[type, ...]) -> None:
+        self._classes = tuple(weakref.ref(cls) for cls in classes)
+        self._old: dict[int, type] = {}
+        self._stamp: tuple[int, ...] | None = None
+
+    def is_for(self, classes: tuple[type, ...]) -> bool:
+        return len(classes) == len(self._classes) and all(
+            ref() is cls for ref, cls in zip(self._classes, classes, strict=True)
+        )
+
+    def alive(self) -> dict[int, type]:
+        classes = tuple(ref() for ref in self._classes)
+        with _CENSUSES_LOCK:  # the stamp and the full census go together
+            stamp, found, young = _core.census_instances(classes, self._stamp)
+            self._stamp = stamp
+            if not young:
+                self._old = found
+                return dict(found)
+            return {**self._old, **found}
+
+
+#: Censuses by the ids of their classes (checked by identity on use).
+_CENSUSES: dict[tuple[int, ...], _Census] = {}
+_CENSUSES_LOCK = threading.Lock()
+
+
+def _census_of(classes: tuple[type, ...]) -> _Census:
+    key = tuple(map(id, classes))
+    with _CENSUSES_LOCK:
+        census = _CENSUSES.get(key)
+        if census is None or not census.is_for(classes):
+            for old_key, old in list(_CENSUSES.items()):
+                if not all(ref() is not None for ref in old._classes):
+                    del _CENSUSES[old_key]
+            census = _CENSUSES[key] = _Census(classes)
+        return census
 
 
 def _plain_instancecheck(cls: type) -> bool:

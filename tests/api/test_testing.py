@@ -524,3 +524,37 @@ def test_snapshot_of_an_abc_counts_its_registered_classes():
     more = [Square()]
     assert plain.new_ids() == {id(more[0])}
     del kept, more
+
+
+_MOVES = {
+    "none": lambda: None,
+    "collect(0)": lambda: gc.collect(0),
+    "collect(1)": lambda: gc.collect(1),
+    "collect()": gc.collect,
+    "freeze": gc.freeze,
+}
+
+
+@pytest.mark.parametrize("move", sorted(_MOVES))
+def test_snapshot_finds_new_instances_wherever_the_collector_moved_them(move):
+    """Snapshots of classes take young censuses while they suffice: an
+    instance made after the snapshot is found whatever generation it has
+    reached (or frozen), and one that existed before never counts."""
+
+    class Sprite:
+        pass
+
+    before = [Sprite()]
+    gc.collect()
+    snap = whyalive.Snapshot(Sprite, collect=False)
+    assert snap.new_ids(collect=False) == set()
+    made = [Sprite()]
+    try:
+        _MOVES[move]()
+        assert snap.new_ids(collect=False) == {id(made[0])}
+        assert snap.new_ids(collect=False) == {id(made[0])}  # a young census again
+    finally:
+        gc.unfreeze()
+    made.clear()
+    assert snap.new_ids(collect=False) == set()
+    del before

@@ -368,10 +368,11 @@ def test_census_instances_finds_subclasses_without_running_user_code():
         pass
 
     base, derived, other = Base(), Derived(), Other()
-    found = _core.census_instances((Base,))
+    _, found, young = _core.census_instances((Base,))
     assert found == {id(base): Base, id(derived): Derived}
-    assert _core.census_instances((Other, Base))[id(other)] is Other
-    assert _core.census_instances(()) == {}
+    assert not young
+    assert _core.census_instances((Other, Base))[1][id(other)] is Other
+    assert _core.census_instances(())[1] == {}
     assert calls == []
     del base, derived, other
 
@@ -381,3 +382,52 @@ def test_census_instances_bad_input():
         _core.census_instances([object])
     with pytest.raises(TypeError, match="classes must be a tuple of classes"):
         _core.census_instances((object, 3))
+    with pytest.raises(TypeError, match="since must be a stamp"):
+        _core.census_instances((object,), since=[1, 2])
+
+
+YOUNG_CENSUS = sys.version_info < (3, 14)
+
+
+def test_census_instances_walks_the_young_generations_while_the_stamp_holds():
+    class Young:
+        pass
+
+    old = [Young()]
+    gc.collect()  # `old` is in the oldest generation now
+    stamp, found, young = _core.census_instances((Young,))
+    assert set(found) == {id(old[0])}
+    assert not young
+    made = Young()
+    stamp2, found2, young2 = _core.census_instances((Young,), stamp)
+    if YOUNG_CENSUS:  # 3.10-3.13: the young generations alone
+        assert young2 and stamp2 == stamp
+        assert set(found2) == {id(made)}
+    else:  # no young censuses: every census is full
+        assert stamp2 is None and not young2
+        assert set(found2) == {id(made), id(old[0])}
+    del made, old
+
+
+@pytest.mark.parametrize("move", ["collect(1)", "collect()", "freeze"])
+def test_census_instances_is_full_once_objects_may_have_grown_old(move):
+    """An instance made after a stamp and moved to the oldest or the
+    permanent generation is found: the stamp changed, the census is full."""
+
+    class Aging:
+        pass
+
+    stamp, _, _ = _core.census_instances((Aging,))
+    made = Aging()
+    try:
+        if move == "freeze":
+            gc.freeze()
+        else:
+            gc.collect(1) if move == "collect(1)" else gc.collect()
+        stamp2, found, young = _core.census_instances((Aging,), stamp)
+    finally:
+        gc.unfreeze()
+    assert not young
+    assert id(made) in found
+    assert stamp2 != stamp or stamp2 is None
+    del made

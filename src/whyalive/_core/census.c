@@ -501,8 +501,50 @@ instances_visit(PyObject *op, void *arg)
     return 0;
 }
 
+/* The stamp of the collector's lists now, as a tuple of ints, or None
+ * where this build has no young censuses. */
+static PyObject *
+stamp_now(void)
+{
+#if COMPAT_YOUNG_CENSUS
+    uint64_t words[COMPAT_STAMP_WORDS];
+    compat_gc_stamp(words);
+    PyObject *stamp = PyTuple_New(COMPAT_STAMP_WORDS);
+    for (Py_ssize_t i = 0; stamp != NULL && i < COMPAT_STAMP_WORDS; i++) {
+        PyObject *word = PyLong_FromUnsignedLongLong(words[i]);
+        if (word == NULL) {
+            Py_CLEAR(stamp);
+            break;
+        }
+        PyTuple_SET_ITEM(stamp, i, word);
+    }
+    return stamp;
+#else
+    Py_RETURN_NONE;
+#endif
+}
+
+/* {id: type} of the w->count objects found. */
+static PyObject *
+instances_dict(const instances_t *w)
+{
+    PyObject *result = PyDict_New();
+    for (size_t i = 0; result != NULL && i < w->count; i++) {
+        PyObject *key = PyLong_FromVoidPtr(w->found[i]);
+        if (key == NULL ||
+            PyDict_SetItem(result, key, (PyObject *)Py_TYPE(w->found[i])) < 0)
+        {
+            Py_XDECREF(key);
+            Py_CLEAR(result);
+            break;
+        }
+        Py_DECREF(key);
+    }
+    return result;
+}
+
 PyObject *
-census_instances(PyObject *classes)
+census_instances(PyObject *classes, PyObject *since)
 {
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(classes); i++) {
         if (!PyType_Check(PyTuple_GET_ITEM(classes, i))) {
@@ -513,33 +555,46 @@ census_instances(PyObject *classes)
             return NULL;
         }
     }
+    if (since != Py_None && !PyTuple_Check(since)) {
+        PyErr_Format(PyExc_TypeError,
+                     "since must be a stamp (a tuple) or None, not %.100s",
+                     Py_TYPE(since)->tp_name);
+        return NULL;
+    }
     instances_t w;
     memset(&w, 0, sizeof(w));
     w.classes = classes;
-    PyObject *result = NULL;
-    /* no collection between the walk and the last item: every object
-     * found stays alive until its type is read */
+    PyObject *result = NULL, *stamp = NULL, *found = NULL;
+    /* no collection from the stamp to the last item: the stamp stays
+     * true, and every object found stays alive until its type is read */
     int was_enabled = PyGC_Disable();
-    if (PyTuple_GET_SIZE(classes) == 0 ||
-        compat_gc_foreach(instances_visit, &w) == 0)
-    {
-        result = PyDict_New();
-        for (size_t i = 0; result != NULL && i < w.count; i++) {
-            PyObject *key = PyLong_FromVoidPtr(w.found[i]);
-            if (key == NULL ||
-                PyDict_SetItem(result, key, (PyObject *)Py_TYPE(w.found[i])) <
-                    0)
-            {
-                Py_XDECREF(key);
-                Py_CLEAR(result);
-                break;
-            }
-            Py_DECREF(key);
-        }
+    stamp = stamp_now();
+    int young = 0;
+    if (stamp != NULL && stamp != Py_None && since != Py_None) {
+        young = PyObject_RichCompareBool(stamp, since, Py_EQ);
     }
+    if (young < 0 || stamp == NULL) {
+        goto done;
+    }
+    int status = 0;
+    if (PyTuple_GET_SIZE(classes) > 0) {
+#if COMPAT_YOUNG_CENSUS
+        status = young ? compat_gc_foreach_young(instances_visit, &w)
+                       : compat_gc_foreach(instances_visit, &w);
+#else
+        status = compat_gc_foreach(instances_visit, &w);
+#endif
+    }
+    if (status == 0 && (found = instances_dict(&w)) != NULL) {
+        result = Py_BuildValue("(OOO)", stamp, found,
+                               young ? Py_True : Py_False);
+    }
+done:
     if (was_enabled) {
         PyGC_Enable();
     }
+    Py_XDECREF(stamp);
+    Py_XDECREF(found);
     PyMem_RawFree(w.found);
     return result;
 }

@@ -26,10 +26,15 @@ PyObject *census_objects_of_types(PyObject *type_ids, PyObject *objects);
  * (< 0: no limit).  A list. */
 PyObject *census_objects_at(PyObject *ids, Py_ssize_t limit);
 
-/* The tracked objects (frozen ones included) whose type is one of
- * classes (a tuple of types) or a subclass of one by its MRO, without
- * collecting: a dict {id: type}.  No __instancecheck__ runs. */
-PyObject *census_instances(PyObject *classes);
+/* The tracked objects whose type is one of classes (a tuple of types)
+ * or a subclass of one by its MRO, without collecting; no
+ * __instancecheck__ runs.  (stamp, {id: type}, young): stamp describes
+ * the collector's lists now (None where this build has no young
+ * censuses); when `since`, a stamp of an earlier call, equals it, only
+ * the young generations are walked (young is True): every object
+ * tracked since that call is among them.  Otherwise every tracked
+ * object, frozen ones included. */
+PyObject *census_instances(PyObject *classes, PyObject *since);
 
 /* Every tracked object as (address, type id) pairs sorted by address:
  * (rows, pairs) where rows are census_type_counts' rows and pairs a

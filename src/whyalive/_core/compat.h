@@ -112,6 +112,44 @@ compat_gc_foreach(compat_object_cb cb, void *arg)
     }
     return compat_gc_list_walk(&gcstate->permanent_generation.head, cb, arg);
 }
+
+/* Young censuses: the two young generations alone, and a stamp that
+ * changes whenever an object may have entered the oldest generation or
+ * the permanent one (gc.freeze()): the collections of generations 1 and
+ * 2 (the only moves into the oldest generation, besides gc.unfreeze())
+ * and the last object of each of those two lists (appending to a list
+ * changes its last object).  While the stamp stays the same, every
+ * object tracked since it was taken is in generation 0 or 1. */
+#define COMPAT_YOUNG_CENSUS 1
+#define COMPAT_STAMP_WORDS 4
+
+static inline int
+compat_gc_foreach_young(compat_object_cb cb, void *arg)
+{
+    PyInterpreterState *interp = PyInterpreterState_Get();
+    struct _gc_runtime_state *gcstate = &interp->gc;
+    for (int i = 0; i < NUM_GENERATIONS - 1; i++) {
+        if (compat_gc_list_walk(&gcstate->generations[i].head, cb, arg) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static inline void
+compat_gc_stamp(uint64_t stamp[COMPAT_STAMP_WORDS])
+{
+    PyInterpreterState *interp = PyInterpreterState_Get();
+    struct _gc_runtime_state *gcstate = &interp->gc;
+    stamp[0] = (uint64_t)gcstate->generation_stats[1].collections;
+    stamp[1] = (uint64_t)gcstate->generation_stats[NUM_GENERATIONS - 1]
+                   .collections;
+    stamp[2] = (uint64_t)(gcstate->generations[NUM_GENERATIONS - 1]
+                              .head._gc_prev &
+                          _PyGC_PREV_MASK);
+    stamp[3] = (uint64_t)(gcstate->permanent_generation.head._gc_prev &
+                          _PyGC_PREV_MASK);
+}
 #else
 /* 3.14+: the GC state layout differs between patch releases (incremental
  * in 3.14.0-3.14.4, generational again from 3.14.5), so use the public
@@ -140,6 +178,9 @@ compat_gc_foreach(compat_object_cb cb, void *arg)
     PyUnstable_GC_VisitObjects(compat_visit_one, &state);
     return state.failed ? -1 : 0;
 }
+
+/* No young censuses: every census walks the whole heap. */
+#define COMPAT_YOUNG_CENSUS 0
 #endif
 
 /* ------------------------------------------------------------------ */

@@ -299,25 +299,37 @@ census_snapshot_(PyObject *module, PyObject *unused)
 
 PyDoc_STRVAR(
     census_instances_doc,
-    "census_instances(classes)\n"
+    "census_instances(classes, since=None)\n"
     "--\n\n"
-    "The tracked objects (frozen ones included) whose type is one of\n"
-    "classes, a tuple of types, or a subclass of one by its MRO (no\n"
-    "__instancecheck__ runs).  Nothing is collected first: a census costs\n"
-    "one pass over the collector's lists.\n\n"
-    "Returns a dict {id: type}.");
+    "The tracked objects whose type is one of classes, a tuple of types,\n"
+    "or a subclass of one by its MRO (no __instancecheck__ runs).  Nothing\n"
+    "is collected first.  Returns (stamp, {id: type}, young): stamp, a\n"
+    "tuple of ints, describes the collector's lists now (None on builds\n"
+    "without young censuses).  When since, the stamp of an earlier call,\n"
+    "equals it, no object has entered the oldest or the permanent\n"
+    "generation since that call, so only the two young generations are\n"
+    "walked and young is True: the objects found are those among them,\n"
+    "every object tracked since included.  Otherwise every tracked object\n"
+    "is walked, frozen ones included.");
 
 static PyObject *
-census_instances_(PyObject *module, PyObject *classes)
+census_instances_(PyObject *module, PyObject *args, PyObject *kwargs)
 {
+    static char *kwlist[] = {"classes", "since", NULL};
+    PyObject *classes, *since = Py_None;
     (void)module;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|O:census_instances",
+                                     kwlist, &classes, &since))
+    {
+        return NULL;
+    }
     if (!PyTuple_Check(classes)) {
         PyErr_Format(PyExc_TypeError,
                      "classes must be a tuple of classes, not %.100s",
                      Py_TYPE(classes)->tp_name);
         return NULL;
     }
-    return census_instances(classes);
+    return census_instances(classes, since);
 }
 
 PyDoc_STRVAR(
@@ -550,7 +562,8 @@ static PyMethodDef core_methods[] = {
      METH_VARARGS | METH_KEYWORDS, census_objects_at_doc},
     {"census_snapshot", census_snapshot_, METH_NOARGS, census_snapshot_doc},
     {"census_new_ids", census_new_ids_, METH_VARARGS, census_new_ids_doc},
-    {"census_instances", census_instances_, METH_O, census_instances_doc},
+    {"census_instances", (PyCFunction)(void (*)(void))census_instances_,
+     METH_VARARGS | METH_KEYWORDS, census_instances_doc},
     {"census_leaking", (PyCFunction)(void (*)(void))census_leaking_,
      METH_VARARGS | METH_KEYWORDS, census_leaking_doc},
     {"graph_referrers", (PyCFunction)(void (*)(void))graph_referrers_,
