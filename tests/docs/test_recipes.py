@@ -62,13 +62,27 @@ EXPECTED = {
         ".figs of class matplotlib._pylab_helpers.Gcf",
         "matplotlib._pylab_helpers.Gcf  (root: module global)",
     ],
+    "report_formats.py": [
+        "<whyalive.Report: __main__.Page at 0x",
+        "held by __main__.CACHE['home'][0] (module global)>",
+        "whyalive.report/1 __main__.CACHE['home'][0]",
+        "round trip gives the same JSON: True",
+        "list -> __main__.Page  label=[0]",
+        "dict -> list  label=['home']",
+        "dict is held by a root: __main__.CACHE (root: module global)",
+        "3 foldable entries, 1 root marked",
+    ],
     "numpy_views.py": [
         "numpy.ndarray at 0x",
         "(root: held from outside the object graph)",
     ],
 }
 
-NEEDS = {"pyplot_figures.py": "matplotlib", "numpy_views.py": "numpy"}
+NEEDS = {
+    "pyplot_figures.py": "matplotlib",
+    "numpy_views.py": "numpy",
+    "report_formats.py": "networkx",
+}
 
 DRAWING = re.compile(r"^[\s│├└─]*")
 
