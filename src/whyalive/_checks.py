@@ -3,6 +3,7 @@ parameter and what it expected, and nothing is converted silently."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 
@@ -29,6 +30,65 @@ def check_int(value: Any, name: str, expected: str = "an int") -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be {expected}, not {type(value).__name__}")
     return value
+
+
+def check_limit(value: Any, name: str = "limit") -> int | None:
+    """None or an int >= 0 (objgraph's row limits), else TypeError or
+    ValueError naming ``name``.
+
+    >>> check_limit(-1)
+    Traceback (most recent call last):
+    ValueError: limit must be >= 0 or None, got -1
+    """
+    if value is None:
+        return None
+    check_int(value, name, "an int or None")
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0 or None, got {value}")
+    return value
+
+
+def check_max_paths(value: Any, name: str = "max_paths") -> int:
+    """An int from 1 to sys.maxsize, else TypeError or ValueError naming
+    ``name``.
+
+    >>> check_max_paths(2**70)
+    Traceback (most recent call last):
+    ValueError: max_paths must be from 1 to sys.maxsize, got 2**70
+    """
+    check_int(value, name)
+    if not 1 <= value <= sys.maxsize:
+        raise ValueError(f"{name} must be from 1 to sys.maxsize, got {_shown(value)}")
+    return value
+
+
+def check_max_depth(value: Any, name: str = "max_depth") -> int:
+    """-1 for None (no limit), else an int from 0 to sys.maxsize, else
+    TypeError or ValueError naming ``name``.
+
+    >>> check_max_depth(None), check_max_depth(3)
+    (-1, 3)
+    """
+    if value is None:
+        return -1
+    check_int(value, name, "an int or None")
+    if not 0 <= value <= sys.maxsize:
+        raise ValueError(
+            f"{name} must be from 0 to sys.maxsize or None, got {_shown(value)}"
+        )
+    return value
+
+
+def _shown(value: int) -> str:
+    """A huge int as a power of two when it is one, else its digits cut."""
+    if value > 0 and value & (value - 1) == 0 and value.bit_length() > 64:
+        return f"2**{value.bit_length() - 1}"
+    text = (
+        str(value)
+        if value.bit_length() < 200
+        else f"an int of {value.bit_length()} bits"
+    )
+    return text
 
 
 def check_classes(value: Any, name: str) -> tuple[type, ...]:

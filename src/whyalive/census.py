@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from typing import IO, Any, NamedTuple
 
 from . import _core
-from ._checks import check_int
+from ._checks import check_bool, check_int, check_limit
 from ._names import type_name
 from ._tool import TOOL_PREFIX
 
@@ -94,6 +94,14 @@ def _all_objects() -> list:
     return _core.census_objects_of(type_ids)
 
 
+def _check_filter(filter: Any) -> None:
+    if filter is not None and not callable(filter):
+        raise TypeError(
+            f"filter must be a function of one object or None, "
+            f"not {type(filter).__name__}"
+        )
+
+
 def _filtered_rows(objects: Any, filter: Callable[[Any], Any] | None) -> list[tuple]:
     seq = _as_sequence(objects)
     if filter is None:
@@ -148,6 +156,8 @@ def typestats(
     >>> whyalive.typestats()['TallyGizmo']
     1
     """
+    check_bool(shortnames, "shortnames")
+    _check_filter(filter)
     return _names(_filtered_rows(objects, filter), shortnames)
 
 
@@ -165,6 +175,7 @@ def most_common_types(
     >>> n > 0
     True
     """
+    check_limit(limit)
     stats = typestats(objects, shortnames=shortnames, filter=filter)
     ranked = sorted(stats.items(), key=lambda item: (-item[1], item[0]))
     return ranked[:limit] if limit else ranked
@@ -219,8 +230,16 @@ def growth(
     >>> [row for row in whyalive.growth(limit=None) if row[0] == 'GrowingGizmo']
     [('GrowingGizmo', 2, 2)]
     """
+    check_limit(limit)
+    check_bool(shortnames, "shortnames")
+    check_bool(collect, "collect")
+    _check_filter(filter)
     if peak_stats is None:
         peak_stats = _PEAK_STATS
+    elif not isinstance(peak_stats, dict):
+        raise TypeError(
+            f"peak_stats must be a dict or None, not {type(peak_stats).__name__}"
+        )
     if collect:
         gc.collect()
     stats = typestats(shortnames=shortnames, filter=filter)
@@ -281,6 +300,9 @@ def typestats_diff(
     >>> [row for row in whyalive.typestats_diff(before) if row[0] == 'DiffedGizmo']
     [('DiffedGizmo', 0, 3, 3)]
     """
+    check_limit(limit)
+    check_bool(shortnames, "shortnames")
+    check_bool(collect, "collect")
     if after is None:
         if collect:
             gc.collect()
@@ -328,6 +350,11 @@ def get_new_ids(
     >>> id(fresh) in whyalive.get_new_ids(limit=0)['list']
     True
     """
+    check_bool(skip_update, "skip_update")
+    check_limit(limit)
+    if shortnames is not None:
+        check_bool(shortnames, "shortnames")
+    check_bool(collect, "collect")
     state = _NEW_IDS_STATE if _state is None else _state
     if not state:
         state.update(new=defaultdict(set), shortnames=True, rows=[], pairs=b"")
@@ -475,7 +502,7 @@ def leaking_objects(
     True
     """
     seq = _as_sequence(objects)
-    if collect:
+    if check_bool(collect, "collect"):
         gc.collect()
     excluded = () if seq is None else (seq,)
     rows = _core.census_leaking(seq, excluded, TOOL_PREFIX)

@@ -17,7 +17,12 @@ from numbers import Real
 from typing import Any
 
 from . import _core, _stack
-from ._checks import check_bool, check_classes, check_int
+from ._checks import (
+    check_bool,
+    check_classes,
+    check_max_depth,
+    check_max_paths,
+)
 from ._tool import TOOL_PREFIX, thread_names
 from .report import Report
 
@@ -110,7 +115,14 @@ def explain_instances(
     """
     started = time.monotonic()
     classes = check_classes(cls, "cls")
-    if check_bool(collect, "collect"):
+    check_bool(collect, "collect")
+    # every argument checked before the collection (any work)
+    check_max_depth(max_depth)
+    check_max_paths(max_paths)
+    _check_timeout(timeout)
+    check_bool(keep_objects, "keep_objects")
+    _split_exclude(exclude)
+    if collect:
         gc.collect()  # inside the time limit too
     return _run(
         (),
@@ -191,8 +203,8 @@ def _run(
     keep_objects: bool,
     tool_containers: tuple,
 ) -> Report:
-    depth = _check_max_depth(max_depth)
-    paths = _check_max_paths(max_paths)
+    depth = check_max_depth(max_depth)
+    paths = check_max_paths(max_paths)
     seconds = _check_timeout(timeout)
     check_bool(keep_objects, "keep_objects")
     excluded_objects, excluded_ids = _split_exclude(exclude)
@@ -251,22 +263,6 @@ def _stderr_is_a_terminal() -> bool:
         return bool(sys.stderr and sys.stderr.isatty() and sys.stderr.fileno() == 2)
     except (AttributeError, OSError, ValueError):
         return False
-
-
-def _check_max_depth(max_depth: Any) -> int:
-    if max_depth is None:
-        return -1
-    check_int(max_depth, "max_depth", "an int or None")
-    if max_depth < 0:
-        raise ValueError(f"max_depth must be >= 0 or None, got {max_depth}")
-    return max_depth
-
-
-def _check_max_paths(max_paths: Any) -> int:
-    check_int(max_paths, "max_paths")
-    if max_paths < 1:
-        raise ValueError(f"max_paths must be >= 1, got {max_paths}")
-    return max_paths
 
 
 def _check_timeout(timeout: Any) -> float:

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import _core
-from ._checks import check_bool, check_classes
+from ._checks import check_bool, check_classes, check_max_paths
 from ._names import qualname, type_qualname
 from ._tool import outside_caller
 from .query import explain_ids, explain_instances
@@ -151,6 +151,7 @@ def assert_no_instances(
     __tracebackhide__ = True
     classes = check_classes(cls, "cls")
     _check_when(when)
+    check_max_paths(max_paths)
     _collect(collect, request)
     report = explain_instances(classes, collect=False, max_paths=max_paths)
     report = report.without_unreferenced()
@@ -265,6 +266,7 @@ class Snapshot:
         >>> [t.paths[0].edges[0].label for t in snap.explain_new()]
         ['[0]']
         """
+        check_max_paths(max_paths)
         _collect(collect, request)
         new = {
             ident: kind
@@ -290,6 +292,7 @@ class Snapshot:
         """
         __tracebackhide__ = True
         _check_when(when)
+        check_max_paths(max_paths)
         report = self.explain_new(collect=collect, request=request, max_paths=max_paths)
         if report.targets:
             what = f"new {self._label} object" if self._label else "new object"
@@ -463,6 +466,7 @@ def assert_freed(*objs: Any, max_paths: int = 3) -> None:
     ...
     """
     __tracebackhide__ = True
+    check_max_paths(max_paths)
     refs = _weak_refs(objs, "assert_freed")
     # on 3.10 the caller's value stack holds each argument during the call
     on_stack = _occurrences(objs) if sys.version_info < (3, 11) else {}
@@ -502,7 +506,7 @@ class expect_freed:  # lower case: used like a function, ``with expect_freed()``
     def __init__(self, when: str = "", *, max_paths: int = 3) -> None:
         _check_when(when)
         self._when = when
-        self._max_paths = max_paths
+        self._max_paths = check_max_paths(max_paths)
         self._refs: list[weakref.ref] = []
 
     def __call__(self, obj: Any) -> Any:
@@ -564,8 +568,9 @@ class expect_freed:  # lower case: used like a function, ``with expect_freed()``
         >>> len(watch)
         0
         """
+        paths = self._max_paths if max_paths is None else check_max_paths(max_paths)
+        check_bool(collect, "collect")
         refs, self._refs = self._refs, []
-        paths = self._max_paths if max_paths is None else max_paths
         return _still_alive(refs, paths, None, {}, collect=collect, exclude=exclude)
 
 
