@@ -165,9 +165,23 @@ def test_a_process_that_is_not_python(cli):
         child.wait()
 
 
+def others_can_reach(path: str) -> bool:
+    """Whether another user may enter every folder down to ``path`` (and
+    to what its links point at): ``nobody`` must run this Python."""
+    for p in {Path(path).absolute(), Path(path).resolve()}:
+        for folder in p.parents:
+            if not folder.stat().st_mode & 0o001:
+                return False
+    return True
+
+
 @needs_314
 @pytest.mark.skipif(
     not hasattr(os, "getuid") or os.getuid() != 0, reason="needs root to drop to"
+)
+@pytest.mark.skipif(
+    not (others_can_reach(sys.executable) and others_can_reach(PACKAGE_PARENT)),
+    reason="user nobody cannot reach this Python or whyalive (a private folder)",
 )
 def test_the_os_forbids_another_users_process(cli, holder, tmp_path):
     """Run as nobody, attaching to root's process: the OS refuses."""
