@@ -22,7 +22,16 @@ if _sysconfig.get_config_var("Py_GIL_DISABLED"):
         "its heap walk needs the GIL"
     )
 
-from . import _core
+try:
+    from . import _core
+except ImportError as _exc:
+    if "subinterpreter" not in str(_exc):
+        raise
+    raise ImportError(
+        "whyalive cannot be imported in a subinterpreter with its own GIL: "
+        "a walk borrows GC header words of objects all interpreters share; "
+        "use it in the main interpreter or in one that shares its GIL"
+    ) from _exc
 
 if not hasattr(_core, "find_paths"):  # a source tree without the built extension
     raise ImportError(

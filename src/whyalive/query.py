@@ -11,7 +11,6 @@ from __future__ import annotations
 import gc
 import sys
 import time
-import tracemalloc
 from collections.abc import Iterable
 from numbers import Real
 from typing import Any
@@ -208,7 +207,7 @@ def _run(
     seconds = _check_timeout(timeout)
     check_bool(keep_objects, "keep_objects")
     excluded_objects, excluded_ids = _split_exclude(exclude)
-    tracing = tracemalloc.is_tracing()
+    tracing = _tracemalloc_tracing()
     want_objects = bool(classes) and (keep_objects or tracing)
     # the stack depth at each instruction of every running frame's code,
     # so the core can read their temporaries (computed before the walk)
@@ -249,6 +248,16 @@ def _core_time_limit(timeout: float, spent: float) -> float:
     gone: ``_CORE_SHARE`` of the rest, the remainder being for building the
     report; never 0, which would mean no limit."""
     return max((timeout - spent) * _CORE_SHARE, 1e-9)
+
+
+def _tracemalloc_tracing() -> bool:
+    """Whether tracemalloc traces allocations; False where it cannot be
+    imported (3.13's isolated subinterpreters refuse _tracemalloc)."""
+    try:
+        import tracemalloc
+    except ImportError:
+        return False
+    return tracemalloc.is_tracing()
 
 
 def _allocation(obj: Any) -> tuple[tuple[str, int], ...] | None:

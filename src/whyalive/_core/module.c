@@ -644,7 +644,10 @@ core_free(void *module)
 static PyModuleDef_Slot core_slots[] = {
     {Py_mod_exec, core_exec},
 #ifdef Py_mod_multiple_interpreters
-    {Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+    /* several interpreters sharing one GIL, never one GIL each: a walk
+     * borrows GC header words of objects every interpreter shares (the
+     * empty tuple, static types' tuples), so two at once would clash */
+    {Py_mod_multiple_interpreters, Py_MOD_MULTIPLE_INTERPRETERS_SUPPORTED},
 #endif
 #ifdef Py_mod_gil
     {Py_mod_gil, Py_MOD_GIL_USED},
