@@ -6,6 +6,33 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from ._names import type_name
+
+
+def is_a(value: Any, types: type | tuple[type, ...]) -> bool:
+    """``isinstance(value, types)`` by the type's MRO alone: no
+    ``__class__`` of ``value`` (a property, a ``__getattribute__``) and no
+    metaclass ``__instancecheck__`` runs; ``types`` are builtin classes.
+
+    >>> class Liar:
+    ...     @property
+    ...     def __class__(self): raise RuntimeError("ran")
+    >>> is_a(Liar(), bool), is_a(True, int)
+    (False, True)
+    """
+    return issubclass(type(value), types)
+
+
+def kind_of(value: Any) -> str:
+    """The name of ``value``'s class for an error message, read without
+    running user code (a metaclass's ``__name__`` property, a ``str``
+    subclass as name).
+
+    >>> kind_of(3)
+    'int'
+    """
+    return type_name(type(value), qualified=False)
+
 
 def check_bool(value: Any, name: str) -> bool:
     """``value`` if it is True or False, else TypeError naming ``name``.
@@ -14,8 +41,8 @@ def check_bool(value: Any, name: str) -> bool:
     Traceback (most recent call last):
     TypeError: collect must be True or False, not int
     """
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False, not {type(value).__name__}")
+    if type(value) is not bool:
+        raise TypeError(f"{name} must be True or False, not {kind_of(value)}")
     return value
 
 
@@ -27,8 +54,8 @@ def check_int(value: Any, name: str, expected: str = "an int") -> int:
     Traceback (most recent call last):
     TypeError: max_paths must be an int, not float
     """
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be {expected}, not {type(value).__name__}")
+    if type(value) is bool or not is_a(value, int):
+        raise TypeError(f"{name} must be {expected}, not {kind_of(value)}")
     return value
 
 
@@ -92,15 +119,30 @@ def _shown(value: int) -> str:
 
 
 def check_classes(value: Any, name: str) -> tuple[type, ...]:
-    """A class or a non-empty tuple of classes, as a tuple.
+    """A class or a non-empty tuple of classes, as an exact tuple.  Types
+    are tested by their MRO: no metaclass ``__getattribute__``,
+    ``__instancecheck__`` or ``__repr__`` runs, nor anything of a value that
+    is not a class.
 
     >>> check_classes(int, "cls")
     (<class 'int'>,)
+    >>> check_classes((int, 3), "cls")
+    Traceback (most recent call last):
+    TypeError: cls must be a class or a tuple of classes, not a tuple holding int
     """
-    classes = value if isinstance(value, tuple) else (value,)
-    if not classes or not all(isinstance(c, type) for c in classes):
+    if is_a(value, tuple):
+        classes = tuple.__getitem__(value, slice(None))  # exact, no __iter__
+        if not classes:
+            raise TypeError(f"{name} must be a class or a tuple of classes, not ()")
+        for c in classes:
+            if not is_a(c, type):
+                raise TypeError(
+                    f"{name} must be a class or a tuple of classes, "
+                    f"not a tuple holding {kind_of(c)}"
+                )
+        return classes
+    if not is_a(value, type):
         raise TypeError(
-            f"{name} must be a class or a tuple of classes, not "
-            f"{type(value).__name__}: {value!r:.60}"
+            f"{name} must be a class or a tuple of classes, not {kind_of(value)}"
         )
-    return classes
+    return (value,)

@@ -25,8 +25,8 @@ from collections.abc import Callable, Iterable
 from typing import IO, Any, NamedTuple
 
 from . import _core
-from ._checks import check_bool, check_int, check_limit
-from ._names import type_name
+from ._checks import check_bool, check_int, check_limit, is_a, kind_of
+from ._names import exact_str, type_name
 from ._tool import TOOL_PREFIX
 
 __all__ = [
@@ -52,12 +52,11 @@ _ID, _SHORT, _LONG, _QUALIFIED, _COUNT = range(5)
 
 def _as_sequence(objects: Any, what: str = "objects") -> list | tuple | None:
     """None, or objects as a list or tuple the core can read in place."""
-    if objects is None or isinstance(objects, (list, tuple)):
+    if objects is None or is_a(objects, (list, tuple)):
         return objects
-    if isinstance(objects, (str, bytes)) or not isinstance(objects, Iterable):
+    if is_a(objects, (str, bytes)) or not is_a(objects, Iterable):
         raise TypeError(
-            f"{what} must be an iterable of objects or None, "
-            f"not {type(objects).__name__}"
+            f"{what} must be an iterable of objects or None, not {kind_of(objects)}"
         )
     return list(objects)
 
@@ -65,17 +64,16 @@ def _as_sequence(objects: Any, what: str = "objects") -> list | tuple | None:
 def _type_matcher(
     typename_or_type: Any, what: str = "typename"
 ) -> Callable[[tuple], bool]:
-    if isinstance(typename_or_type, type):
+    if is_a(typename_or_type, type):
         type_id = id(typename_or_type)
         return lambda row: row[_ID] == type_id
-    if isinstance(typename_or_type, str):
-        name = typename_or_type
+    if is_a(typename_or_type, str):
+        name = exact_str(typename_or_type)
         if "." in name:
             return lambda row: row[_LONG] == name or row[_QUALIFIED] == name
         return lambda row: row[_SHORT] == name
     raise TypeError(
-        f"{what} must be a class or a type name (str), "
-        f"not {type(typename_or_type).__name__}"
+        f"{what} must be a class or a type name (str), not {kind_of(typename_or_type)}"
     )
 
 
@@ -97,8 +95,7 @@ def _all_objects() -> list:
 def _check_filter(filter: Any) -> None:
     if filter is not None and not callable(filter):
         raise TypeError(
-            f"filter must be a function of one object or None, "
-            f"not {type(filter).__name__}"
+            f"filter must be a function of one object or None, not {kind_of(filter)}"
         )
 
 
@@ -236,10 +233,8 @@ def growth(
     _check_filter(filter)
     if peak_stats is None:
         peak_stats = _PEAK_STATS
-    elif not isinstance(peak_stats, dict):
-        raise TypeError(
-            f"peak_stats must be a dict or None, not {type(peak_stats).__name__}"
-        )
+    elif not is_a(peak_stats, dict):
+        raise TypeError(f"peak_stats must be a dict or None, not {kind_of(peak_stats)}")
     if collect:
         gc.collect()
     stats = typestats(shortnames=shortnames, filter=filter)
@@ -451,10 +446,10 @@ def at_addrs(address_set: Iterable[int]) -> list[Any]:
     >>> len(whyalive.at_addrs({id(a), id(b), 1}))
     2
     """
-    if isinstance(address_set, (str, bytes)) or not isinstance(address_set, Iterable):
+    if is_a(address_set, (str, bytes)) or not is_a(address_set, Iterable):
         raise TypeError(
             "address_set must be a collection of ints (ids), "
-            f"not {type(address_set).__name__}"
+            f"not {kind_of(address_set)}"
         )
     ids = tuple(
         check_int(a, "address_set items", "an int (an id())") for a in address_set

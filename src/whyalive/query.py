@@ -21,6 +21,8 @@ from ._checks import (
     check_classes,
     check_max_depth,
     check_max_paths,
+    is_a,
+    kind_of,
 )
 from ._tool import TOOL_PREFIX, thread_names
 from .report import Report
@@ -34,6 +36,7 @@ _CORE_SHARE = 0.95
 #: Explaining objects one walk each (explain_ids) stops after this many.
 MAX_SINGLY_EXPLAINED = 50
 
+_TYPE_FLAGS = type.__dict__["__flags__"].__get__
 _HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE
 
 #: Tests only: the phase of a query (``Stats.stopped_in``) as which its
@@ -156,25 +159,16 @@ def explain_ids(
     """
     if not alive:
         return Report.empty()
-    types = tuple(set(alive.values()))
-    held: list[Any] = []
-    population = 0
-    objects = gc.get_objects()
-    try:
-        for obj in objects:
-            try:
-                if not isinstance(obj, types):
-                    continue
-            except Exception:
-                continue
-            population += 1
-            if id(obj) in alive and len(held) < MAX_SINGLY_EXPLAINED:
-                held.append(obj)
-    finally:
-        obj = None
-        del objects
+    # by identity, read in C: no metaclass __hash__, __eq__ or
+    # __instancecheck__ runs, and no Python per heap object
+    types = tuple({id(t): t for t in alive.values()}.values())
+    _stamp, instances, _young = _core.census_instances(types)
+    population = len(instances)
+    wanted = tuple(i for i in alive if i in instances)
+    held = _core.census_objects_at(wanted, MAX_SINGLY_EXPLAINED)
+    del instances
     few = population <= max(64, 4 * len(alive))
-    if few and all(t.__flags__ & _HEAPTYPE for t in types):
+    if few and all(_TYPE_FLAGS(t) & _HEAPTYPE for t in types):
         held.clear()
         report = explain_instances(
             types, collect=False, max_paths=max_paths, exclude=exclude
@@ -277,26 +271,25 @@ def _stderr_is_a_terminal() -> bool:
 def _check_timeout(timeout: Any) -> float:
     if timeout is None:
         return 0.0
-    if isinstance(timeout, bool) or not isinstance(timeout, Real):
+    if is_a(timeout, bool) or not is_a(timeout, Real):
         raise TypeError(
-            f"timeout must be a number of seconds or None, not {type(timeout).__name__}"
+            f"timeout must be a number of seconds or None, not {kind_of(timeout)}"
         )
     seconds = float(timeout)
     if not seconds > 0:
-        raise ValueError(f"timeout must be > 0 seconds or None, got {timeout!r}")
+        raise ValueError(f"timeout must be > 0 seconds or None, got {seconds!r}")
     return seconds
 
 
 def _split_exclude(exclude: Any) -> tuple[tuple, tuple[int, ...]]:
     """Objects and ids (ints: an int object never retains anything)."""
-    if isinstance(exclude, (str, bytes)) or not isinstance(exclude, Iterable):
+    if is_a(exclude, (str, bytes)) or not is_a(exclude, Iterable):
         raise TypeError(
-            "exclude must be a collection of objects or ids, not "
-            f"{type(exclude).__name__}"
+            f"exclude must be a collection of objects or ids, not {kind_of(exclude)}"
         )
     objects, ids = [], []
     for item in exclude:
-        if isinstance(item, int) and not isinstance(item, bool):
+        if is_a(item, int) and not is_a(item, bool):
             ids.append(item)
         else:
             objects.append(item)

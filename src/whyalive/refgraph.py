@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import _core
-from ._checks import check_int
+from ._checks import check_int, is_a
 from ._tool import TOOL_PREFIX
 
 __all__ = [
@@ -43,18 +43,26 @@ Predicate = Callable[[Any], Any]
 CALL_SLACK = 1 if sys.version_info < (3, 11) else 0
 
 
+_MODULE_DICT = types.ModuleType.__dict__["__dict__"].__get__
+
+
 def is_proper_module(obj: Any) -> bool:
     """True when ``obj`` is a module listed in ``sys.modules`` under its name:
-    a root of the object graph.
+    a root of the object graph.  Reads the module's own namespace: no
+    ``__class__`` property, ``__getattr__`` or ``__dict__`` of a subclass
+    runs.
 
     >>> import sys, types, whyalive
     >>> whyalive.is_proper_module(sys), whyalive.is_proper_module(types.ModuleType('x'))
     (True, False)
     """
-    if not isinstance(obj, types.ModuleType):
+    if not is_a(obj, types.ModuleType):
         return False
-    name = obj.__dict__.get("__name__")
-    return isinstance(name, str) and sys.modules.get(name) is obj
+    # the module's own dict slot, not a subclass's __dict__ or __getattr__
+    namespace = _MODULE_DICT(obj)
+    name = dict.get(namespace, "__name__") if type(namespace) is dict else None
+    modules = sys.modules
+    return type(name) is str and is_a(modules, dict) and dict.get(modules, name) is obj
 
 
 def _ignore_ids(extra_ignore: Any) -> set[int]:

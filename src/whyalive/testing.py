@@ -26,6 +26,8 @@ is only read (its ``node``).
 
 from __future__ import annotations
 
+import _abc
+import abc
 import gc
 import sys
 import threading
@@ -34,8 +36,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import _core
-from ._checks import check_bool, check_classes, check_max_paths
-from ._names import qualname, type_qualname
+from ._checks import check_bool, check_classes, check_max_paths, is_a, kind_of
+from ._names import exact_str, qualname, type_qualname
 from ._tool import outside_caller
 from .query import explain_ids, explain_instances
 from .render.text import render_report
@@ -208,7 +210,7 @@ class Snapshot:
         label: str | None = None,
         collect: bool = True,
     ) -> None:
-        if isinstance(match, (type, tuple)):
+        if is_a(match, (type, tuple)):
             self._classes: tuple[type, ...] | None = check_classes(match, "match")
             self._predicate: Callable[[Any], Any] | None = None
         elif callable(match):
@@ -219,10 +221,12 @@ class Snapshot:
                 "match must be a class, a tuple of classes or a predicate, not "
                 f"{type(match).__name__}"
             )
-        if label is not None and not isinstance(label, str):
-            raise TypeError(f"label must be a str or None, not {type(label).__name__}")
+        if label is not None and not is_a(label, str):
+            raise TypeError(f"label must be a str or None, not {kind_of(label)}")
         if label is None and self._classes is not None:
             label = _class_names(self._classes)
+        elif label is not None:
+            label = exact_str(label)
         self._label = label
         _collect(collect, None)
         self._before: set[int] = set(self._matching())
@@ -317,16 +321,17 @@ class Snapshot:
     def _matching(self) -> dict[int, type]:
         """id -> type of every match the collector tracks."""
         classes, predicate = self._classes, self._predicate
-        if classes and all(_plain_instancecheck(cls) for cls in classes):
-            # a census in C: no Python per object, young generations only
-            # when nothing can have entered the old ones since the last
-            return _census_of(classes).alive()
+        if classes:
+            # a census in C, by MRO: no Python per object (no metaclass
+            # __instancecheck__ runs), young generations only when nothing
+            # can have entered the old ones since the last
+            return _census_of(_with_virtual_subclasses(classes)).alive()
         found: dict[int, type] = {}
         objects = gc.get_objects()
         try:
             for obj in objects:
                 try:
-                    hit = isinstance(obj, classes) if classes else predicate(obj)  # type: ignore[misc]
+                    hit = predicate(obj)  # type: ignore[misc]
                 except Exception:
                     continue
                 if hit:
@@ -392,11 +397,31 @@ def _census_of(classes: tuple[type, ...]) -> _Census:
         return census
 
 
-def _plain_instancecheck(cls: type) -> bool:
-    """Whether ``isinstance(x, cls)`` is a subclass test by MRO alone, so
-    that the C census answers it (an ABC's ``__instancecheck__`` also
-    counts registered classes: those take the Python path)."""
-    return getattr(type(cls), "__instancecheck__", None) is type.__instancecheck__
+def _with_virtual_subclasses(classes: tuple[type, ...]) -> tuple[type, ...]:
+    """``classes`` and, for each ABC among them (of ``abc.ABCMeta`` itself),
+    the classes it counts as subclasses beyond its MRO: those registered
+    with it or with an ABC below it, and those its ``__subclasshook__``
+    already accepted (its cache).  Read from the ABC's data
+    (``_abc._get_dump``): no ``__instancecheck__``, ``__subclasshook__`` or
+    other metaclass code runs.  A registered class's own subclasses are
+    found by the census (by MRO)."""
+    found = list(classes)
+    seen = {id(c) for c in classes}
+    work = [c for c in classes if type(c) is abc.ABCMeta]
+    while work:
+        cls = work.pop()
+        registry, cache, _negative, _version = _abc._get_dump(cls)
+        below = type.__subclasses__(cls)
+        below_ids = {id(sub) for sub in below}
+        for sub in [ref() for ref in (*registry, *cache)] + below:
+            if sub is None or id(sub) in seen or not is_a(sub, type):
+                continue
+            seen.add(id(sub))
+            if id(sub) not in below_ids:
+                found.append(sub)  # a subclass by MRO is counted already
+            if type(sub) is abc.ABCMeta:
+                work.append(sub)
+    return tuple(found)
 
 
 # --------------------------------------------------------------------------
@@ -703,5 +728,5 @@ def _class_names(classes: tuple[type, ...]) -> str:
 
 
 def _check_when(when: Any) -> None:
-    if not isinstance(when, str):
-        raise TypeError(f"when must be a str, not {type(when).__name__}")
+    if not is_a(when, str):
+        raise TypeError(f"when must be a str, not {kind_of(when)}")
