@@ -6,7 +6,9 @@
  * enumeration, GC headers, reference counts (immortal objects), instance
  * dictionaries and inline values, and tracemalloc; compat_frames.h code
  * objects, running frames and generators; compat_threads.h thread
- * states, the interpreter state and struct fields read by name.  This
+ * states, the interpreter state and struct fields read by name;
+ * compat_layout.h the check of those structures' layout against the
+ * running CPython's _Py_DebugOffsets.  This
  * header includes the other two at its end; the engine includes only
  * this one.  What does not depend on CPython (the clock, huge pages, bit
  * helpers) is in platform.h.
@@ -57,6 +59,7 @@
 #endif
 #if PY_VERSION_HEX >= 0x030D0000
 #include "internal/pycore_genobject.h"
+#include "internal/pycore_runtime.h"
 #include "internal/pycore_tracemalloc.h"
 #endif
 #if PY_VERSION_HEX >= 0x030E0000
@@ -365,6 +368,7 @@ compat_allocation_traceback(PyObject *op)
 
 /* The other concerns, one header each. */
 #include "compat_frames.h"
+#include "compat_layout.h"
 #include "compat_threads.h"
 
 #endif /* WHYALIVE_COMPAT_H */

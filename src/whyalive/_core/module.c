@@ -547,7 +547,84 @@ vocabulary(PyObject *module, PyObject *unused)
         names_tuple(edge_kind_names, EDGE_KIND_COUNT));
 }
 
+/* The layout check's test hook: a field taken to be elsewhere in the
+ * running CPython, applied by the next module exec (a fresh load). */
+static char layout_override_name[64];
+static uint64_t layout_override_value;
+
+PyDoc_STRVAR(
+    check_layout_doc,
+    "_check_layout(field=None, offset=0, /, *, at_next_load=False)\n"
+    "--\n\n"
+    "The import-time check of the internal structures' layout against this\n"
+    "CPython's own _Py_DebugOffsets (3.13+): None when they agree, else the\n"
+    "message the import fails with.  For tests, field ('thread_state.\n"
+    "current_frame', as _Py_DebugOffsets names it) is taken to be at offset\n"
+    "instead; with at_next_load=True that is kept for the next load of the\n"
+    "module (its exec), which then fails.");
+
+static PyObject *
+check_layout(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"", "", "at_next_load", NULL};
+    const char *field = NULL;
+    unsigned long long offset = 0;
+    int at_next_load = 0;
+    (void)module;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|zK$p:_check_layout", kwlist,
+                                     &field, &offset, &at_next_load))
+    {
+        return NULL;
+    }
+    if (field != NULL &&
+        (!compat_layout_has_field(field) || strlen(field) >= sizeof(layout_override_name)))
+    {
+        return PyErr_Format(PyExc_ValueError,
+                            "field must be a field the layout check compares, "
+                            "not %R",
+                            PyTuple_GET_ITEM(args, 0));
+    }
+    if (at_next_load) {
+        snprintf(layout_override_name, sizeof(layout_override_name), "%s",
+                 field != NULL ? field : "");
+        layout_override_value = offset;
+        Py_RETURN_NONE;
+    }
+    char message[512];
+    if (compat_layout_check(field, offset, message, sizeof(message)) == 0) {
+        Py_RETURN_NONE;
+    }
+    return PyUnicode_FromString(message);
+}
+
+PyDoc_STRVAR(layout_fields_doc,
+             "_layout_fields()\n"
+             "--\n\n"
+             "The fields _check_layout compares, as _Py_DebugOffsets names them\n"
+             "(empty before 3.13).");
+
+static PyObject *
+layout_fields(PyObject *module, PyObject *unused)
+{
+    (void)module;
+    (void)unused;
+    Py_ssize_t count = (Py_ssize_t)COMPAT_LAYOUT_COUNT;
+    PyObject *tuple = PyTuple_New(count);
+    for (Py_ssize_t i = 0; tuple != NULL && i < count; i++) {
+        PyObject *name = PyUnicode_FromString(compat_layout_field_name((size_t)i));
+        if (name == NULL) {
+            Py_CLEAR(tuple);
+            break;
+        }
+        PyTuple_SET_ITEM(tuple, i, name);
+    }
+    return tuple;
+}
+
 static PyMethodDef core_methods[] = {
+    {"_layout_fields", layout_fields, METH_NOARGS, layout_fields_doc},
+    {"_check_layout", (PyCFunction)(void (*)(void))check_layout,
+     METH_VARARGS | METH_KEYWORDS, check_layout_doc},
     {"vocabulary", vocabulary, METH_NOARGS, vocabulary_doc},
     {"find_paths", (PyCFunction)(void (*)(void))find_paths,
      METH_VARARGS | METH_KEYWORDS, find_paths_doc},
@@ -597,6 +674,15 @@ core_exec(PyObject *module)
                     "CPython yet: its heap walk needs the GIL");
     return -1;
 #endif
+    char message[512];
+    int layout = compat_layout_check(
+        layout_override_name[0] ? layout_override_name : NULL,
+        layout_override_value, message, sizeof(message));
+    layout_override_name[0] = '\0';
+    if (layout < 0) {
+        PyErr_SetString(PyExc_ImportError, message);
+        return -1;
+    }
     module_state *state = get_state(module);
     state->partial_args_offset = -1;
     state->partial_keywords_offset = -1;
