@@ -15,6 +15,12 @@
 # one by a system path (copied beside it), and Debian's ensurepip looks for
 # its wheels under /usr/share/python-wheels (pointed into DEST instead).
 #
+# With FREE_THREADED=1 it also builds a free-threaded CPython 3.13t
+# (./configure --disable-gil) from Debian trixie's python3.13 source package
+# into DEST/py3.13t and prints its interpreter last: no Debian suite ships a
+# free-threaded binary package (nor 3.14's source, on this mirror), and
+# building takes about 4 minutes on 2 cores.
+#
 # An interpreter already in DEST that runs is reused as it is; delete its
 # folder to fetch it again.  PYVERSIONS="3.14 3.15" chooses the versions.
 # The time taken is printed on stderr.  Needs root (apt-get, dpkg), or
@@ -39,8 +45,21 @@ todo=()
 for v in $versions; do
     usable "$dest/py$v" "$v" || todo+=("$v")
 done
+free_threaded=${FREE_THREADED:-0}
+ft_root="$dest/py3.13t"
+ft_python="$ft_root/bin/python3.13t"
+ft_usable() {
+    [ -x "$ft_python" ] &&
+        "$ft_python" -c 'import sys, ssl, sqlite3, ctypes, venv; assert not sys._is_gil_enabled()' 2>/dev/null &&
+        compgen -G "$ft_root/lib/python3.13t/site-packages/pip-*.whl" >/dev/null
+}
+ft_todo=0
+if [ "$free_threaded" = 1 ] && ! ft_usable; then
+    ft_todo=1
+fi
 
-if [ ${#todo[@]} -gt 0 ]; then
+# the mirror and the private apt state, when anything is to be fetched
+apt_setup() {
     apt="$dest/.apt"
     mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/debs"
     key=/usr/share/keyrings/debian-archive-keyring.gpg
@@ -61,12 +80,17 @@ if [ ${#todo[@]} -gt 0 ]; then
     {
         echo "deb [signed-by=$key] $mirror sid main"
         echo "deb [signed-by=$key] $mirror forky main"
+        echo "deb-src [signed-by=$key] $mirror trixie main"
     } >"$apt/sources.list"
     O=(-o Dir::Etc::SourceList="$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
         -o Dir::State::Lists="$apt/lists" -o Dir::State::status=/dev/null
         -o Dir::Cache="$apt/cache" -o Dir::Etc::Preferences=/dev/null
         -o Dir::Etc::PreferencesParts=/dev/null -o APT::Sandbox::User=root)
     apt-get "${O[@]}" -qq update >&2
+}
+
+if [ ${#todo[@]} -gt 0 ]; then
+    apt_setup
     if ! command -v patchelf >/dev/null 2>&1; then
         sudo=""
         [ "$(id -u)" -eq 0 ] || sudo="sudo -n"
@@ -119,7 +143,47 @@ if [ ${#todo[@]} -gt 0 ]; then
     rm -rf "$apt/cache/archives"
 fi
 
+if [ "$ft_todo" = 1 ]; then
+    [ -n "${O+set}" ] || apt_setup
+    src="$dest/.src"
+    mkdir -p "$src"
+    rm -rf "$ft_root" "$src"/Python-3.13.*
+    log "building a free-threaded CPython 3.13t from trixie's python3.13 source (about 4 minutes)"
+    (cd "$src" && compgen -G "python3.13_*.orig.tar.xz" >/dev/null ||
+        apt-get "${O[@]}" -qq source --download-only python3.13/trixie >&2)
+    tar -C "$src" -xf "$(ls "$src"/python3.13_*.orig.tar.xz | tail -n 1)"
+    (
+        cd "$src"/Python-3.13.*
+        ./configure -q --disable-gil --prefix="$ft_root" --without-ensurepip \
+            --disable-test-modules >/dev/null
+        make -s -j"$(nproc)" >/dev/null 2>&1
+        make -s altinstall >/dev/null 2>&1
+    ) || { log "building CPython 3.13t failed"; exit 1; }
+    rm -rf "$ft_root/lib/python3.13t/test" "$src"/Python-3.13.*
+    rm -f "$ft_root"/lib/libpython3.13t.a "$ft_root"/lib/python3.13t/config-*/libpython*.a
+    # pip for its venvs (built without ensurepip): Debian's wheels, beside it
+    pkgs="python3-pip-whl python3-setuptools-whl"
+    (cd "$src" && apt-get "${O[@]}" -qq download $pkgs >&2)
+    for d in "$src"/python3-*-whl_*.deb; do
+        dpkg -x "$d" "$src/whl"
+    done
+    cp "$src"/whl/usr/share/python-wheels/*.whl "$ft_root/lib/python3.13t/site-packages/"
+    rm -rf "$src"/whl "$src"/python3-*-whl_*.deb
+    if ! ft_usable; then
+        log "the CPython 3.13t built is not usable"
+        exit 1
+    fi
+fi
+
 for v in $versions; do
     echo "$dest/py$v/usr/bin/python$v"
 done
-log "CPython ${versions// /, } ready in $dest in $((SECONDS - start)) s (fetched: ${todo[*]:-none})"
+ready="CPython ${versions// /, }"
+[ -n "${versions// /}" ] || ready="CPython"
+done_now="fetched: ${todo[*]:-none}"
+if [ "$free_threaded" = 1 ]; then
+    echo "$ft_python"
+    ready="$ready${versions:+ and} 3.13t"
+    [ "$ft_todo" = 0 ] || done_now="$done_now, built 3.13t"
+fi
+log "$ready ready in $dest in $((SECONDS - start)) s ($done_now)"
