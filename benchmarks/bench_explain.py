@@ -7,7 +7,7 @@ growth of the process during it (``harness.PeakMemory``).  Printed per query:
 the medians of both times and their ratio next to the issue's goal, the
 split the report's ``stats`` gives (index build, search), the nodes and
 edges of the index, the peak RSS growth against the index memory goal
-(16 bytes per node + 8 per edge), and whether the answer reached the root.
+(24 bytes per node + 4 per edge), and whether the answer reached the root.
 
 Queries (``--queries``, comma-separated):
 
@@ -362,7 +362,7 @@ def tables(results: list[dict[str, Any]]) -> str:
                     "edges",
                     "peak MiB",
                     "B/node",
-                    "goal MiB (16/node + 8/edge)",
+                    "goal MiB (24/node + 4/edge)",
                     "peak / goal",
                 ],
                 memory,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import sys
@@ -159,23 +160,56 @@ def test_local_of_a_suspended_coroutine(module):
     module.CORO.close()
 
 
-def test_reference_from_c_code_is_external_with_numbers(module):
-    obj = Leaky()
+@contextlib.contextmanager
+def held_by_c_code(obj):
+    """Holds obj with one reference no object shows (as C code would),
+    and yields the Leaky instance's target in a fresh report."""
     ctypes.pythonapi.Py_IncRef(ctypes.py_object(obj))
+    target_id = id(obj)
+    del obj
     try:
-        target_id = id(obj)
-        del obj
         report = whyalive.explain_instances(Leaky, collect=False)
-        target = next(t for t in report.targets if t.id == target_id)
+        yield report, next(t for t in report.targets if t.id == target_id)
+    finally:
+        obj = next(o for o in gc.get_objects() if id(o) == target_id)
+        ctypes.pythonapi.Py_DecRef(ctypes.py_object(obj))
+
+
+def test_reference_from_c_code_is_external_with_numbers(module):
+    with held_by_c_code(Leaky()) as (report, target):
         path = target.paths[0]
         assert path.root.kind == "external"
         assert path.root.unseen == 1
         assert path.root.refcount == path.root.seen + 1
         assert target.status == "external"
         assert "1 from outside the object graph" in str(report)
-    finally:
-        obj = next(o for o in gc.get_objects() if id(o) == target_id)
-        ctypes.pythonapi.Py_DecRef(ctypes.py_object(obj))
+
+
+@pytest.mark.parametrize("holders", [254, 255, 256, 300, 70_000])
+def test_reference_counts_exact_beyond_a_byte(module, holders):
+    """The index keeps a byte per object for its count of references; an
+    object held more often must still get its exact count."""
+    module.HOLDERS = [[Leaky()]]
+    module.HOLDERS += [list(module.HOLDERS[0]) for _ in range(holders - 1)]
+    with held_by_c_code(module.HOLDERS[0][0]) as (_, target):
+        assert target.seen == holders
+        assert target.unseen == 1
+        assert target.refcount == holders + 1
+        assert target.status == "rooted"
+    del module.HOLDERS
+
+
+@pytest.mark.parametrize("holders", [254, 300])
+def test_reference_counts_exact_beyond_a_byte_without_gc_header(module, holders):
+    """The same for a target the collector does not track (a str, counted
+    in the index's side table while the graph is built)."""
+    text = "".join(["whyalive-", str(holders), "-side"])
+    module.HOLDERS = [[text] for _ in range(holders)]
+    report = whyalive.explain(text)
+    target = report.targets[0]
+    assert target.seen >= holders
+    assert target.seen + target.unseen == target.refcount
+    del module.HOLDERS
 
 
 class Node:

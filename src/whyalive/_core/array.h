@@ -124,6 +124,33 @@ big_resize(void **array, size_t old_count, size_t count, size_t item)
 #endif
 }
 
+/* Gives the kernel back the pages of an array of big_resize() past its
+ * first `used` items, out of `count`: an array sized before the heap
+ * was known has a tail never written but for the huge page its last
+ * write faulted in whole.  The pages read as zeros if touched again;
+ * nothing is resized.  Elsewhere nothing to do. */
+static inline void
+big_release_tail(void *array, size_t used, size_t count, size_t item)
+{
+#ifdef BIG_ARRAYS_MAPPED
+    if (array == NULL || used >= count) {
+        return;
+    }
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t start = (uintptr_t)array + used * item;
+    uintptr_t end = (uintptr_t)array + count * item;
+    start = (start + page - 1) & ~(page - 1);
+    if (end > start) {
+        (void)madvise((void *)start, end - start, MADV_DONTNEED);
+    }
+#else
+    (void)array;
+    (void)used;
+    (void)count;
+    (void)item;
+#endif
+}
+
 /* Frees an array of big_resize(), of `count` items of `item` bytes. */
 static inline void
 big_free(void *array, size_t count, size_t item)

@@ -837,7 +837,9 @@ leaks_index(leaks_t *l, PyObject *objects, PyObject *excluded,
         PyErr_NoMemory();
         return -1;
     }
-    memcpy(l->graph_seen, h->seen, h->count * sizeof(uint32_t));
+    for (size_t x = 0; x < h->count; x++) {
+        l->graph_seen[x] = heap_seen(h, (node_t)x);
+    }
     for (node_t x = 0; x < h->count; x++) {
         if (!(h->flags[x] & NODE_EXCLUDED)) {
             continue;

@@ -58,6 +58,84 @@ side_slot_of(const heap_t *h, PyObject *op)
     return (size_t)((x * 0x9E3779B97F4A7C15ull) >> (64 - h->side_bits));
 }
 
+/* ------------------------------------------------------------------ */
+/* Counts of references seen: a byte per node, big counts in a table   */
+/* ------------------------------------------------------------------ */
+
+#define SEEN_ENTRY_NODE(e) ((node_t)(((e) >> 32) - 1))
+#define SEEN_ENTRY_COUNT(e) ((uint32_t)((e) & 0xFFFFFFFFu))
+
+/* The slot of node n in seen_big: its entry, or the empty one where it
+ * goes. */
+static inline size_t
+seen_big_slot(const heap_t *h, node_t n)
+{
+    size_t i = (size_t)(((uint64_t)n * 0x9E3779B97F4A7C15ull) >> 32) &
+               h->seen_big_mask;
+    while (h->seen_big[i] != 0 && SEEN_ENTRY_NODE(h->seen_big[i]) != n) {
+        i = (i + 1) & h->seen_big_mask;
+    }
+    return i;
+}
+
+uint32_t
+heap_seen_big(const heap_t *h, node_t n)
+{
+    return SEEN_ENTRY_COUNT(h->seen_big[seen_big_slot(h, n)]);
+}
+
+/* Sets node n's count.  -1 with MemoryError set (the count unchanged). */
+static int
+seen_set(heap_t *h, node_t n, uint64_t count)
+{
+    if (count < SEEN_BIG && h->seen[n] != SEEN_BIG) {
+        h->seen[n] = (uint8_t)count;
+        return 0;
+    }
+    if (count > UINT32_MAX) {
+        count = UINT32_MAX;
+    }
+    /* keep the table at most half full */
+    if (h->seen[n] != SEEN_BIG &&
+        (h->seen_big_count + 1) * 2 > h->seen_big_mask + 1)
+    {
+        size_t old_slots = h->seen_big ? h->seen_big_mask + 1 : 0;
+        size_t slots = old_slots ? old_slots * 2 : 64;
+        uint64_t *old = h->seen_big;
+        h->seen_big = PyMem_RawCalloc(slots, sizeof(uint64_t));
+        if (h->seen_big == NULL) {
+            h->seen_big = old;
+            PyErr_NoMemory();
+            return -1;
+        }
+        h->seen_big_mask = slots - 1;
+        for (size_t i = 0; i < old_slots; i++) {
+            if (old[i] != 0) {
+                h->seen_big[seen_big_slot(h, SEEN_ENTRY_NODE(old[i]))] = old[i];
+            }
+        }
+        PyMem_RawFree(old);
+    }
+    size_t i = seen_big_slot(h, n);
+    if (h->seen_big[i] == 0) {
+        h->seen_big_count++;
+    }
+    h->seen_big[i] = ((uint64_t)n + 1) << 32 | count;
+    h->seen[n] = SEEN_BIG;
+    return 0;
+}
+
+/* One more reference seen to node n (saturating). */
+static inline int
+seen_add_one(heap_t *h, node_t n)
+{
+    if (h->seen[n] < SEEN_BIG - 1) {
+        h->seen[n]++;
+        return 0;
+    }
+    return seen_set(h, n, (uint64_t)heap_seen(h, n) + 1);
+}
+
 static int
 grow_nodes(heap_t *h, size_t cap)
 {
@@ -161,22 +239,26 @@ predicted_prev(const heap_t *h, size_t n)
 }
 
 /* Gives every borrowed GC header its own word back, keeping the count
- * of references it accumulated in h->seen if keep_counts. */
-static void
+ * of references it accumulated in h->seen if keep_counts.  Every header
+ * is restored whatever happens; -1 with MemoryError set when a count
+ * could not be kept. */
+static int
 restore_headers(heap_t *h, int keep_counts)
 {
     if (!h->headers_borrowed) {
-        return;
+        return 0;
     }
+    int status = 0;
     size_t k = 0;
     for (size_t n = 0; n < h->count; n++) {
         if (h->flags[n] & NODE_SIDE) {
             continue;
         }
         uintptr_t *word = compat_gc_prev_word(h->objs[n]);
-        if (keep_counts) {
-            h->seen[n] =
-                (uint32_t)((*word >> HEADER_SEEN_SHIFT) & HEADER_SEEN_MAX);
+        if (keep_counts && status == 0 &&
+            seen_set(h, (node_t)n, (*word >> HEADER_SEEN_SHIFT) & HEADER_SEEN_MAX) < 0)
+        {
+            status = -1;
         }
         if (k < h->nprev_exceptions && h->prev_exceptions[k].node == n) {
             *word = h->prev_exceptions[k++].word;
@@ -192,17 +274,19 @@ restore_headers(heap_t *h, int keep_counts)
     PyMem_RawFree(h->prev_exceptions);
     h->prev_exceptions = NULL;
     h->nprev_exceptions = h->prev_exceptions_capacity = 0;
+    return status;
 }
 
 void
 heap_free(heap_t *h)
 {
-    restore_headers(h, 0);
+    (void)restore_headers(h, 0);
     big_free(h->objs, h->capacity, sizeof(*h->objs));
     big_free(h->flags, h->capacity, sizeof(*h->flags));
     big_free(h->seen, h->capacity, sizeof(*h->seen));
     big_free(h->prev_low, h->capacity, sizeof(*h->prev_low));
     PyMem_RawFree(h->prev_exceptions);
+    PyMem_RawFree(h->seen_big);
     PyMem_RawFree(h->side_slots);
     PyMem_RawFree(h->by_address);
     big_free(h->edge_start, h->capacity + 1, sizeof(*h->edge_start));
@@ -672,8 +756,8 @@ visit_reference(PyObject *op, void *arg)
             }
         }
     }
-    if (h->seen[n] != UINT32_MAX) {
-        h->seen[n]++;
+    if (seen_add_one(h, n) < 0) {
+        return fail(ctx);
     }
     if ((h->flags[n] & NODE_TARGET) && record_target_reference(ctx, n) < 0) {
         return fail(ctx);
@@ -817,7 +901,7 @@ heap_traverse_all(heap_t *h)
         h->edge_start[n] = (uint32_t)h->nedges;
         int traversed = traverse_node(h, (node_t)n);
         if (traversed < 0) {
-            restore_headers(h, 0);
+            (void)restore_headers(h, 0);
             h->finished = 1;
             return -1;
         }
@@ -840,8 +924,19 @@ heap_traverse_all(heap_t *h)
     }
     /* a stopped walk answers nothing: its counts are not worth the
      * writes (fresh memory, which the time limit would pay for) */
-    restore_headers(h, status == 0);
+    if (restore_headers(h, status == 0) < 0) {
+        status = -1;
+    }
     h->finished = 1;
+    /* the arrays were sized from a hint: what is left of them is never
+     * written again, yet their last huge pages are whole in memory */
+    big_release_tail(h->objs, h->count, h->capacity, sizeof(*h->objs));
+    big_release_tail(h->flags, h->count, h->capacity, sizeof(*h->flags));
+    big_release_tail(h->seen, h->count, h->capacity, sizeof(*h->seen));
+    big_release_tail(h->edge_start, h->count + 1, h->capacity + 1,
+                     sizeof(*h->edge_start));
+    big_release_tail(h->edges, (size_t)h->nedges, (size_t)h->edges_capacity,
+                     sizeof(*h->edges));
     h->deadline->reserve = 0;
     last_node_count = h->count;
     last_edge_count = h->nedges;
@@ -858,12 +953,10 @@ heap_mark_target(heap_t *h, node_t n)
 }
 
 /* Called after the traversal, once the counts are in h->seen. */
-void
+int
 heap_count_node(heap_t *h, node_t n)
 {
-    if (n != NODE_NONE && h->seen[n] != UINT32_MAX) {
-        h->seen[n]++;
-    }
+    return n == NODE_NONE ? 0 : seen_add_one(h, n);
 }
 
 node_t
@@ -891,6 +984,6 @@ heap_unseen_references(const heap_t *h, node_t n)
     if (compat_is_immortal(op)) {
         return -1;
     }
-    Py_ssize_t unseen = Py_REFCNT(op) - (Py_ssize_t)h->seen[n];
+    Py_ssize_t unseen = Py_REFCNT(op) - (Py_ssize_t)heap_seen(h, n);
     return unseen > 0 ? unseen : 0;
 }

@@ -51,10 +51,15 @@ enum node_flag {
 
 typedef struct {
     /* node -> object; flags; strong references seen from the graph and
-     * the roots (its "in-degree" for refcount accounting) */
+     * the roots (its "in-degree" for refcount accounting): a byte per
+     * node, SEEN_BIG meaning "look in seen_big", a small open-addressing
+     * table of (node + 1) << 32 | count for the few nodes with more
+     * (types, shared dicts); read it with heap_seen() */
     PyObject **objs;
     uint8_t *flags;
-    uint32_t *seen;
+    uint8_t *seen;
+    uint64_t *seen_big;
+    size_t seen_big_mask, seen_big_count;
     /* A GC node's own header word, to restore.  For most nodes it is
      * predictable: the header of the node listed before it (the
      * collector's lists were enumerated in order), or nothing for a node
@@ -145,14 +150,29 @@ int heap_enumerate(heap_t *h);
  * of the rest are empty), -1 error. */
 int heap_traverse_all(heap_t *h);
 /* Counts one strong reference to node n held outside the graph's edges
- * (a frame slot, a thread state); after the traversal. */
-void heap_count_node(heap_t *h, node_t n);
+ * (a frame slot, a thread state); after the traversal.  -1 with
+ * MemoryError set. */
+int heap_count_node(heap_t *h, node_t n);
 /* Makes node n a target: the traversal keeps the references into it
  * (h->target_refs).  Before the traversal, for them all to be kept. */
 void heap_mark_target(heap_t *h, node_t n);
 
 /* Is op an instance of one of h->instances_of?  Reads types only. */
 int heap_is_instance(const heap_t *h, PyObject *op);
+
+#define SEEN_BIG 255
+
+/* The count of a node whose byte is SEEN_BIG (heap.c). */
+uint32_t heap_seen_big(const heap_t *h, node_t n);
+
+/* Strong references to node n seen from the graph and the roots (once
+ * the traversal has counted them; saturates at UINT32_MAX). */
+static inline uint32_t
+heap_seen(const heap_t *h, node_t n)
+{
+    uint8_t small = h->seen[n];
+    return small != SEEN_BIG ? small : heap_seen_big(h, n);
+}
 
 /* References to node n the graph does not show: refcount minus seen.
  * -1 for immortal objects, whose refcount means nothing. */

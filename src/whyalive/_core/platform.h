@@ -21,6 +21,7 @@
 
 #if defined(__linux__)
 #include <sys/mman.h>
+#include <unistd.h>
 #endif
 
 /* A walk fills arrays of hundreds of MB that it has just allocated: on

@@ -762,7 +762,10 @@ roots_account(roots_t *r, heap_t *h)
         {
             continue;
         }
-        heap_count_node(h, ref->node);
+        if (heap_count_node(h, ref->node) < 0) {
+            PyMem_RawFree(frame_nodes);
+            return -1;
+        }
     }
     PyMem_RawFree(frame_nodes);
     uint64_t *keyed = PyMem_RawMalloc((nkeyed ? nkeyed : 1) * sizeof(uint64_t));

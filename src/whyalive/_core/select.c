@@ -540,7 +540,7 @@ select_paths(search_t *s)
                     node_t x = t->paths[p].hops[k].referrer;
                     /* x can have another retainer only if something else
                      * refers to it; the counts tell, without a scan */
-                    if (!(h->flags[x] & NODE_MODULE_DICT) && h->seen[x] >= 2) {
+                    if (!(h->flags[x] & NODE_MODULE_DICT) && heap_seen(h, x) >= 2) {
                         h->flags[x] |= NODE_VISITED;
                         interesting++;
                     }
