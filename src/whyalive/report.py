@@ -385,14 +385,22 @@ class Report:
     ``report.targets`` lists the targets (explicit ones first), each with
     its ``paths``; ``report.partial`` says whether a limit (time, depth)
     stopped the search before every root was found.
+
+    A report made from the core's answer (:meth:`from_core`) keeps the
+    core's target tuples as they came and makes a :class:`Target` view of
+    one only when it is read (``report[i]``, iteration, ``targets``): a
+    report of 10,000 instances costs the core's tuples, and its views are
+    made for the targets a caller looks at.
     """
 
-    __slots__ = ("_partial", "_stats", "_targets")
+    __slots__ = ("_lazy", "_partial", "_stats", "_targets", "_views")
 
     def __init__(
         self, targets: Sequence[Target], partial: str | None, stats: Stats
     ) -> None:
-        self._targets = tuple(targets)
+        self._targets: tuple[Target, ...] | None = tuple(targets)
+        self._lazy: _LazyTargets | None = None
+        self._views: list[Target | None] = []
         self._partial = partial
         self._stats = stats
 
@@ -408,17 +416,27 @@ class Report:
         as they are; ``thread_names`` maps thread ids to names,
         ``allocations`` and ``objects`` go with the targets in order."""
         partial, raw_targets, raw_stats, _ = raw
-        names = thread_names or {}
-        targets = []
-        for i, t in enumerate(raw_targets):
-            threads = {_root_thread_id(p[0]) for p in t[7]}
-            named = tuple(sorted((k, names[k]) for k in threads if k in names))
-            allocated = allocations[i] if allocations is not None else None
-            if objects is not None:
-                targets.append(Target(t, allocated, named, objects[i], True))
-            else:
-                targets.append(Target(t, allocated, named))
-        return cls(targets, partial, Stats(*raw_stats))
+        report = cls.__new__(cls)
+        report._partial = partial
+        report._stats = Stats(*raw_stats)
+        report._targets = None
+        report._lazy = _LazyTargets(
+            tuple(raw_targets),
+            dict(thread_names or {}),
+            None if allocations is None else tuple(allocations),
+            None if objects is None else tuple(objects),
+        )
+        report._views = [None] * len(raw_targets)
+        return report
+
+    def _view(self, index: int) -> Target:
+        """The view of target ``index``, made once."""
+        lazy = self._lazy
+        assert lazy is not None
+        view = self._views[index]
+        if view is None:
+            view = self._views[index] = lazy.view(index)
+        return view
 
     @classmethod
     def empty(cls) -> Report:
@@ -456,13 +474,19 @@ class Report:
         >>> report.without_unreferenced() is report
         True
         """
-        kept = [t for t in self._targets if t.status != "unreferenced"]
-        if len(kept) == len(self._targets):
+        if self._lazy is not None:
+            statuses = [t[6] for t in self._lazy.raw]
+        else:
+            statuses = [t.status for t in self.targets]
+        kept = [i for i, status in enumerate(statuses) if status != "unreferenced"]
+        if len(kept) == len(statuses):
             return self
-        return Report(kept, self._partial, self._stats)
+        return Report([self[i] for i in kept], self._partial, self._stats)
 
     @property
     def targets(self) -> tuple[Target, ...]:
+        if self._targets is None:
+            self._targets = tuple(self._view(i) for i in range(len(self._views)))
         return self._targets
 
     @property
@@ -480,24 +504,33 @@ class Report:
         return self._stats
 
     def __iter__(self) -> Iterator[Target]:
-        return iter(self._targets)
+        if self._targets is not None:
+            return iter(self._targets)
+        return (self._view(i) for i in range(len(self._views)))
 
     def __len__(self) -> int:
-        return len(self._targets)
+        if self._targets is not None:
+            return len(self._targets)
+        return len(self._views)
 
     def __getitem__(self, index: int) -> Target:
-        return self._targets[index]
+        if self._targets is not None:
+            return self._targets[index]
+        chosen = range(len(self._views))[index]
+        if isinstance(chosen, range):  # a slice: a tuple, as targets[index]
+            return tuple(self._view(i) for i in chosen)  # type: ignore[return-value]
+        return self._view(chosen)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Report):
             return NotImplemented
-        return (self._targets, self._partial) == (other._targets, other._partial)
+        return (self.targets, self._partial) == (other.targets, other._partial)
 
     def __hash__(self) -> int:
-        return hash((self._targets, self._partial))
+        return hash((self.targets, self._partial))
 
     def __reduce__(self):
-        return (Report, (self._targets, self._partial, self._stats))
+        return (Report, (self.targets, self._partial, self._stats))
 
     def to_dot(self) -> str:
         """The report as a Graphviz DOT graph: each target in red, the
@@ -608,6 +641,37 @@ class Report:
         from .render.text import summary_line
 
         return f"<whyalive.Report: {summary_line(self)}>"
+
+
+class _LazyTargets:
+    """What a report made from the core's answer keeps until a target is
+    read: the core's target tuples, the names of threads by id, and the
+    targets' allocation tracebacks and objects (or None)."""
+
+    __slots__ = ("allocations", "names", "objects", "raw")
+
+    def __init__(
+        self,
+        raw: tuple,
+        names: dict[int, str],
+        allocations: tuple | None,
+        objects: tuple | None,
+    ) -> None:
+        self.raw = raw
+        self.names = names
+        self.allocations = allocations
+        self.objects = objects
+
+    def view(self, index: int) -> Target:
+        """The :class:`Target` of the core's tuple ``index``."""
+        t = self.raw[index]
+        names = self.names
+        threads = {_root_thread_id(p[0]) for p in t[7]}
+        named = tuple(sorted((k, names[k]) for k in threads if k in names))
+        allocated = self.allocations[index] if self.allocations is not None else None
+        if self.objects is not None:
+            return Target(t, allocated, named, self.objects[index], True)
+        return Target(t, allocated, named)
 
 
 def _root_thread_id(root: tuple) -> int | None:

@@ -6,6 +6,7 @@ import pickle
 
 import pytest
 
+from conftest import SAMPLE_CORE_RESULT, SCHEMA_CHECKED_TARGETS
 from whyalive import Edge, Report, RetainerPath, Root, Stats
 
 
@@ -117,3 +118,48 @@ def test_repr_is_short(make_sample_report):
 def test_referent_edge_names_its_holder_once():
     edge = Edge(("map", 1, "<referent #0 of map>", "referent", ""))
     assert edge.describe() == "<referent #0 of map>"
+
+
+def _core_answer(count: int) -> tuple:
+    """The core's answer for `count` targets, each held by a module dict
+    and one of them by a frame of thread 0x1."""
+    partial, (target,), stats, objects = SAMPLE_CORE_RESULT
+    targets = tuple((0x7F00 + i, *target[1:]) for i in range(count))
+    return (partial, targets, stats, objects)
+
+
+def test_views_of_a_core_answer_are_made_when_read():
+    count = SCHEMA_CHECKED_TARGETS + 1000  # the suite's check reads the first
+    report = Report.from_core(_core_answer(count), thread_names={0x1: "MainThread"})
+    assert len(report) == count
+    assert report._views[SCHEMA_CHECKED_TARGETS:].count(None) == 1000  # none made
+    seventh = report[7]
+    assert seventh.id == 0x7F07 and report[7] is seventh
+    assert report[-1].id == 0x7F00 + count - 1
+    late = report[count - 10 : count - 8]
+    assert [t.id for t in late] == [0x7F00 + count - 10, 0x7F00 + count - 9]
+    assert report._views[SCHEMA_CHECKED_TARGETS:].count(None) == 997
+    with pytest.raises(IndexError):
+        report[count]
+    assert report.targets[7] is seventh and report.targets[-1] is report[-1]
+    assert [t.id for t in report] == [0x7F00 + i for i in range(count)]
+
+
+def test_a_lazy_report_equals_the_same_report_made_of_views():
+    lazy = Report.from_core(_core_answer(3), thread_names={0x1: "MainThread"})
+    eager = Report(list(lazy), lazy.partial_reason, lazy.stats)
+    fresh = Report.from_core(_core_answer(3), thread_names={0x1: "MainThread"})
+    assert fresh == eager and hash(fresh) == hash(eager)
+    assert pickle.loads(pickle.dumps(fresh)) == eager
+    assert str(fresh) == str(eager)
+    assert fresh[0].paths[1].root.thread_name == "MainThread"
+
+
+def test_without_unreferenced_reads_statuses_without_views():
+    partial, (target,), stats, objects = SAMPLE_CORE_RESULT
+    gone = (0x9000, *target[1:6], "unreferenced", (), 0)
+    raw = (partial, (target, gone, target), stats, objects)
+    report = Report.from_core(raw)
+    kept = report.without_unreferenced()
+    assert [t.status for t in kept] == ["rooted", "rooted"]
+    assert len(report) == 3
