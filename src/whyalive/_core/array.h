@@ -29,14 +29,17 @@ array_resize(void **array, size_t count, size_t item)
 }
 
 /* Makes room for `needed` items of `item` bytes in *array, doubling its
- * *capacity.  0, or -1 with MemoryError set (the array is unchanged). */
+ * *capacity.  0, or -1 with MemoryError set (the array is unchanged).
+ * A new array starts small: a query keeps several per target (its paths,
+ * their hops, the retainers used), and 10,000 targets of a few paths of
+ * a few hops must not cost kilobytes each. */
 static inline int
 array_grow(void **array, size_t *capacity, size_t needed, size_t item)
 {
     if (needed <= *capacity) {
         return 0;
     }
-    size_t capacity2 = *capacity ? *capacity * 2 : 64;
+    size_t capacity2 = *capacity ? *capacity * 2 : 4;
     while (capacity2 < needed) {
         capacity2 *= 2;
     }
