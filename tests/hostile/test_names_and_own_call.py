@@ -126,3 +126,16 @@ def test_the_keyword_dict_of_whyalives_own_call_is_no_retainer(module):
     assert "['instances_of']" not in labels
     # the module global and this frame's local, nothing from outside
     assert {path.root.kind for path in target.paths} == {"module", "frame"}
+
+
+def test_find_classes_runs_no_method_of_a_str_subclass_name(hostile_names):
+    # whyalive run --explain NAME: every live class is a candidate, the
+    # hostile ones too (on 3.13t classes are immortal once a thread runs)
+    from whyalive.cli.run import find_classes
+
+    named, _ = hostile_names
+    dotted = f"{named.__module__}.Named"
+    assert [c for c in find_classes(["Named"]) if c is named] == [named]
+    assert [c for c in find_classes([dotted]) if c is named] == [named]
+    assert find_classes(["NoSuchClassAnywhere"]) == []
+    assert Hostile.calls == []

@@ -24,6 +24,7 @@ import types
 from dataclasses import dataclass
 from typing import Any
 
+from .._names import exact_str
 from .common import (
     UsageError,
     add_report_options,
@@ -322,12 +323,14 @@ def find_classes(names: list[str]) -> list[type]:
     wanted_long = {n for n in names if "." in n}
     found = []
     for cls in _all_classes():
-        name = _type_attr("__name__", cls)
+        # exact str copies: a name of a str subclass must not have its
+        # __hash__, __eq__ or __format__ run by the lookups below
+        name = exact_str(_type_attr("__name__", cls), "?")
         if name in wanted_short:
             found.append(cls)
             continue
-        module = _type_attr("__module__", cls)
-        qualname = _type_attr("__qualname__", cls)
+        module = exact_str(_type_attr("__module__", cls), "?")
+        qualname = exact_str(_type_attr("__qualname__", cls), "?")
         if f"{module}.{qualname}" in wanted_long or f"{module}.{name}" in wanted_long:
             found.append(cls)
     return found
