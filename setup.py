@@ -21,6 +21,7 @@ SOURCES = [
     "unreached.c",
     "result.c",
     "names.c",
+    "stdnames.c",
     "ptrmap.c",
     "census.c",
     "graph.c",

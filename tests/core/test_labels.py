@@ -310,13 +310,24 @@ def test_weakref_callback_is_strong_weak_reference_is_not(module):
 
 
 def test_fallback_label_for_unnamed_references(module):
+    import itertools
+
     target = Leaky()
-    module.M = map(print, [target])  # C types with no named fields
+    module.M = itertools.accumulate([target])  # a C type with no names yet
     path, _ = module_path(target, module)
-    assert labels(path)[:2] == ["[0]", "<referent #0 of list_iterator>"]
+    assert labels(path)[:2] == ["[0]", "<sequence>"]
     assert labels(path)[-1].startswith("<referent #")
-    assert labels(path)[-1].endswith(" of map>")
-    assert path.edges[1].kind == "referent"
+    assert labels(path)[-1].endswith(" of itertools.accumulate>")
+    assert path.edges[-1].kind == "referent"
+
+
+def test_iterators_name_what_their_constructor_took(module):
+    # map(print, [target]): its iterables tuple is folded into the map
+    target = Leaky()
+    module.M = map(print, [target])
+    path, _ = module_path(target, module)
+    assert labels(path) == ["[0]", "<sequence>", "<iterables>[0]"]
+    assert path.expression.endswith(".M -> <iterables>[0] -> <sequence>[0]")
 
 
 def test_expression_reads_like_code(module):

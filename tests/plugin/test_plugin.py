@@ -405,8 +405,7 @@ def test_example_widgets_suite(suite):
         "after teardown, held by widgets.BUS.handlers['click'][0].__self__:",
     )
     has_line(result, "ERROR test_widgets.py::test_style_is_cached_per_widget - ")
-    has_line(result, "<key> in dict")
-    has_line(result, "of functools._lru_cache_wrapper")
+    has_line(result, "<cache key> in lru_cache style_for")
 
 
 def test_objects_freed_by_the_collector_pass_and_leaks_in_cycles_are_caught(suite):

@@ -257,6 +257,20 @@ compat_monitoring_tool_name(PyInterpreterState *interp, int tool)
 #endif
 }
 
+/* 3.13+: the key under which every thread-local keeps this thread's
+ * attributes (a _thread._localdummy); before, each thread-local put a
+ * dummy of its own in the thread's state dict.  Borrowed, or NULL. */
+static inline PyObject *
+compat_thread_local_key(PyThreadState *ts)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    return ts->threading_local_key;
+#else
+    (void)ts;
+    return NULL;
+#endif
+}
+
 /* ------------------------------------------------------------------ */
 /* Struct fields, by the attribute name Python code sees them as        */
 /* ------------------------------------------------------------------ */

@@ -30,6 +30,7 @@ void
 names_free(names_t *nm)
 {
     Py_CLEAR(nm->type_names);
+    stdnames_free(nm);
     PyMem_RawFree(nm->big_values);
     PyMem_RawFree(nm->big_keys);
     memset(nm, 0, sizeof(*nm));
@@ -193,7 +194,8 @@ names_object_name(names_t *nm, PyObject *op)
     if (compat_is_generator_like(op)) {
         return str_or_empty(((PyGenObject *)op)->gi_qualname);
     }
-    return PyUnicode_FromString("");
+    PyObject *name = stdnames_object_name(nm, op);
+    return name ? name : PyUnicode_FromString("");
 }
 
 /* ------------------------------------------------------------------ */
@@ -333,6 +335,12 @@ set_label(raw_label_t *out, int kind, int role, PyObject *text)
     out->kind = kind;
     out->role = role;
     return 1;
+}
+
+int
+names_set_label(raw_label_t *out, int kind, int role, PyObject *text)
+{
+    return set_label(out, kind, role, text);
 }
 
 static int
@@ -662,6 +670,10 @@ label_by_type(names_t *nm, PyObject *op, PyObject *child, Py_ssize_t occurrence,
     PyTypeObject *deque_type;
     int r;
 
+    if ((r = stdnames_label(nm, op, child, out)) != 0) {
+        return r;
+    }
+
     if (PyDict_Check(op) && (r = label_dict(nm, op, child, occurrence, out)) != 0) {
         return r;
     }
@@ -834,6 +846,23 @@ names_fold(names_t *nm, PyObject *owner, raw_label_t *labels, int count,
             folded = name ? PyUnicode_FromFormat("<closure '%U'>", name)
                           : PyUnicode_FromFormat("<closure #%zd>", next->index);
             *kind = EDGE_KIND_CLOSURE;
+            role = ROLE_PLAIN;
+        }
+        else if (role == ROLE_INNER) {
+            folded = Py_NewRef(next->text);
+            *kind = next->kind;
+            role = next->role;
+        }
+        else if (role == ROLE_CACHE && next->kind == EDGE_KIND_DICT_KEY) {
+            folded = PyUnicode_FromString("<cache key>");
+            *kind = EDGE_KIND_DICT_KEY;
+            role = ROLE_PLAIN;
+        }
+        else if (role == ROLE_ATTR_DICT && next->kind == EDGE_KIND_KEY &&
+                 is_identifier(next->key))
+        {
+            folded = PyUnicode_FromFormat("%U.%U", acc, next->key);
+            *kind = EDGE_KIND_ATTR;
             role = ROLE_PLAIN;
         }
         else if (role == ROLE_FRAME && next->role == ROLE_LOCAL) {

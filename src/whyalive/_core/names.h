@@ -32,6 +32,12 @@ enum label_role {
     ROLE_CELL_CONTENTS, /* .cell_contents */
     ROLE_FRAME,         /* a 3.10 generator's .gi_frame */
     ROLE_LOCAL,         /* <local 'x'> */
+    ROLE_INNER,         /* a container kept inside its owner: the next
+                           label says it all (a Context's HAMT) */
+    ROLE_ATTR_DICT,     /* a dict of attributes: an identifier key
+                           after it reads ".name" */
+    ROLE_CACHE,         /* an lru_cache's cache: a key in it reads
+                           "<cache key>" */
 };
 
 /* The label of one reference, before folding. */
@@ -56,6 +62,7 @@ typedef struct {
     PyObject **big_values;
     PyObject **big_keys;
     size_t big_mask;
+    struct stdnames *std; /* stdnames.c's types, found on first use */
 } names_t;
 
 int names_init(names_t *nm);
@@ -73,6 +80,9 @@ int names_raw(names_t *nm, PyObject *referrer, PyObject *referent,
 PyObject *names_fold(names_t *nm, PyObject *owner, raw_label_t *labels,
                      int count, int *kind);
 void names_raw_clear(raw_label_t *label);
+/* Fills *out with text (a new reference, stolen) of that kind and role:
+ * 1, or -1 when text is NULL (an error is set). */
+int names_set_label(raw_label_t *out, int kind, int role, PyObject *text);
 
 /* A new exact str with the characters of s, which must be a str: never
  * an instance of a str subclass itself (PyUnicode_FromFormat("%U")
@@ -94,5 +104,18 @@ PyObject *names_global(names_t *nm, PyObject *module_name, PyObject *key);
 /* The value stored under key `name` in an exact dict, comparing only
  * exact str keys (no __eq__ runs).  Borrowed, or NULL. */
 PyObject *names_dict_get_str(PyObject *dict, const char *name);
+
+/* stdnames.c: the stdlib's C types named by hand (lru_cache, asyncio's
+ * Future and Task, thread-locals, contextvars).  1 labelled, 0 not
+ * theirs, -1 error. */
+int stdnames_label(names_t *nm, PyObject *op, PyObject *child,
+                   raw_label_t *out);
+/* Is child a container op keeps inside itself, so that a path folds
+ * the step into the next (a Context's HAMT, a thread-local's dicts)? */
+int stdnames_is_inner(names_t *nm, PyObject *op, PyObject *child);
+/* The name of such an object (an lru_cache's function), new
+ * reference, or NULL (no error set) when it has none. */
+PyObject *stdnames_object_name(names_t *nm, PyObject *op);
+void stdnames_free(names_t *nm);
 
 #endif /* WHYALIVE_NAMES_H */

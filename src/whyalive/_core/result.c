@@ -144,12 +144,17 @@ hop_label(search_t *s, const hop_t *hop, raw_label_t *out)
 }
 
 static int
-hop_is_internal(const search_t *s, const hop_t *hop)
+hop_is_internal(search_t *s, const hop_t *hop)
 {
     uint64_t pos = hop->edge_pos != UINT64_MAX
                        ? hop->edge_pos
                        : find_edge(&s->heap, hop->referrer, hop->referent);
-    return pos != UINT64_MAX && edge_weight(&s->heap, s->heap.edges[pos]) == 0;
+    if (pos != UINT64_MAX && edge_weight(&s->heap, s->heap.edges[pos]) == 0) {
+        return 1;
+    }
+    /* the stdlib's C types keep some containers inside themselves */
+    return stdnames_is_inner(&s->names, s->heap.objs[hop->referrer],
+                             s->heap.objs[hop->referent]);
 }
 
 /* The displayed edges of hops [0, n), folded, from the target out. */

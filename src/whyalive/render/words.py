@@ -34,6 +34,7 @@ _NAMED_KINDS = {
     "generator": "generator",
     "coroutine": "coroutine",
     "async_generator": "async generator",
+    "functools._lru_cache_wrapper": "lru_cache",
 }
 
 #: Edge kinds whose label is a position inside the referrer.
