@@ -22,6 +22,7 @@ SOURCES = [
     "result.c",
     "names.c",
     "stdnames.c",
+    "nogc.c",
     "ptrmap.c",
     "census.c",
     "graph.c",

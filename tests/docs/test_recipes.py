@@ -20,8 +20,7 @@ PAGES = ROOT / "docs"
 EXPECTED = {
     "lru_cache_method.py": [
         "__main__.Widget at 0x",
-        "<key> in dict",
-        "of functools._lru_cache_wrapper",
+        "<cache key> in lru_cache Widget.style",
         ".style of class __main__.Widget",
         "__main__.Widget  (root: module global)",
     ],
@@ -37,15 +36,17 @@ EXPECTED = {
     "asyncio_tasks.py": [
         "__main__.Connection at 0x",
         "<local 'connection'> of coroutine keep_alive",
+        ".get_coro() of _asyncio.Task",
         "._scheduled of asyncio.unix_events._UnixSelectorEventLoop",
     ],
     "thread_locals.py": [
         "__main__.Request at 0x",
-        "['request'] in dict",
+        "<attributes in thread 'MainThread'>.request of _thread._local",
         "__main__._state  (root: module global)",
     ],
     "contextvars_leak.py": [
         "__main__.User at 0x",
+        "<value of ContextVar 'current_user'> of _contextvars.Context",
         "<context> of MainThread  (root: thread state)",
     ],
     "stored_traceback.py": [
@@ -74,7 +75,9 @@ EXPECTED = {
     ],
     "numpy_views.py": [
         "numpy.ndarray at 0x",
-        "(root: held from outside the object graph)",
+        ".base of numpy.ndarray",
+        "['sales'] in dict",
+        "__main__.HEADERS  (root: module global)",
     ],
 }
 

@@ -223,6 +223,11 @@ heap_init(heap_t *h, deadline_t *deadline)
         return -1;
     }
     h->edge_start[0] = 0;
+    /* their instances become nodes when they hold a reference */
+    nogc_init(&h->nogc);
+    if (h->nogc.ndarray != NULL) {
+        h->side_types[h->nside_types++] = h->nogc.ndarray;
+    }
     return 0;
 }
 
@@ -383,6 +388,7 @@ enum type_class {
     TC_DICT_OWNER = 1 << 7,
     TC_CELL = 1 << 8,
     TC_DICT = 1 << 9,
+    TC_NOGC = 1 << 10, /* holds references its traversal hides (nogc.h) */
 };
 
 /* What the traversal needs to know of a type, computed once per type
@@ -422,6 +428,9 @@ type_class(heap_t *h, PyObject *op)
     }
     if (PyDict_Check(op)) {
         kind |= TC_DICT;
+    }
+    if (nogc_is_known(&h->nogc, op)) {
+        kind |= TC_NOGC;
     }
     h->type_cache[slot].type = tp;
     h->type_cache[slot].kind = kind;
@@ -529,7 +538,9 @@ is_holder(const heap_t *h, PyObject *op)
     if (compat_is_gc(op) || PyCode_Check(op)) {
         return 1;
     }
-    return heap_is_instance(h, op);
+    const char *label;
+    return heap_is_instance(h, op) ||
+           nogc_reference(&h->nogc, op, 0, &label) != NULL;
 }
 
 int
@@ -877,6 +888,16 @@ traverse_node(heap_t *h, node_t n)
         PyCodeObject *co = (PyCodeObject *)op;
         if (visit_reference(co->co_consts, &ctx) == 0) {
             (void)visit_reference(co->co_names, &ctx);
+        }
+    }
+    if (kind & TC_NOGC) {
+        const char *label;
+        PyObject *ref;
+        for (int i = 0; !ctx.failed && !ctx.stopped &&
+                        (ref = nogc_reference(&h->nogc, op, i, &label)) != NULL;
+             i++)
+        {
+            (void)visit_reference(ref, &ctx);
         }
     }
     if (!ctx.failed && !ctx.stopped && h->str_targets && (kind & TC_DICT)) {

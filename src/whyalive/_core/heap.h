@@ -24,6 +24,7 @@
 
 #include "compat.h"
 #include "deadline.h"
+#include "nogc.h"
 
 typedef uint32_t node_t;
 #define NODE_NONE ((node_t)UINT32_MAX)
@@ -109,6 +110,8 @@ typedef struct {
     PyObject *instances_of;     /* tuple of classes whose instances are
                                    targets, or NULL */
     int str_targets;            /* a target is a str: count dict keys */
+    nogc_t nogc;                /* types without GC support that hold
+                                   references (numpy.ndarray) */
     PyTypeObject *partial_type; /* functools.partial, or NULL */
     Py_ssize_t partial_args_offset;
     Py_ssize_t partial_keywords_offset;

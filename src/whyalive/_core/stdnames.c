@@ -15,6 +15,7 @@
  * str keys.  No user code runs.
  */
 #include "names.h"
+#include "nogc.h"
 
 /* The types, found once per query in the modules that define them
  * (heap types differ between interpreters and may be freed between
@@ -28,6 +29,7 @@ struct stdnames {
     PyObject *threads;    /* threading._active: {ident: Thread}, borrowed */
     PyTypeObject *positional[32]; /* the types of positional_types below */
     PyTypeObject *getters[8];     /* the types of getter_types below */
+    nogc_t nogc; /* extension types without GC support (numpy) */
 };
 
 /* The HAMT behind contextvars: static types of the core, the same for
@@ -171,6 +173,7 @@ stdnames_get(names_t *nm)
     st->task = module_type("_asyncio", "Task");
     st->local = module_type("_thread", "_local");
     st->dummy = find_local_dummy_type(st->local);
+    nogc_init(&st->nogc);
     for (size_t i = 0; i < NPOSITIONAL; i++) {
         const positional_t *p = &positional_types[i];
         st->positional[i] = p->module ? module_type(p->module, p->name)
@@ -712,6 +715,13 @@ stdnames_label(names_t *nm, PyObject *op, PyObject *child, raw_label_t *out)
     }
     if (st->future != NULL && PyObject_TypeCheck(op, st->future)) {
         return label_future(st, op, child, out);
+    }
+    const char *field;
+    for (int i = 0; nogc_reference(&st->nogc, op, i, &field) != NULL; i++) {
+        if (nogc_reference(&st->nogc, op, i, &field) == child) {
+            return names_set_label(out, EDGE_KIND_ATTR, ROLE_PLAIN,
+                                   PyUnicode_FromFormat(".%s", field));
+        }
     }
     const char *getter = getter_label(st, op, child);
     if (getter != NULL) {
