@@ -35,6 +35,7 @@ __all__ = [
     "at_addrs",
     "by_type",
     "count",
+    "find_classes",
     "get_leaking_objects",
     "get_new_ids",
     "growth",
@@ -110,6 +111,55 @@ def _filtered_rows(objects: Any, filter: Callable[[Any], Any] | None) -> list[tu
     rows = _core.census_types(kept)
     del kept
     return rows
+
+
+def find_classes(names: list[str]) -> list[type]:
+    """The live classes called ``names``, as the census functions match
+    them: a short name matches ``__name__``, a dotted one
+    ``module.qualname`` (or ``module.name``).  Every class reachable
+    through ``__subclasses__`` is a candidate; no user code runs (the
+    names are read through ``type``'s own descriptors).
+
+    >>> class Gadget: pass
+    >>> [c.__name__ for c in find_classes(["Gadget"]) if c is Gadget]
+    ['Gadget']
+    """
+    wanted_short = {n for n in names if "." not in n}
+    wanted_long = {n for n in names if "." in n}
+    found = []
+    for cls in _all_classes():
+        # exact str copies: a name of a str subclass must not have its
+        # __hash__, __eq__ or __format__ run by the lookups below
+        name = exact_str(_type_attr("__name__", cls), "?")
+        if name in wanted_short:
+            found.append(cls)
+            continue
+        module = exact_str(_type_attr("__module__", cls), "?")
+        qualname = exact_str(_type_attr("__qualname__", cls), "?")
+        if f"{module}.{qualname}" in wanted_long or f"{module}.{name}" in wanted_long:
+            found.append(cls)
+    return found
+
+
+def _type_attr(attr: str, cls: type) -> Any:
+    try:
+        return type.__dict__[attr].__get__(cls)
+    except Exception:
+        return None
+
+
+def _all_classes() -> list[type]:
+    subclasses = type.__dict__["__subclasses__"]
+    seen = {id(object)}
+    found: list[type] = [object]
+    stack = [object]
+    while stack:
+        for sub in subclasses(stack.pop()):
+            if id(sub) not in seen:
+                seen.add(id(sub))
+                found.append(sub)
+                stack.append(sub)
+    return found
 
 
 def count(typename: Any, objects: Iterable[Any] | None = None) -> int:

@@ -4,7 +4,7 @@ built-in TypeError and ValueError, naming the parameter).
 
 from __future__ import annotations
 
-__all__ = ["GraphvizNotFoundError"]
+__all__ = ["GraphvizNotFoundError", "SharedObjectWarning"]
 
 
 class GraphvizNotFoundError(RuntimeError):
@@ -14,5 +14,17 @@ class GraphvizNotFoundError(RuntimeError):
 
     >>> from whyalive.render.dot import GraphvizNotFoundError as old
     >>> old is GraphvizNotFoundError
+    True
+    """
+
+
+class SharedObjectWarning(UserWarning):
+    """A target is a singleton, an immortal object or a cached constant
+    (``None``, ``True``, a small int, an interned str): the whole
+    interpreter holds it, so its retainers are everyone's and say nothing
+    about a leak.  ``explain(None)`` is usually a dead weak reference's
+    result (``ref()``) passed on.
+
+    >>> issubclass(SharedObjectWarning, UserWarning)
     True
     """

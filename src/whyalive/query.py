@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import sys
 import time
+import warnings
 from collections.abc import Iterable
 from numbers import Real
 from typing import Any
@@ -25,6 +26,8 @@ from ._checks import (
     kind_of,
 )
 from ._tool import TOOL_PREFIX, thread_names
+from .census import find_classes
+from .errors import SharedObjectWarning
 from .report import Report
 
 __all__ = ["explain", "explain_ids", "explain_instances"]
@@ -78,7 +81,7 @@ def explain(
     """
     started = time.monotonic()
     targets = (obj, *more_objs)
-    return _run(
+    report = _run(
         targets,
         None,
         started=started,
@@ -89,6 +92,8 @@ def explain(
         keep_objects=keep_objects,
         tool_containers=(more_objs,),
     )
+    _warn_if_shared(targets, report)
+    return report
 
 
 def explain_instances(
@@ -103,7 +108,9 @@ def explain_instances(
 ) -> Report:
     """Why is every live instance of ``cls`` (subclasses included) alive?
 
-    ``cls`` is a class or a tuple of classes.  All instances are found and
+    ``cls`` is a class, a class name as :func:`whyalive.count` takes it
+    (``'Widget'``, ``'app.ui.Widget'``: every live class of that name), or
+    a tuple of those.  All instances are found and
     explained in one walk of the heap; ``collect=True`` runs
     ``gc.collect()`` first so that garbage does not count.  The other
     arguments are those of :func:`explain`.
@@ -116,7 +123,7 @@ def explain_instances(
     ['[0]', '[1]']
     """
     started = time.monotonic()
-    classes = check_classes(cls, "cls")
+    classes = _classes(cls)
     check_bool(collect, "collect")
     # every argument checked before the collection (any work)
     check_max_depth(max_depth)
@@ -235,6 +242,58 @@ def _run(
     )
     del objects, raw, stack_tables, own
     return report
+
+
+#: Objects every program shares: their retainers are everyone's.
+_SINGLETONS = (None, True, False, Ellipsis, NotImplemented, (), "", b"")
+
+
+def _warn_if_shared(targets: tuple, report: Report) -> None:
+    """Warns when a target is shared by the whole interpreter: a
+    singleton, a small int (cached), an immortal object (3.12+: the core
+    reports no refcount), or an interned str.  Checks identities and
+    exact types only: no user code runs."""
+    for target, view in zip(targets, report.targets, strict=False):
+        kind = None
+        if any(target is s for s in _SINGLETONS):
+            kind = "a singleton"
+        elif type(target) is int and -5 <= target <= 256:
+            kind = "a cached small int"
+        elif view.immortal:
+            kind = "immortal"
+        elif type(target) is str and _core.is_interned(target):
+            kind = "an interned str"
+        if kind is not None:
+            hint = " (a dead weak reference returns None)" if target is None else ""
+            warnings.warn(
+                f"explain({_short_repr(target)}): the target is {kind}, held by "
+                f"the whole interpreter; its retainers are everyone's{hint}",
+                SharedObjectWarning,
+                stacklevel=3,
+            )
+
+
+def _short_repr(obj: Any) -> str:
+    text = repr(obj)  # only for the exact builtin types above
+    return text if len(text) <= 40 else text[:39] + "\N{HORIZONTAL ELLIPSIS}"
+
+
+def _classes(cls: Any) -> tuple[type, ...]:
+    """``cls`` as classes: class names resolved as the census functions
+    match them; a name no live class has is a ValueError."""
+    items = cls if isinstance(cls, tuple) else (cls,)
+    if not items or not any(isinstance(c, str) for c in items):
+        return check_classes(cls, "cls")
+    classes: list[type] = []
+    for item in items:
+        if isinstance(item, str):
+            found = find_classes([item])
+            if not found:
+                raise ValueError(f"cls: no live class is named {item!r}")
+            classes.extend(found)
+        else:
+            classes.extend(check_classes(item, "cls"))
+    return tuple(classes)
 
 
 def _core_time_limit(timeout: float, spent: float) -> float:

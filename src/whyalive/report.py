@@ -15,10 +15,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
-from .render.words import describe_edge, describe_root, interpreter_root_label, root_tag
+from .render.words import (
+    describe_edge,
+    describe_root,
+    edge_run,
+    interpreter_root_label,
+    root_tag,
+)
 from .render.words import describe_object as describe_object  # its old home
 from .vocab import ROOT_KINDS as ROOT_KINDS  # spelled in whyalive.vocab
 from .vocab import STATUSES as STATUSES
+from .vocab import UNRESOLVED_STATUSES
 
 __all__ = ["Edge", "Report", "RetainerPath", "Root", "Stats", "Target"]
 
@@ -62,6 +69,11 @@ class _WithThreadName(_TupleView):
         return (self._thread_name,)
 
 
+#: A run of this many identical references or more (a linked list's
+#: ``.next``) is shown once, with its count.
+FOLD_RUNS_FROM = 3
+
+
 class Edge(_TupleView):
     """One reference on a retainer path: ``referrer`` holds the next object
     toward the target under ``label``.
@@ -93,6 +105,16 @@ class Edge(_TupleView):
         """``['w1'] in dict``, ``.registry of app.Registry``."""
         return describe_edge(
             self.label, self.kind, self.referrer_type, self.referrer_name
+        )
+
+    def describe_run(self, count: int) -> str:
+        """``count`` references like this one in a row, as one line:
+        ``.next ×300 of app.Node``."""
+        return describe_edge(
+            edge_run(self.label, count),
+            self.kind,
+            self.referrer_type,
+            self.referrer_name,
         )
 
     def __repr__(self) -> str:
@@ -247,11 +269,40 @@ class RetainerPath(_WithThreadName):
             start = f"<{root.name}>"
         else:
             start = f"<{root.kind}>"
-        labels = [edge[2] for edge in reversed(self._data[1])]
         out = start
-        for label in labels:
+        after_run = False
+        for edge, count in reversed(self.runs()):
+            label = edge.label if count == 1 else edge_run(edge.label, count)
+            if after_run:
+                out += " "
             out += label if label.startswith((".", "[")) else f" -> {label}"
+            after_run = count > 1
         return out
+
+    def runs(self) -> list[tuple[Edge, int]]:
+        """The edges, target side first, with runs of the same reference
+        (``FOLD_RUNS_FROM`` or more: a linked list's ``.next``) as one
+        ``(edge, count)``; other edges count 1.
+
+        >>> edge = ("Node", 0x10, ".next", "attr", "")
+        >>> root = ("module", "app.HEAD", ("app", "HEAD"))
+        >>> [(e.label, n) for e, n in RetainerPath((root, (edge,) * 5, 6)).runs()]
+        [('.next', 5)]
+        """
+        runs: list[tuple[Edge, int]] = []
+        raw = self._data[1]
+        i = 0
+        while i < len(raw):
+            j = i + 1
+            key = (raw[i][0], raw[i][2], raw[i][3])
+            while j < len(raw) and (raw[j][0], raw[j][2], raw[j][3]) == key:
+                j += 1
+            if j - i >= FOLD_RUNS_FROM:
+                runs.append((Edge(raw[i]), j - i))
+            else:
+                runs.extend((Edge(raw[k]), 1) for k in range(i, j))
+            i = j
+        return runs
 
     def __repr__(self) -> str:
         return (
@@ -416,6 +467,10 @@ class Report:
         as they are; ``thread_names`` maps thread ids to names,
         ``allocations`` and ``objects`` go with the targets in order."""
         partial, raw_targets, raw_stats, _ = raw
+        if partial == "max_depth" and not any(
+            t[6] in UNRESOLVED_STATUSES for t in raw_targets
+        ):
+            partial = None  # every target's root was found within the bound
         report = cls.__new__(cls)
         report._partial = partial
         report._stats = Stats(*raw_stats)

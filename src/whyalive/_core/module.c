@@ -171,6 +171,23 @@ running_code(PyObject *module, PyObject *unused)
     return roots_running_code();
 }
 
+PyDoc_STRVAR(is_interned_doc,
+             "is_interned(s, /)\n--\n\n"
+             "Whether the str s is interned (one copy the interpreter\n"
+             "shares), read from its state, without interning it.");
+
+static PyObject *
+is_interned(PyObject *module, PyObject *s)
+{
+    (void)module;
+    if (!PyUnicode_Check(s)) {
+        PyErr_Format(PyExc_TypeError, "s must be a str, not %.100s",
+                     Py_TYPE(s)->tp_name);
+        return NULL;
+    }
+    return PyBool_FromLong(PyUnicode_CHECK_INTERNED(s) != 0);
+}
+
 /* ------------------------------------------------------------------ */
 /* Census: counts and objects by type or address                       */
 /* ------------------------------------------------------------------ */
@@ -629,6 +646,7 @@ static PyMethodDef core_methods[] = {
     {"find_paths", (PyCFunction)(void (*)(void))find_paths,
      METH_VARARGS | METH_KEYWORDS, find_paths_doc},
     {"running_code", running_code, METH_NOARGS, running_code_doc},
+    {"is_interned", is_interned, METH_O, is_interned_doc},
     {"allocation_traceback", allocation_traceback, METH_O,
      allocation_traceback_doc},
     {"census_types", (PyCFunction)(void (*)(void))census_types_,

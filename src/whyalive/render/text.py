@@ -39,6 +39,10 @@ HEAD_EDGES = 24
 TAIL_EDGES = 12
 #: Above this many targets, targets held the same way are grouped.
 GROUP_ABOVE = 10
+#: No line of the tree is wider; indentation deeper than MAX_INDENT
+#: columns shows its innermost levels only, after an ellipsis.
+MAX_WIDTH = 120
+MAX_INDENT = 48
 
 _INDEX = re.compile(r"\[-?\d+\]")
 _KEY = re.compile(r"\[(?:b?'[^']*'|b?\"[^\"]*\"|<[^>]*>)\]")
@@ -179,12 +183,11 @@ def _path_items(target: Target, generalize: bool) -> list[list[str]]:
 
 
 def _edge_lines(path: RetainerPath, target: Target) -> list[Line]:
-    edges = path.edges
     root = path.root
     seen = {target.id}
     lines = []
-    for edge in edges:
-        text = edge.describe()
+    for edge, count in path.runs():
+        text = edge.describe() if count == 1 else edge.describe_run(count)
         if edge.referrer_id in seen:
             what = "the target" if edge.referrer_id == target.id else "an object above"
             text += f"  (cycle back to {what})"
@@ -233,7 +236,7 @@ def _tree(paths: Iterable[list[str]]) -> list[str]:
         counters[-1] += 1
         last = counters[-1] == total
         label, sub = entry
-        out.append(f"{prefix}{'└── ' if last else '├── '}{label}")
+        out.append(_fit(f"{_indent(prefix)}{'└── ' if last else '├── '}{label}"))
         if sub:
             stack.append(
                 (
@@ -244,6 +247,24 @@ def _tree(paths: Iterable[list[str]]) -> list[str]:
             )
             counters.append(0)
     return out
+
+
+def _indent(prefix: str) -> str:
+    """A tree prefix at most ``MAX_INDENT`` columns wide.
+
+    >>> len(_indent("│   " * 40)), _indent("│   " * 40)[0]
+    (48, '…')
+    """
+    if len(prefix) <= MAX_INDENT:
+        return prefix
+    return "\N{HORIZONTAL ELLIPSIS}" + prefix[len(prefix) - MAX_INDENT + 1 :]
+
+
+def _fit(line: str) -> str:
+    """The line, cut to ``MAX_WIDTH`` columns."""
+    if len(line) <= MAX_WIDTH:
+        return line
+    return line[: MAX_WIDTH - 1] + "\N{HORIZONTAL ELLIPSIS}"
 
 
 def _shape(target: Target) -> tuple:

@@ -16,6 +16,7 @@ __all__ = [
     "describe_object",
     "describe_root",
     "describe_size",
+    "edge_run",
     "frame_slot_label",
     "interpreter_root_label",
     "root_tag",
@@ -94,6 +95,19 @@ def describe_size(size: int) -> str:
         if value < 999.95:
             break
     return f"{value:.1f} {unit}"
+
+
+#: What ends the label of a run of references.
+RUN_MARK = "\N{MULTIPLICATION SIGN}"
+
+
+def edge_run(label: str, count: int) -> str:
+    """A run of ``count`` identical references, as one label.
+
+    >>> edge_run(".next", 300)
+    '.next ×300'
+    """
+    return f"{label} {RUN_MARK}{count}"
 
 
 def thread_label(thread_id: int, thread_name: str | None) -> str:
