@@ -28,6 +28,7 @@ from ._checks import (
 from ._tool import TOOL_PREFIX, thread_names
 from .census import find_classes
 from .errors import SharedObjectWarning
+from .ranking import CANDIDATES_PER_PATH, rank_paths
 from .report import Report
 
 __all__ = ["explain", "explain_ids", "explain_instances"]
@@ -225,13 +226,14 @@ def _run(
         tool_prefix=TOOL_PREFIX,
         instances_of=classes,
         max_depth=depth,
-        max_paths=paths,
+        max_paths=paths * CANDIDATES_PER_PATH,
         timeout=seconds,
         stack_tables=stack_tables,
         want_objects=want_objects,
         progress=_stderr_is_a_terminal(),
         expire_at=_expire_at,
     )
+    raw = (raw[0], tuple(_ranked(t, paths) for t in raw[1]), *raw[2:])
     objects = raw[3] if want_objects else targets
     allocations = [_allocation(o) for o in objects] if tracing else None
     report = Report.from_core(
@@ -294,6 +296,12 @@ def _classes(cls: Any) -> tuple[type, ...]:
         else:
             classes.extend(check_classes(item, "cls"))
     return tuple(classes)
+
+
+def _ranked(target: tuple, max_paths: int) -> tuple:
+    """The core's target tuple with its most useful paths (ranking.py)."""
+    shown, left = rank_paths(target[7], max_paths)
+    return (*target[:7], shown, target[8] + left, *target[9:])
 
 
 def _core_time_limit(timeout: float, spent: float) -> float:

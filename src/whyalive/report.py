@@ -178,6 +178,13 @@ class Root(_WithThreadName):
         return None
 
     @property
+    def outer_frames(self) -> int:
+        """For frame roots: how many outer frames of the same thread hold
+        the object the same way (folded into this, the innermost)."""
+        detail = self.detail
+        return detail[6] if self.kind == "frame" and len(detail) > 6 else 0
+
+    @property
     def slot(self) -> str | None:
         """For frame roots: local, cell, free, function, locals, frame or
         temporary (a value on the frame's stack: a call's argument, a

@@ -124,12 +124,25 @@ def test_uncollectable_garbage_says_so():
 
 
 def test_long_path_is_elided_and_rendering_does_not_recurse():
-    edges = tuple(edge(".next", "attr", "app.Link", 0x1000 + i) for i in range(100_000))
+    # .next and .prev in turn: no run of one reference to fold
+    edges = tuple(
+        edge(".next" if i % 2 else ".prev", "attr", "app.Link", 0x1000 + i)
+        for i in range(100_000)
+    )
     text = render_report(report_of(target([(module_root("app.HEAD"), edges, 100_001)])))
     lines = text.splitlines()
     assert len(lines) < 60
     assert any("99,964 more references" in line for line in lines)
     assert lines[-1].strip().endswith("app.HEAD  (root: module global)")
+
+
+def test_a_run_of_one_reference_is_one_line_and_lines_fit_120_columns():
+    edges = tuple(edge(".next", "attr", "app.Link", 0x1000 + i) for i in range(300))
+    lines = render_report(
+        report_of(target([(module_root("app.HEAD"), edges, 301)]))
+    ).splitlines()
+    assert lines[1].endswith(".next ×300 of app.Link")
+    assert len(lines) == 3
 
 
 def test_omitted_retainers_are_counted():

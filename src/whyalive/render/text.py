@@ -261,10 +261,31 @@ def _indent(prefix: str) -> str:
 
 
 def _fit(line: str) -> str:
-    """The line, cut to ``MAX_WIDTH`` columns."""
+    """The line, cut to ``MAX_WIDTH`` columns: what comes before `` at
+    file:line`` and the start of the file's path give way first; a root
+    line keeps its tag.
+
+    >>> _fit("└── " + "x" * 150 + " at app.py:7  (root: running frame)")[-40:]
+    'xxxx… at app.py:7  (root: running frame)'
+    """
     if len(line) <= MAX_WIDTH:
         return line
-    return line[: MAX_WIDTH - 1] + "\N{HORIZONTAL ELLIPSIS}"
+    ellipsis = "\N{HORIZONTAL ELLIPSIS}"
+    head, tag, kind = line.rpartition("  (root: ")
+    if not tag or len(tag + kind) >= MAX_WIDTH // 2:
+        head, tag, kind = line, "", ""
+    before, at, where = head.rpartition(" at ")
+    if not at:
+        room = MAX_WIDTH - len(tag + kind) - 1
+        return head[:room] + ellipsis + tag + kind
+    avail = MAX_WIDTH - len(tag + kind) - len(at)
+    keep = min(len(before), max(20, avail - len(where)))
+    if keep < len(before):
+        before = before[: keep - 1] + ellipsis
+    rest = avail - len(before)
+    if rest < len(where):
+        where = ellipsis + where[len(where) - rest + 1 :]
+    return before + at + where + tag + kind
 
 
 def _shape(target: Target) -> tuple:

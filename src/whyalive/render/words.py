@@ -233,7 +233,13 @@ def describe_root(root: Any) -> str:
     if kind == "frame":
         where = f"{root.function} at {root.filename}:{root.lineno}"
         what = frame_slot_label(root.slot, root.name)
-        return f"{what} of {where}, {thread_label(root.thread_id, root.thread_name)}"
+        thread = thread_label(root.thread_id, root.thread_name)
+        outer = root.outer_frames
+        if outer:  # the innermost of several frames that hold it alike
+            noun = "frame" if outer == 1 else "frames"
+            where = f"{root.function} and {outer} outer {noun} at "
+            where += f"{root.filename}:{root.lineno}"
+        return f"{what} of {where}, {thread}"
     if kind == "thread":
         thread = thread_label(root.thread_id, root.thread_name)
         return f"{thread_field_label(root.name)} of {thread}"
