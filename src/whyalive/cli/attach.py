@@ -210,7 +210,7 @@ def _answer(request: dict[str, Any]) -> dict[str, Any]:
 
     import whyalive
 
-    from .run import find_classes
+    from ..census import find_classes
 
     answer: dict[str, Any] = {
         "schema": ANSWER_SCHEMA,
