@@ -26,6 +26,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from .vocab import ROOT_KINDS
+
 __all__ = ["CANDIDATES_PER_PATH", "PLUMBING_LABELS", "rank_paths"]
 
 #: The core is asked for this many candidates per path shown.
@@ -35,6 +37,26 @@ CANDIDATES_PER_PATH = 3
 PLUMBING_LABELS = re.compile(
     r"^\.(__base__|__bases__\[\d+\]|__mro__\[\d+\]|__mro__|__bases__|__class__)$"
 )
+
+#: Named objects whose name is no "module.qualname" (the core names
+#: classes so, and these by their qualname).
+_NOT_CLASSES = frozenset(
+    (
+        "function",
+        "method",
+        "builtin_function_or_method",
+        "module",
+        "code",
+        "frame",
+        "generator",
+        "coroutine",
+        "async_generator",
+        "functools._lru_cache_wrapper",
+    )
+)
+
+#: Paths of equal length, by their root's kind (vocab.ROOT_KINDS' order).
+_KIND_ORDER = {kind: i for i, kind in enumerate(ROOT_KINDS)}
 
 # (referrer_type, referrer_id, label, kind, referrer_name)
 _TYPE, _ID, _LABEL, _KIND, _NAME = range(5)
@@ -71,8 +93,10 @@ def _defining_module(path: tuple) -> str | None:
     if not edges:
         return None
     outer = edges[-1]
-    # a class is named by its qualified name; an instance by its type's
-    name = outer[_NAME] if "." in outer[_NAME] else outer[_TYPE]
+    if outer[_TYPE] in _NOT_CLASSES:
+        return None  # functions and the like carry a qualname, no module
+    # a class is named "module.qualname"; an instance by its type's name
+    name = outer[_NAME] or outer[_TYPE]
     return name.rpartition(".")[0] or None
 
 
@@ -145,7 +169,13 @@ def rank_paths(paths: Sequence[tuple], max_paths: int) -> tuple[tuple, int]:
     folded = _fold(paths)
     order = sorted(
         range(len(folded)),
-        key=lambda i: (_plumbing(folded[i]) > 0, _is_alias(folded[i]), i),
+        key=lambda i: (
+            _plumbing(folded[i]) > 0,
+            _is_alias(folded[i]),
+            folded[i][2],  # then shortest, and by root kind, as the core
+            _KIND_ORDER.get(folded[i][0][0], len(_KIND_ORDER)),
+            i,
+        ),
     )
     # one path per retainer (what holds the target) before a second one
     firsts, seconds, retainers = [], [], []

@@ -279,7 +279,7 @@ def _fit(line: str) -> str:
         room = MAX_WIDTH - len(tag + kind) - 1
         return head[:room] + ellipsis + tag + kind
     avail = MAX_WIDTH - len(tag + kind) - len(at)
-    keep = min(len(before), max(20, avail - len(where)))
+    keep = min(len(before), max(avail * 3 // 5, avail - len(where)))
     if keep < len(before):
         before = before[: keep - 1] + ellipsis
     rest = avail - len(before)
