@@ -86,26 +86,43 @@ def _signature(path: tuple) -> tuple:
 
 
 def _defining_module(path: tuple) -> str | None:
-    """The module that defines what a module root holds, when the core
-    names it: a class ``app.models.User`` held as a global, or an instance
-    of one; None for builtin types and unnamed objects."""
+    """The module that defines the class a module root holds, as the core
+    names classes (``app.models.User``); None when the root holds anything
+    else (an instance held by another module's global is no alias)."""
     edges = path[1]
-    if not edges:
+    if not edges or path[0][0] != "module":
         return None
     outer = edges[-1]
-    if outer[_TYPE] in _NOT_CLASSES:
-        return None  # functions and the like carry a qualname, no module
-    # a class is named "module.qualname"; an instance by its type's name
-    name = outer[_NAME] or outer[_TYPE]
+    if outer[_TYPE] in _NOT_CLASSES or not outer[_NAME]:
+        return None
+    return outer[_NAME].rpartition(".")[0] or None
+
+
+def _home_module(path: tuple) -> str | None:
+    """Where what a module root holds comes from: a class's module, or an
+    instance's type's; None for anything else."""
+    edges = path[1]
+    if not edges or path[0][0] != "module" or edges[-1][_TYPE] in _NOT_CLASSES:
+        return None
+    name = edges[-1][_NAME] or edges[-1][_TYPE]
     return name.rpartition(".")[0] or None
 
 
+def _at_home(path: tuple) -> bool:
+    home = _home_module(path)
+    return home is not None and path[0][2][0] == home
+
+
 def _is_alias(path: tuple) -> bool:
-    root = path[0]
-    if root[0] != "module":
-        return False
+    """A class held by a module other than its own (``from x import C``)."""
     defining = _defining_module(path)
-    return defining is not None and root[2][0] != defining
+    return defining is not None and path[0][2][0] != defining
+
+
+def _is_home(path: tuple) -> bool:
+    """A class held by its own module: ``logging.Logger.manager``."""
+    defining = _defining_module(path)
+    return defining is not None and path[0][2][0] == defining
 
 
 def _plumbing(path: tuple) -> int:
@@ -143,10 +160,9 @@ def _fold(paths: Sequence[tuple]) -> list[tuple]:
                 at = modules.get(key)
                 if at is None:
                     modules[key] = len(kept)
-                elif _is_alias(kept[at]) and not _is_alias(path):
-                    kept[at] = path
-                    continue
-                else:
+                else:  # another module's name for it: keep its home's
+                    if _at_home(path) and not _at_home(kept[at]):
+                        kept[at] = path
                     continue
         kept.append(path)
     for at, count in outer.items():
@@ -172,8 +188,9 @@ def rank_paths(paths: Sequence[tuple], max_paths: int) -> tuple[tuple, int]:
         key=lambda i: (
             _plumbing(folded[i]) > 0,
             _is_alias(folded[i]),
-            folded[i][2],  # then shortest, and by root kind, as the core
-            _KIND_ORDER.get(folded[i][0][0], len(_KIND_ORDER)),
+            folded[i][2],  # then shortest
+            not _is_home(folded[i]),  # a class attribute over an instance's
+            _KIND_ORDER.get(folded[i][0][0], len(_KIND_ORDER)),  # as the core
             i,
         ),
     )

@@ -41,13 +41,14 @@ def test_frames_of_one_thread_fold_into_the_innermost():
 
 
 def test_module_aliases_fold_into_the_defining_module():
+    registry = ("type", 0x10, ".items", "attr", "app.core.Registry")
     paths = [
-        (module_root("app.api", "REGISTRY"), (EDGE,), 2),
-        (module_root("app.core", "REGISTRY"), (EDGE,), 2),
-        (module_root("app", "REGISTRY"), (EDGE,), 2),
+        (module_root("app.api", "Registry"), (registry,), 2),
+        (module_root("app.core", "Registry"), (registry,), 2),
+        (module_root("app", "Registry"), (registry,), 2),
     ]
     shown, _ = rank_paths(paths, 3)
-    assert [p[0][1] for p in shown] == ["app.core.REGISTRY"]
+    assert [p[0][1] for p in shown] == ["app.core.Registry"]
 
 
 def test_class_plumbing_loses_and_its_variants_fold():
@@ -104,9 +105,9 @@ def test_a_timer_threads_frames_are_one_retainer():
             if p.root.thread_name == "timer-1" and p.root.slot == "local"
         ]
         assert len(in_thread) == 1
-        assert in_thread[0].root.function == "Timer.run"
+        assert in_thread[0].root.function.endswith("run")  # 3.10: no qualname
         assert in_thread[0].root.outer_frames >= 2  # _bootstrap, _bootstrap_inner
-        assert "of Timer.run and 2 outer frames at " in in_thread[0].root.describe()
+        assert "run and 2 outer frames at " in in_thread[0].root.describe()
         # the rest are different retainers: threading's registry, this test
         assert any(p.root.name == "threading._active" for p in report.targets[0].paths)
     finally:
