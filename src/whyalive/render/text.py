@@ -261,12 +261,14 @@ def _indent(prefix: str) -> str:
 
 
 def _fit(line: str) -> str:
-    """The line, cut to ``MAX_WIDTH`` columns: what comes before `` at
-    file:line`` and the start of the file's path give way first; a root
-    line keeps its tag.
+    """The line, cut to ``MAX_WIDTH`` columns: a file's directories give
+    way first (``…/asyncio/tasks.py:12``), then what comes before `` at
+    file:line``; a root line keeps its tag.
 
     >>> _fit("└── " + "x" * 150 + " at app.py:7  (root: running frame)")[-40:]
     'xxxx… at app.py:7  (root: running frame)'
+    >>> _fit("└── <local 'x'> of f at /" + "d/" * 60 + "app/m.py:7, T")
+    "└── <local 'x'> of f at …/app/m.py:7, T"
     """
     if len(line) <= MAX_WIDTH:
         return line
@@ -279,12 +281,16 @@ def _fit(line: str) -> str:
         room = MAX_WIDTH - len(tag + kind) - 1
         return head[:room] + ellipsis + tag + kind
     avail = MAX_WIDTH - len(tag + kind) - len(at)
-    keep = min(len(before), max(avail * 3 // 5, avail - len(where)))
-    if keep < len(before):
-        before = before[: keep - 1] + ellipsis
-    rest = avail - len(before)
-    if rest < len(where):
-        where = ellipsis + where[len(where) - rest + 1 :]
+    if len(before) + len(where) > avail and where.count("/") > 1:
+        # the file's directory says least: keep its last directory
+        where = ellipsis + "/" + "/".join(where.split("/")[-2:])
+    if len(before) + len(where) > avail:
+        keep = max(avail - len(where), avail // 2)
+        if keep < len(before):
+            before = before[: keep - 1] + ellipsis
+        rest = avail - len(before)
+        if rest < len(where):
+            where = ellipsis + where[len(where) - rest + 1 :]
     return before + at + where + tag + kind
 
 
