@@ -283,12 +283,13 @@ def _short_repr(obj: Any) -> str:
 def _classes(cls: Any) -> tuple[type, ...]:
     """``cls`` as classes: class names resolved as the census functions
     match them; a name no live class has is a ValueError."""
-    items = cls if isinstance(cls, tuple) else (cls,)
-    if not items or not any(isinstance(c, str) for c in items):
+    # by the type alone: no metaclass __instancecheck__ or __class__ runs
+    items = cls if is_a(cls, tuple) else (cls,)
+    if not items or not any(is_a(c, str) for c in items):
         return check_classes(cls, "cls")
     classes: list[type] = []
     for item in items:
-        if isinstance(item, str):
+        if is_a(item, str):
             found = find_classes([item])
             if not found:
                 raise ValueError(f"cls: no live class is named {item!r}")
