@@ -225,9 +225,7 @@ heap_init(heap_t *h, deadline_t *deadline)
     h->edge_start[0] = 0;
     /* their instances become nodes when they hold a reference */
     nogc_init(&h->nogc);
-    if (h->nogc.ndarray != NULL) {
-        h->side_types[h->nside_types++] = h->nogc.ndarray;
-    }
+    h->nside_types += nogc_types(&h->nogc, h->side_types + h->nside_types);
     return 0;
 }
 
@@ -538,9 +536,8 @@ is_holder(const heap_t *h, PyObject *op)
     if (compat_is_gc(op) || PyCode_Check(op)) {
         return 1;
     }
-    const char *label;
-    return heap_is_instance(h, op) ||
-           nogc_reference(&h->nogc, op, 0, &label) != NULL;
+    const char *no;
+    return heap_is_instance(h, op) || nogc_reference(&h->nogc, op, 0, &no);
 }
 
 int
@@ -890,15 +887,8 @@ traverse_node(heap_t *h, node_t n)
             (void)visit_reference(co->co_names, &ctx);
         }
     }
-    if (kind & TC_NOGC) {
-        const char *label;
-        PyObject *ref;
-        for (int i = 0; !ctx.failed && !ctx.stopped &&
-                        (ref = nogc_reference(&h->nogc, op, i, &label)) != NULL;
-             i++)
-        {
-            (void)visit_reference(ref, &ctx);
-        }
+    if ((kind & TC_NOGC) && !ctx.failed && !ctx.stopped) {
+        (void)nogc_traverse(&h->nogc, op, visit_reference, &ctx);
     }
     if (!ctx.failed && !ctx.stopped && h->str_targets && (kind & TC_DICT)) {
         (void)count_str_keys(h, op, row_start, &ctx);

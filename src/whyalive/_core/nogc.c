@@ -76,3 +76,27 @@ nogc_reference(const nogc_t *g, PyObject *op, int i, const char **label)
     *label = "base";
     return ((numpy_array_prefix *)op)->base;
 }
+
+int
+nogc_traverse(const nogc_t *g, PyObject *op, visitproc visit, void *arg)
+{
+    const char *label;
+    PyObject *ref;
+    for (int i = 0; (ref = nogc_reference(g, op, i, &label)) != NULL; i++) {
+        int r = visit(ref, arg);
+        if (r != 0) {
+            return r;
+        }
+    }
+    return 0;
+}
+
+int
+nogc_types(const nogc_t *g, PyTypeObject **out)
+{
+    int n = 0;
+    if (g->ndarray != NULL) {
+        out[n++] = g->ndarray;
+    }
+    return n;
+}

@@ -30,4 +30,13 @@ int nogc_is_known(const nogc_t *g, PyObject *op);
 PyObject *nogc_reference(const nogc_t *g, PyObject *op, int i,
                          const char **label);
 
+/* Writes the table's types found (NOGC_MAX_TYPES at most) to out; how
+ * many. */
+#define NOGC_MAX_TYPES 1
+int nogc_types(const nogc_t *g, PyTypeObject **out);
+
+/* Visits each reference op holds outside its traversal, as a
+ * tp_traverse would; stops at the first non-zero return of visit. */
+int nogc_traverse(const nogc_t *g, PyObject *op, visitproc visit, void *arg);
+
 #endif /* WHYALIVE_NOGC_H */
