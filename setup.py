@@ -23,6 +23,7 @@ SOURCES = [
     "names.c",
     "stdnames.c",
     "nogc.c",
+    "probes.c",
     "ptrmap.c",
     "census.c",
     "graph.c",

@@ -103,6 +103,27 @@ class _Ref:
     pass
 
 
+def _cmp(a, b):
+    return 0
+
+
+def _tee(marker):
+    first, second = itertools.tee([marker, 1])
+    next(first)
+    return second
+
+
+def _product(marker):
+    product = itertools.product([marker], [1])
+    return product
+
+
+def _pairwise(marker):
+    pairs = itertools.pairwise([0, marker, 2])
+    next(pairs)
+    return pairs
+
+
 SHAPES: dict[str, Callable[[Any], Any]] = {
     "lru_cache (maxsize=None)": _lru_unbounded,
     "lru_cache (maxsize=8)": _lru_bounded,
@@ -144,6 +165,17 @@ SHAPES: dict[str, Callable[[Any], Any]] = {
     "itertools.repeat": lambda m: itertools.repeat(m),
     "operator.methodcaller": lambda m: operator.methodcaller("f", m),
     "functools.cmp_to_key": lambda m: functools.cmp_to_key(m),
+    "functools.cmp_to_key key": lambda m: functools.cmp_to_key(_cmp)(m),
+    "itertools.accumulate function": lambda m: itertools.accumulate([], m),
+    "itertools.accumulate initial": lambda m: itertools.accumulate([], initial=m),
+    "itertools.groupby key function": lambda m: itertools.groupby([], m),
+    "itertools.tee buffer": _tee,
+    "itertools.product": _product,
+    "itertools.pairwise": _pairwise,
+    "itertools.count": lambda m: itertools.count(m, 1.5),
+    "operator.itemgetter": lambda m: operator.itemgetter(m, 1),
+    "memoryview": lambda m: memoryview(m),
+    "io.BufferedRWPair": lambda m: io.BufferedRWPair(m, io.BytesIO()),
     "super": lambda m: super(_Ref, m),
     "io.TextIOWrapper buffer": lambda m: io.TextIOWrapper(m),
 }
@@ -164,9 +196,23 @@ class BufferMarker(io.BytesIO):
     """A marker io.TextIOWrapper accepts as its buffer."""
 
 
+class BytesMarker(bytearray):
+    """A marker memoryview accepts as its exporter."""
+
+    __hash__ = object.__hash__
+
+
+class NumberMarker(float):
+    """A marker itertools.count accepts as its start."""
+
+
 def marker_for(name: str) -> Any:
-    if name == "io.TextIOWrapper buffer":
+    if name in ("io.TextIOWrapper buffer", "io.BufferedRWPair"):
         return BufferMarker()
+    if name == "memoryview":
+        return BytesMarker(b"data")
+    if name == "itertools.count":
+        return NumberMarker(0.5)
     if name == "super":
         return _Ref()
     return Marker()

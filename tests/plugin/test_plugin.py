@@ -455,3 +455,38 @@ def test_objects_freed_by_the_collector_pass_and_leaks_in_cycles_are_caught(suit
         "held by test_suite.KEEP[0]:",
     )
     assert "[0] in list" in result.stdout.str()
+
+
+def test_the_plugins_own_calls_are_never_retainers(suite):
+    """Issue 11: with the class reachable from the heap (an lru_cache
+    keyed by it), no argument, keyword dict or tuple of the plugin's or
+    whyalive's own calls shows on a path: the leak is told through the
+    cache alone, and nothing is "held from outside"."""
+    write(
+        suite,
+        test_suite="""
+        import functools
+        import widgets
+
+        @functools.cache
+        def style_for(cls, name):
+            return cls(name)
+
+        def test_cached_widget():
+            style_for(widgets.Widget, "cached")
+
+        def test_clean():
+            widgets.Widget("clean")
+        """,
+    )
+    result = suite("--whyalive-watch=widgets.Widget")
+    result.assert_outcomes(passed=2, errors=1)
+    text = result.stdout.str()
+    assert "<cache>" in text and "lru_cache style_for" in text
+    for own in ("instances_of", "more_objs", "held from outside", "pytest_plugin"):
+        assert own not in text, own
+    # the shortest path is the cache, from the module that defines it
+    has_line(
+        result,
+        "1 Widget alive after teardown, held by test_suite.style_for -> <cache>[",
+    )

@@ -8,6 +8,7 @@
  * bytes, int and float.
  */
 #include "names.h"
+#include "probes.h"
 
 const char *const edge_kind_names[EDGE_KIND_COUNT] = {
     "key", "dict_key", "index", "element",
@@ -22,6 +23,8 @@ int
 names_init(names_t *nm)
 {
     memset(nm, 0, sizeof(*nm));
+    /* before any walk borrows GC headers: the probes make objects */
+    probes_learn();
     nm->type_names = PyDict_New();
     return nm->type_names != NULL ? 0 : -1;
 }
@@ -631,8 +634,12 @@ label_instance(PyObject *op, PyObject *child, Py_ssize_t occurrence,
     if (child == compat_instance_dict(op)) {
         return attr_label(out, "__dict__");
     }
+    /* the occurrence-th member holding child (property(f, f, f): .fget,
+     * .fset, .fdel), else the first */
     PyObject *mro = Py_TYPE(op)->tp_mro;
     Py_ssize_t nbases = (mro && PyTuple_Check(mro)) ? PyTuple_GET_SIZE(mro) : 0;
+    const char *first_member = NULL;
+    Py_ssize_t member_matches = 0;
     for (Py_ssize_t b = 0; b < nbases; b++) {
         PyTypeObject *base = (PyTypeObject *)PyTuple_GET_ITEM(mro, b);
         PyMemberDef *m = base->tp_members;
@@ -652,9 +659,15 @@ label_instance(PyObject *op, PyObject *child, Py_ssize_t occurrence,
                 continue;
             }
             if (*(PyObject **)((char *)op + m->offset) == child) {
-                return attr_label(out, m->name);
+                if (member_matches++ == occurrence) {
+                    return attr_label(out, m->name);
+                }
+                first_member = first_member ? first_member : m->name;
             }
         }
+    }
+    if (first_member != NULL) {
+        return attr_label(out, first_member);
     }
     if ((PyObject *)Py_TYPE(op) == child) {
         return attr_label(out, "__class__");

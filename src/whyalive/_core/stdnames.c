@@ -16,6 +16,7 @@
  */
 #include "names.h"
 #include "nogc.h"
+#include "probes.h"
 
 /* The types, found once per query in the modules that define them
  * (heap types differ between interpreters and may be freed between
@@ -25,6 +26,12 @@ struct stdnames {
     PyTypeObject *future; /* _asyncio.Future */
     PyTypeObject *task;   /* _asyncio.Task */
     PyTypeObject *local;  /* _thread._local */
+    PyTypeObject *pattern;  /* re.Pattern */
+    PyTypeObject *textio;   /* _io.TextIOWrapper */
+    PyTypeObject *fileio;   /* _io.FileIO */
+    PyTypeObject *newlines; /* _io.IncrementalNewlineDecoder */
+    PyTypeObject *decoder;  /* codecs.IncrementalDecoder */
+    PyTypeObject *encoder;  /* codecs.IncrementalEncoder */
     PyTypeObject *dummy;  /* _thread._localdummy: a thread's key */
     PyObject *threads;    /* threading._active: {ident: Thread}, borrowed */
     PyTypeObject *positional[32]; /* the types of positional_types below */
@@ -118,7 +125,7 @@ typedef struct {
 } getters_t;
 
 static const getters_t getter_types[] = {
-    {"_io", "TextIOWrapper", {"buffer"}},
+    {"_io", "TextIOWrapper", {"buffer", "encoding"}},
     {"_io", "BufferedReader", {"raw"}},
     {"_io", "BufferedWriter", {"raw"}},
     {"_io", "BufferedRandom", {"raw"}},
@@ -172,6 +179,12 @@ stdnames_get(names_t *nm)
     st->future = module_type("_asyncio", "Future");
     st->task = module_type("_asyncio", "Task");
     st->local = module_type("_thread", "_local");
+    st->pattern = module_type("re", "Pattern");
+    st->textio = module_type("_io", "TextIOWrapper");
+    st->fileio = module_type("_io", "FileIO");
+    st->newlines = module_type("_io", "IncrementalNewlineDecoder");
+    st->decoder = module_type("codecs", "IncrementalDecoder");
+    st->encoder = module_type("codecs", "IncrementalEncoder");
     st->dummy = find_local_dummy_type(st->local);
     nogc_init(&st->nogc);
     for (size_t i = 0; i < NPOSITIONAL; i++) {
@@ -328,6 +341,13 @@ put_keyed(names_t *nm, raw_label_t *out, const char *prefix, PyObject *key)
     return r;
 }
 
+static int
+is_lru_entry_type(PyObject *op)
+{
+    return PyType_Check(op) &&
+           strcmp(((PyTypeObject *)op)->tp_name, "functools._lru_list_elem") == 0;
+}
+
 /* functools.lru_cache: the cache (a dict when unbounded, the linked
  * entries' keys and results, visited in turn, when bounded) and the
  * wrapped function. */
@@ -348,13 +368,17 @@ label_lru(names_t *nm, PyObject *op, PyObject *child, raw_label_t *out)
         return -1;
     }
     int r = 0;
-    /* each entry: its key, its result, then its type */
-    for (Py_ssize_t i = 0; i + 2 < v.n && r == 0; i++) {
-        PyObject *after = v.items[i + 2];
-        if (!PyType_Check(after) ||
-            strcmp(((PyTypeObject *)after)->tp_name,
-                   "functools._lru_list_elem") != 0)
-        {
+    /* each entry: its key, its result, then its type; the wrapper's own
+     * field holding that type comes last (after the function and the
+     * keyword marker, which are no entry) */
+    Py_ssize_t last = -1;
+    for (Py_ssize_t i = 0; i < v.n; i++) {
+        if (is_lru_entry_type(v.items[i])) {
+            last = i;
+        }
+    }
+    for (Py_ssize_t i = 0; i + 2 < last && r == 0; i++) {
+        if (!is_lru_entry_type(v.items[i + 2])) {
             continue;
         }
         if (v.items[i + 1] == child) {
@@ -365,7 +389,23 @@ label_lru(names_t *nm, PyObject *op, PyObject *child, raw_label_t *out)
         }
     }
     PyMem_RawFree(v.items);
-    return r;
+    if (r != 0) {
+        return r;
+    }
+    /* its plumbing: the marker between positional and keyword
+     * arguments in keys, the entries' type, the cache_info() type */
+    if (Py_TYPE(child) == &PyBaseObject_Type) {
+        return put_str(out, EDGE_KIND_ATTR, ROLE_PLAIN, "<keyword marker>");
+    }
+    if (is_lru_entry_type(child)) {
+        return put_str(out, EDGE_KIND_ATTR, ROLE_PLAIN, "<entry type>");
+    }
+    if (PyType_Check(child) && child != (PyObject *)Py_TYPE(op) &&
+        strcmp(((PyTypeObject *)child)->tp_name, "CacheInfo") == 0)
+    {
+        return put_str(out, EDGE_KIND_ATTR, ROLE_PLAIN, "<cache_info type>");
+    }
+    return 0;
 }
 
 /* A getter of the real _asyncio type named `name`, or NULL. */
@@ -649,6 +689,79 @@ getter_label(struct stdnames *st, PyObject *op, PyObject *child)
     return NULL;
 }
 
+/* The parts a type holds that no probe can fill without running
+ * Python code (a text stream's codecs) or whose fields are told apart
+ * by their types: a thread-local's arguments for each thread's
+ * __init__, a compiled pattern's group names, a text stream's codec
+ * state.  NULL when child is none of them. */
+static const char *
+typed_label(struct stdnames *st, PyObject *op, PyObject *child)
+{
+    PyTypeObject *tp = Py_TYPE(op);
+    if (st->local != NULL && PyObject_TypeCheck(op, st->local) &&
+        child != compat_instance_dict(op))
+    {
+        return PyTuple_CheckExact(child)                                ? "<arguments>"
+               : PyDict_CheckExact(child) && !is_local_dicts(st, child) ? "<keyword arguments>"
+               : PyCFunction_Check(child) ? "<weak reference callback>"
+               /* 3.13+: weak references that clear each thread's entry */
+               : PyAnySet_CheckExact(child) ? "<thread watchdogs>"
+                                            : NULL;
+    }
+    if (st->pattern != NULL && tp == st->pattern) {
+        PyGetSetDef *gs = find_getset(st->pattern, "groupindex");
+        PyObject *proxy = gs ? gs->get(op, gs->closure) : NULL;
+        PyErr_Clear();
+        int same = proxy != NULL && (proxy == child ||
+                                     visited_of_type(proxy, "dict") == child);
+        Py_XDECREF(proxy);
+        return same                                ? ".groupindex"
+               : PyTuple_CheckExact(child)         ? "<group names>"
+                                                   : NULL;
+    }
+    if (st->textio == NULL || !PyObject_TypeCheck(op, st->textio)) {
+        return NULL;
+    }
+    /* its members (buffer, encoding) are named as members */
+    for (PyMemberDef *m = st->textio->tp_members; m && m->name; m++) {
+        if ((m->type == T_OBJECT || m->type == T_OBJECT_EX) && m->offset > 0 &&
+            *(PyObject **)((char *)op + m->offset) == child)
+        {
+            return NULL;
+        }
+    }
+    PyTypeObject *ct = Py_TYPE(child);
+    PyGetSetDef *gs = find_getset(st->textio, "errors");
+    PyObject *errors = gs ? gs->get(op, gs->closure) : NULL;
+    PyErr_Clear();
+    int same = errors == child;
+    Py_XDECREF(errors);
+    if (same) {
+        return "<errors>";
+    }
+    if ((st->newlines && PyType_IsSubtype(ct, st->newlines)) ||
+        (st->decoder && PyType_IsSubtype(ct, st->decoder)))
+    {
+        return "<decoder>";
+    }
+    if (st->encoder && PyType_IsSubtype(ct, st->encoder)) {
+        return "<encoder>";
+    }
+    if (st->fileio && PyType_IsSubtype(ct, st->fileio)) {
+        return "<raw stream>"; /* its buffer's, kept for a fast path */
+    }
+    if (PyUnicode_CheckExact(child)) {
+        return PyUnicode_CompareWithASCIIString(child, "\n") == 0 ||
+                       PyUnicode_CompareWithASCIIString(child, "\r") == 0 ||
+                       PyUnicode_CompareWithASCIIString(child, "\r\n") == 0
+                   ? "<newline>"
+                   : "<buffered text>";
+    }
+    return PyTuple_CheckExact(child) ? "<snapshot>"
+           : PyList_CheckExact(child) || PyBytes_CheckExact(child) ? "<pending output>"
+                                                                   : NULL;
+}
+
 /* The label of child among op's positional references, or NULL. */
 static const char *
 positional_label(struct stdnames *st, PyObject *op, PyObject *child, int *ok)
@@ -708,10 +821,20 @@ stdnames_label(names_t *nm, PyObject *op, PyObject *child, raw_label_t *out)
     if (!ok) {
         return -1;
     }
+    Py_ssize_t index = -1;
+    if (label == NULL) {
+        label = probes_label(op, child, &index);
+    }
+    if (label != NULL && index >= 0) {
+        out->index = index;
+        return names_set_label(out, EDGE_KIND_INDEX, ROLE_PLAIN,
+                   PyUnicode_FromFormat("%s[%zd]", label, index));
+    }
     if (label != NULL) {
-        return label[0] == '+'
-                   ? put_str(out, EDGE_KIND_ATTR, ROLE_PLAIN, label + 1)
-                   : put_str(out, EDGE_KIND_ATTR, ROLE_PLAIN, label);
+        /* '+': a container named in the path, '-': one folded away */
+        return label[0] == '+'   ? put_str(out, EDGE_KIND_ATTR, ROLE_PLAIN, label + 1)
+               : label[0] == '-' ? put_str(out, EDGE_KIND_ATTR, ROLE_INNER, label + 1)
+                                 : put_str(out, EDGE_KIND_ATTR, ROLE_PLAIN, label);
     }
     if (st->future != NULL && PyObject_TypeCheck(op, st->future)) {
         return label_future(st, op, child, out);
@@ -733,7 +856,8 @@ stdnames_label(names_t *nm, PyObject *op, PyObject *child, raw_label_t *out)
     {
         return put_str(out, EDGE_KIND_ATTR, ROLE_INNER, "<attributes per thread>");
     }
-    return 0;
+    const char *typed = typed_label(st, op, child);
+    return typed ? put_str(out, EDGE_KIND_ATTR, ROLE_PLAIN, typed) : 0;
 }
 
 int
@@ -766,8 +890,12 @@ stdnames_is_inner(names_t *nm, PyObject *op, PyObject *child)
         PyErr_Clear();
         return 0;
     }
+    Py_ssize_t index;
+    if (label == NULL) {
+        label = probes_label(op, child, &index);
+    }
     if (label != NULL) {
-        return label[0] == '+';
+        return label[0] == '+' || label[0] == '-';
     }
     return st->local != NULL && PyObject_TypeCheck(op, st->local) &&
            is_local_dicts(st, child);
