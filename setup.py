@@ -27,6 +27,10 @@ SOURCES = [
     "ptrmap.c",
     "census.c",
     "graph.c",
+    "sizes.c",
+    "snapshot.c",
+    "snapquery.c",
+    "dominators.c",
 ]
 
 compile_args = []

@@ -60,6 +60,15 @@ from .pictures import show_backrefs, show_chain, show_refs
 from .query import explain, explain_instances
 from .refgraph import find_backref_chain, find_ref_chain, is_proper_module
 from .report import Edge, Report, RetainerPath, Root, Stats, Target
+from .snapshot import (
+    HeapSnapshot,
+    RetainerRow,
+    SnapshotDiff,
+    SnapshotNode,
+    TypeDelta,
+    heap_snapshot,
+    retained_size,
+)
 from .testing import (
     Snapshot,
     assert_freed,
@@ -73,13 +82,18 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "Edge",
+    "HeapSnapshot",
     "LeakingObject",
     "Report",
     "RetainerPath",
+    "RetainerRow",
     "Root",
     "Snapshot",
+    "SnapshotDiff",
+    "SnapshotNode",
     "Stats",
     "Target",
+    "TypeDelta",
     "__version__",
     "assert_freed",
     "assert_no_instances",
@@ -97,9 +111,11 @@ __all__ = [
     "get_leaking_objects",
     "get_new_ids",
     "growth",
+    "heap_snapshot",
     "is_proper_module",
     "leaking_objects",
     "most_common_types",
+    "retained_size",
     "show_backrefs",
     "show_chain",
     "show_growth",

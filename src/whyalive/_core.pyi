@@ -107,3 +107,40 @@ def graph_labels(
     pairs: list[tuple[Any, Any, int, int]],
 ) -> list[tuple[str, str, str, str | int | None]]:
     """(label, kind, role, part) per (referrer, referent, occurrence, namespace)"""
+
+# --- snapshots: the heap kept as data (snapshot.h) ---------------------------
+
+_SnapshotData = tuple[
+    list[str],  # strings; strings[0] == ""
+    bytes,  # ids: uint64 per node
+    bytes,  # types: uint32 per node, index in strings
+    bytes,  # sizes: uint64 per node, shallow
+    bytes,  # names: uint32 per node, index in strings
+    bytes,  # refcounts: int64 per node, -1 immortal
+    bytes,  # seen: uint32 per node
+    bytes,  # flags: uint8 per node (1 cell, 2 module dict)
+    bytes,  # edge_start: uint64 per node + 1
+    bytes,  # edges: uint32 per reference, referent | 0x80000000 when folded
+    bytes,  # edge_labels: uint32 per reference, index in labels
+    bytes,  # labels: 5 int32 per label (text, kind, role, key, index)
+    list[tuple[int, str]],  # modules: (dict_node, module_name)
+    list[tuple[int, int, _Root]],  # refs: (node, root_kind, root)
+    tuple[int, int, float],  # stats: (threads, frames, seconds)
+]
+"""snapshot_capture's data, which every snapshot query reads"""
+
+def snapshot_capture(
+    tool_prefix: str | None = None, stack_tables: dict[Any, bytes] | None = None
+) -> _SnapshotData: ...
+def snapshot_check(data: _SnapshotData) -> None: ...
+def snapshot_search(data: _SnapshotData) -> tuple[bytes, bytes]:
+    """(dist, reached_by), uint32 per node"""
+
+def snapshot_explain(
+    data: _SnapshotData, search: tuple[bytes, bytes], node: int, max_paths: int
+) -> _Target: ...
+def snapshot_by_id(data: _SnapshotData) -> bytes:
+    """uint32 nodes in increasing order of id"""
+
+def snapshot_dominators(data: _SnapshotData) -> tuple[bytes, bytes, bytes]:
+    """(idom uint32, retained uint64, dominated uint32) per node"""

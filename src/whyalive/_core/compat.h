@@ -342,6 +342,56 @@ compat_inline_value_name(PyObject *op, Py_ssize_t i)
 }
 
 /* ------------------------------------------------------------------ */
+/* Sizes (sizes.c)                                                     */
+/* ------------------------------------------------------------------ */
+
+/* What sys.getsizeof() adds to __sizeof__: the memory before the object
+ * (GC header; from 3.11 the managed dict/weakref pre-header too; from
+ * 3.12 nothing for static types, which have none). */
+static inline Py_ssize_t
+compat_preheader_size(PyObject *op)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    if (Py_IS_TYPE(op, &PyType_Type) &&
+        !PyType_HasFeature((PyTypeObject *)op, Py_TPFLAGS_HEAPTYPE))
+    {
+        return 0;
+    }
+    return (Py_ssize_t)_PyType_PreHeaderSize(Py_TYPE(op));
+#elif PY_VERSION_HEX >= 0x030B0000
+    return (Py_ssize_t)_PyType_PreHeaderSize(Py_TYPE(op));
+#else
+    return PyObject_IS_GC(op) ? (Py_ssize_t)sizeof(PyGC_Head) : 0;
+#endif
+}
+
+/* A type's own dict, borrowed: static builtin types keep theirs in the
+ * interpreter from 3.12 (tp_dict is NULL there). */
+static inline PyObject *
+compat_type_dict(PyTypeObject *tp)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    return _PyType_GetDict(tp);
+#else
+    return tp->tp_dict;
+#endif
+}
+
+/* Attribute values stored inside the object after its basic size
+ * (3.13+), which tp_basicsize does not count. */
+static inline Py_ssize_t
+compat_inline_values_size(PyTypeObject *tp)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+    if (tp->tp_flags & Py_TPFLAGS_INLINE_VALUES) {
+        return (Py_ssize_t)_PyInlineValuesSize(tp);
+    }
+#endif
+    (void)tp;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* tracemalloc                                                         */
 /* ------------------------------------------------------------------ */
 

@@ -112,6 +112,10 @@ typedef struct {
     int str_targets;            /* a target is a str: count dict keys */
     nogc_t nogc;                /* types without GC support that hold
                                    references (numpy.ndarray) */
+    int every_object;           /* snapshots: every referent is a node
+                                   (strs, ints, ...), not only holders,
+                                   and str-keyed dicts refer to their
+                                   keys (after their values) */
     PyTypeObject *partial_type; /* functools.partial, or NULL */
     Py_ssize_t partial_args_offset;
     Py_ssize_t partial_keywords_offset;

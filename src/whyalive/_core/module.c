@@ -5,6 +5,7 @@
 #include "paths.h"
 #include "roots.h"
 #include "search.h"
+#include "snapshot.h"
 
 typedef struct {
     PyObject *partial_type; /* functools.partial, to fold its .args */
@@ -638,6 +639,130 @@ layout_fields(PyObject *module, PyObject *unused)
     return tuple;
 }
 
+/* ------------------------------------------------------------------ */
+/* Snapshots: the heap kept as data, dominators, paths from the data   */
+/* ------------------------------------------------------------------ */
+
+PyDoc_STRVAR(
+    snapshot_capture_doc,
+    "snapshot_capture(tool_prefix=None, stack_tables=None)\n--\n\n"
+    "Walk the heap once and return it as plain data, holding no reference\n"
+    "to any object of it: (strings, ids, types, sizes, names, refcounts,\n"
+    "seen, flags, edge_start, edges, edge_labels, labels, modules, refs,\n"
+    "stats), as snapshot.h describes: per-node and per-reference arrays\n"
+    "in bytes (native uint64/uint32/int64/uint8), strings as indices into\n"
+    "`strings`, modules [(dict_node, name)], refs [(node, root_kind,\n"
+    "(kind, name, detail))], stats (threads, frames, seconds).");
+
+static PyObject *
+snapshot_capture_(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"tool_prefix", "stack_tables", NULL};
+    module_state *state = get_state(module);
+    PyObject *tool_prefix = Py_None, *stack_tables = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OO:snapshot_capture",
+                                     kwlist, &tool_prefix, &stack_tables))
+    {
+        return NULL;
+    }
+    if (check_prefix(tool_prefix) < 0) {
+        return NULL;
+    }
+    if (stack_tables != Py_None && !PyDict_CheckExact(stack_tables)) {
+        return PyErr_Format(PyExc_TypeError,
+                            "stack_tables must be a dict or None, not %.100s",
+                            Py_TYPE(stack_tables)->tp_name);
+    }
+    snapshot_query_t q;
+    q.tool_prefix = tool_prefix == Py_None ? NULL : tool_prefix;
+    q.stack_tables = stack_tables == Py_None ? NULL : stack_tables;
+    q.partial_type = (PyTypeObject *)state->partial_type;
+    q.partial_args_offset = state->partial_args_offset;
+    q.partial_keywords_offset = state->partial_keywords_offset;
+    return snapshot_capture(&q);
+}
+
+PyDoc_STRVAR(snapshot_check_doc,
+             "snapshot_check(data)\n--\n\n"
+             "Check a snapshot's data tuple (its shape and every index in it);\n"
+             "None, or ValueError saying what is wrong.");
+
+static PyObject *
+snapshot_check_(PyObject *module, PyObject *data)
+{
+    (void)module;
+    snapview_t v;
+    if (snapview_open(&v, data) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(snapshot_search_doc,
+             "snapshot_search(data)\n--\n\n"
+             "The search paths start from, over a snapshot's data: (dist,\n"
+             "reached_by), bytes of uint32 per node.");
+
+static PyObject *
+snapshot_search_(PyObject *module, PyObject *data)
+{
+    (void)module;
+    return snapshot_search(data);
+}
+
+PyDoc_STRVAR(
+    snapshot_explain_doc,
+    "snapshot_explain(data, search, node, max_paths)\n--\n\n"
+    "find_paths' target tuple for one node of a snapshot: (id, type_name,\n"
+    "name, refcount, seen, unseen, status, paths, omitted), status\n"
+    "'rooted', 'external' or 'garbage'.");
+
+static PyObject *
+snapshot_explain_(PyObject *module, PyObject *args)
+{
+    (void)module;
+    PyObject *data, *search;
+    unsigned int node;
+    Py_ssize_t max_paths;
+    if (!PyArg_ParseTuple(args, "OOIn:snapshot_explain", &data, &search, &node,
+                          &max_paths))
+    {
+        return NULL;
+    }
+    if (max_paths < 1) {
+        PyErr_SetString(PyExc_ValueError, "max_paths must be at least 1");
+        return NULL;
+    }
+    return snapshot_explain(data, search, node, max_paths);
+}
+
+PyDoc_STRVAR(snapshot_by_id_doc,
+             "snapshot_by_id(data)\n--\n\n"
+             "The nodes of a snapshot in increasing order of id: bytes of\n"
+             "uint32, for finding a node by id with a binary search.");
+
+static PyObject *
+snapshot_by_id_(PyObject *module, PyObject *data)
+{
+    (void)module;
+    return snapshot_by_id(data);
+}
+
+PyDoc_STRVAR(snapshot_dominators_doc,
+             "snapshot_dominators(data)\n--\n\n"
+             "Immediate dominators over a virtual root above every root:\n"
+             "(idom, retained, dominated), bytes: idom uint32 per node\n"
+             "(0xFFFFFFFF directly under the roots), retained uint64 (its size\n"
+             "and what it alone keeps alive), dominated uint32 (objects it\n"
+             "keeps alive, itself included).");
+
+static PyObject *
+snapshot_dominators_(PyObject *module, PyObject *data)
+{
+    (void)module;
+    return dominators_compute(data);
+}
+
 static PyMethodDef core_methods[] = {
     {"_layout_fields", layout_fields, METH_NOARGS, layout_fields_doc},
     {"_check_layout", (PyCFunction)(void (*)(void))check_layout,
@@ -666,6 +791,14 @@ static PyMethodDef core_methods[] = {
     {"graph_referents", (PyCFunction)(void (*)(void))graph_referents_,
      METH_VARARGS | METH_KEYWORDS, graph_referents_doc},
     {"graph_labels", graph_labels_, METH_VARARGS, graph_labels_doc},
+    {"snapshot_capture", (PyCFunction)(void (*)(void))snapshot_capture_,
+     METH_VARARGS | METH_KEYWORDS, snapshot_capture_doc},
+    {"snapshot_check", snapshot_check_, METH_O, snapshot_check_doc},
+    {"snapshot_search", snapshot_search_, METH_O, snapshot_search_doc},
+    {"snapshot_explain", snapshot_explain_, METH_VARARGS, snapshot_explain_doc},
+    {"snapshot_by_id", snapshot_by_id_, METH_O, snapshot_by_id_doc},
+    {"snapshot_dominators", snapshot_dominators_, METH_O,
+     snapshot_dominators_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -487,6 +487,18 @@ label_dict(names_t *nm, PyObject *dict, PyObject *child, Py_ssize_t occurrence,
     return first_key != NULL ? key_label(nm, first_key, out) : 0;
 }
 
+int
+names_dict_entry(names_t *nm, PyObject *key, int is_key, raw_label_t *out)
+{
+    out->text = NULL;
+    out->key = NULL;
+    out->index = -1;
+    int r = is_key ? set_label(out, EDGE_KIND_DICT_KEY, ROLE_PLAIN,
+                               PyUnicode_FromString("<key>"))
+                   : key_label(nm, key, out);
+    return r < 0 ? -1 : 0;
+}
+
 static int
 index_label(raw_label_t *out, Py_ssize_t index)
 {
@@ -849,12 +861,17 @@ names_fold(names_t *nm, PyObject *owner, raw_label_t *labels, int count,
             role = ROLE_PLAIN;
         }
         else if (role == ROLE_CLOSURE && next->kind == EDGE_KIND_INDEX &&
-                 PyFunction_Check(owner))
+                 (owner == NULL || PyFunction_Check(owner)))
         {
+            /* no owner: a snapshot's label, which stored the name as
+             * its key */
             PyCodeObject *co =
-                (PyCodeObject *)((PyFunctionObject *)owner)->func_code;
-            PyObject *name = PyCode_Check(co)
+                owner ? (PyCodeObject *)((PyFunctionObject *)owner)->func_code
+                      : NULL;
+            PyObject *name = co && PyCode_Check(co)
                                  ? compat_code_freevar_name(co, next->index)
+                             : next->key && PyUnicode_Check(next->key)
+                                 ? next->key
                                  : NULL;
             folded = name ? PyUnicode_FromFormat("<closure '%U'>", name)
                           : PyUnicode_FromFormat("<closure #%zd>", next->index);

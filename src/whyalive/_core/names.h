@@ -74,8 +74,14 @@ void names_free(names_t *nm);
  * 0 on success, -1 on error. */
 int names_raw(names_t *nm, PyObject *referrer, PyObject *referent,
               Py_ssize_t occurrence, Py_ssize_t ordinal, raw_label_t *out);
+/* The label of a dict's reference to the value stored under key
+ * (is_key 0: "['k']"), or to the key itself (is_key 1: "<key>"), for a
+ * caller that walks the dict's entries itself.  0, or -1 on error. */
+int names_dict_entry(names_t *nm, PyObject *key, int is_key, raw_label_t *out);
 /* Folds the labels of consecutive references whose intermediate
- * objects are internal to owner into one label.  New reference;
+ * objects are internal to owner into one label; owner NULL for stored
+ * labels (snapshots), whose closure items carry the variable's name
+ * as their key.  New reference;
  * *kind receives the edge kind. */
 PyObject *names_fold(names_t *nm, PyObject *owner, raw_label_t *labels,
                      int count, int *kind);

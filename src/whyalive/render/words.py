@@ -14,6 +14,7 @@ from typing import Any
 __all__ = [
     "describe_edge",
     "describe_object",
+    "describe_retainer_row",
     "describe_root",
     "describe_size",
     "edge_run",
@@ -37,6 +38,18 @@ _NAMED_KINDS = {
     "async_generator": "async generator",
     "functools._lru_cache_wrapper": "lru_cache",
 }
+
+def describe_retainer_row(
+    size: str, expression: str, type_name: str, count: int
+) -> str:
+    """One line of a snapshot's top retainers.
+
+    >>> describe_retainer_row("8.1 MB", "app.CACHE.pages", "list", 81)
+    '8.1 MB  app.CACHE.pages  (list, 81 objects)'
+    """
+    objects = "object" if count == 1 else "objects"
+    return f"{size}  {expression}  ({type_name}, {count} {objects})"
+
 
 #: Edge kinds whose label is a position inside the referrer.
 _CONTAINER_KINDS = ("key", "dict_key", "index", "element")

@@ -1,0 +1,751 @@
+/* snapquery.c: retainer paths from a snapshot's data (snapshot.h).
+ *
+ * The same questions explain asks of the live heap, asked of stored
+ * data: a 0-1 breadth-first search from module globals (distance 0) and
+ * the references of frames, threads and the interpreter (distance 1),
+ * then from objects held from outside the graph; per target, the
+ * shortest path through each distinct retainer.  Labels are the stored
+ * ones, folded by names.c as explain folds them, so a path reads the
+ * same as explain's.  Reads only the data tuple: the objects may be gone
+ * or in another process.
+ */
+#include "snapshot.h"
+#include "array.h"
+#include "names.h"
+#include "roots.h"
+
+/* ------------------------------------------------------------------ */
+/* The data, checked                                                   */
+/* ------------------------------------------------------------------ */
+
+static int
+bad(const char *what)
+{
+    PyErr_Format(PyExc_ValueError, "snapshot data: %s", what);
+    return -1;
+}
+
+/* The bytes at index i of data, holding count items of `item` bytes. */
+static const void *
+field_bytes(PyObject *data, int i, size_t count, size_t item, const char *what)
+{
+    PyObject *b = PyTuple_GET_ITEM(data, i);
+    if (!PyBytes_CheckExact(b) || (size_t)PyBytes_GET_SIZE(b) != count * item) {
+        PyErr_Format(PyExc_ValueError, "snapshot data: %s has the wrong size",
+                     what);
+        return NULL;
+    }
+    return PyBytes_AS_STRING(b);
+}
+
+static int
+check_string_index(const snapview_t *v, int64_t i)
+{
+    return i >= 0 && i < (int64_t)PyList_GET_SIZE(v->strings);
+}
+
+int
+snapview_open(snapview_t *v, PyObject *data)
+{
+    memset(v, 0, sizeof(*v));
+    if (!PyTuple_CheckExact(data) || PyTuple_GET_SIZE(data) != SNAP_FIELD_COUNT) {
+        return bad("not a tuple of the snapshot's fields");
+    }
+    v->strings = PyTuple_GET_ITEM(data, SNAP_STRINGS);
+    v->modules = PyTuple_GET_ITEM(data, SNAP_MODULES);
+    v->refs = PyTuple_GET_ITEM(data, SNAP_REFS);
+    PyObject *ids = PyTuple_GET_ITEM(data, SNAP_IDS);
+    PyObject *edges = PyTuple_GET_ITEM(data, SNAP_EDGES);
+    PyObject *labels = PyTuple_GET_ITEM(data, SNAP_LABELS);
+    if (!PyList_CheckExact(v->strings) || PyList_GET_SIZE(v->strings) < 1 ||
+        !PyList_CheckExact(v->modules) || !PyList_CheckExact(v->refs) ||
+        !PyBytes_CheckExact(ids) || !PyBytes_CheckExact(edges) ||
+        !PyBytes_CheckExact(labels))
+    {
+        return bad("a field has the wrong type");
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(v->strings); i++) {
+        if (!PyUnicode_CheckExact(PyList_GET_ITEM(v->strings, i))) {
+            return bad("strings must be str");
+        }
+    }
+    v->count = (size_t)PyBytes_GET_SIZE(ids) / 8;
+    v->nedges = (uint64_t)PyBytes_GET_SIZE(edges) / 4;
+    v->nlabels = (size_t)PyBytes_GET_SIZE(labels) / (4 * SNAP_LABEL_FIELDS);
+    if (v->count >= SNAP_NONE / 2 || v->nedges >= UINT32_MAX) {
+        return bad("too many nodes or references");
+    }
+    size_t n = v->count;
+    if (!(v->ids = field_bytes(data, SNAP_IDS, n, 8, "ids")) ||
+        !(v->types = field_bytes(data, SNAP_TYPES, n, 4, "types")) ||
+        !(v->sizes = field_bytes(data, SNAP_SIZES, n, 8, "sizes")) ||
+        !(v->names = field_bytes(data, SNAP_NAMES, n, 4, "names")) ||
+        !(v->refcounts = field_bytes(data, SNAP_REFCOUNTS, n, 8, "refcounts")) ||
+        !(v->seen = field_bytes(data, SNAP_SEEN, n, 4, "seen")) ||
+        !(v->flags = field_bytes(data, SNAP_FLAGS, n, 1, "flags")) ||
+        !(v->edge_start = field_bytes(data, SNAP_EDGE_START, n + 1, 8, "edge_start")) ||
+        !(v->edges = field_bytes(data, SNAP_EDGES, v->nedges, 4, "edges")) ||
+        !(v->edge_labels = field_bytes(data, SNAP_EDGE_LABELS, v->nedges, 4,
+                                       "edge_labels")) ||
+        !(v->labels = field_bytes(data, SNAP_LABELS, v->nlabels,
+                                  4 * SNAP_LABEL_FIELDS, "labels")))
+    {
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!check_string_index(v, v->types[i]) || !check_string_index(v, v->names[i])) {
+            return bad("a node names a string that is not there");
+        }
+        if (v->edge_start[i] > v->edge_start[i + 1]) {
+            return bad("rows out of order");
+        }
+    }
+    if (v->edge_start[0] != 0 || v->edge_start[n] != v->nedges) {
+        return bad("rows do not cover the references");
+    }
+    for (uint64_t e = 0; e < v->nedges; e++) {
+        if (SNAP_EDGE_NODE(v->edges[e]) >= n || v->edge_labels[e] >= v->nlabels) {
+            return bad("a reference leads nowhere");
+        }
+    }
+    for (size_t i = 0; i < v->nlabels; i++) {
+        const int32_t *l = &v->labels[i * SNAP_LABEL_FIELDS];
+        if (!check_string_index(v, l[0]) || l[1] < 0 || l[1] >= EDGE_KIND_COUNT ||
+            l[2] < 0 || l[2] > ROLE_LOCAL || (l[3] != -1 && !check_string_index(v, l[3])))
+        {
+            return bad("a label is out of range");
+        }
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(v->modules); i++) {
+        PyObject *m = PyList_GET_ITEM(v->modules, i);
+        if (!PyTuple_CheckExact(m) || PyTuple_GET_SIZE(m) != 2 ||
+            !PyLong_CheckExact(PyTuple_GET_ITEM(m, 0)) ||
+            !PyUnicode_CheckExact(PyTuple_GET_ITEM(m, 1)) ||
+            PyLong_AsSize_t(PyTuple_GET_ITEM(m, 0)) >= n)
+        {
+            PyErr_Clear();
+            return bad("a module root is malformed");
+        }
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(v->refs); i++) {
+        PyObject *r = PyList_GET_ITEM(v->refs, i);
+        if (!PyTuple_CheckExact(r) || PyTuple_GET_SIZE(r) != 3 ||
+            !PyLong_CheckExact(PyTuple_GET_ITEM(r, 0)) ||
+            !PyLong_CheckExact(PyTuple_GET_ITEM(r, 1)) ||
+            PyLong_AsSize_t(PyTuple_GET_ITEM(r, 0)) >= n ||
+            PyLong_AsLong(PyTuple_GET_ITEM(r, 1)) < PR_FRAME ||
+            PyLong_AsLong(PyTuple_GET_ITEM(r, 1)) > PR_INTERP ||
+            !PyTuple_CheckExact(PyTuple_GET_ITEM(r, 2)))
+        {
+            PyErr_Clear();
+            return bad("a frame, thread or interpreter root is malformed");
+        }
+    }
+    return 0;
+}
+
+static uint32_t
+module_node(const snapview_t *v, Py_ssize_t i)
+{
+    return (uint32_t)PyLong_AsSize_t(PyTuple_GET_ITEM(PyList_GET_ITEM(v->modules, i), 0));
+}
+
+static uint32_t
+ref_node(const snapview_t *v, Py_ssize_t i)
+{
+    return (uint32_t)PyLong_AsSize_t(PyTuple_GET_ITEM(PyList_GET_ITEM(v->refs, i), 0));
+}
+
+static int
+ref_kind(const snapview_t *v, Py_ssize_t i)
+{
+    return (int)PyLong_AsLong(PyTuple_GET_ITEM(PyList_GET_ITEM(v->refs, i), 1));
+}
+
+/* ------------------------------------------------------------------ */
+/* The search                                                          */
+/* ------------------------------------------------------------------ */
+
+/* dist: distance in the low bits, the enum path_root above; reached_by:
+ * the position of the reference followed into the node, or for a
+ * seed, LINK_SEED | (root index, or LINK_OUTSIDE). */
+#define DIST_BITS 28
+#define DIST_MASK ((1u << DIST_BITS) - 1)
+#define DIST_NONE DIST_MASK
+#define LINK_SEED 0x80000000u
+#define LINK_MODULE 0x40000000u
+#define LINK_OUTSIDE 0x3FFFFFFFu
+
+typedef struct {
+    uint32_t *items;
+    size_t head, tail, capacity; /* a ring */
+} deque_t;
+
+static int
+deque_push(deque_t *d, uint32_t n, int front)
+{
+    if (d->tail - d->head + 1 > d->capacity) {
+        size_t cap = d->capacity ? d->capacity * 2 : 1024;
+        uint32_t *items = PyMem_RawMalloc(cap * sizeof(uint32_t));
+        if (items == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        for (size_t i = d->head; i < d->tail; i++) {
+            items[i - d->head] = d->items[i % d->capacity];
+        }
+        PyMem_RawFree(d->items);
+        d->tail -= d->head;
+        d->head = 0;
+        d->items = items;
+        d->capacity = cap;
+    }
+    if (front) {
+        if (d->head == 0) {
+            d->head += d->capacity;
+            d->tail += d->capacity;
+        }
+        d->items[--d->head % d->capacity] = n;
+    }
+    else {
+        d->items[d->tail++ % d->capacity] = n;
+    }
+    return 0;
+}
+
+typedef struct {
+    const snapview_t *v;
+    uint32_t *dist;
+    uint32_t *reached_by;
+    deque_t q;
+} snap_search_t;
+
+static int
+seed_node(snap_search_t *s, uint32_t n, uint32_t d, uint32_t link, int origin)
+{
+    if ((s->dist[n] & DIST_MASK) <= d) {
+        return 0;
+    }
+    s->dist[n] = d | ((uint32_t)origin << DIST_BITS);
+    s->reached_by[n] = LINK_SEED | link;
+    return deque_push(&s->q, n, d == 0);
+}
+
+/* 0-1 BFS until the deque is empty. */
+static int
+relax_all(snap_search_t *s)
+{
+    const snapview_t *v = s->v;
+    while (s->q.head < s->q.tail) {
+        uint32_t u = s->q.items[s->q.head++ % s->q.capacity];
+        uint32_t du = s->dist[u] & DIST_MASK;
+        uint32_t origin = s->dist[u] & ~DIST_MASK;
+        for (uint64_t e = v->edge_start[u]; e < v->edge_start[u + 1]; e++) {
+            uint32_t w = (v->edges[e] & SNAP_EDGE_FOLD) ? 0 : 1;
+            uint32_t x = SNAP_EDGE_NODE(v->edges[e]);
+            uint32_t dx = du + w;
+            if (dx >= DIST_NONE || dx >= (s->dist[x] & DIST_MASK)) {
+                continue;
+            }
+            s->dist[x] = dx | origin;
+            s->reached_by[x] = (uint32_t)e;
+            if (deque_push(&s->q, x, w == 0) < 0) {
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+PyObject *
+snapshot_search(PyObject *data)
+{
+    snapview_t v;
+    if (snapview_open(&v, data) < 0) {
+        return NULL;
+    }
+    char *dist_out, *reached_out;
+    PyObject *dist = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(4 * v.count));
+    PyObject *reached = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(4 * v.count));
+    if (dist == NULL || reached == NULL) {
+        Py_XDECREF(dist);
+        Py_XDECREF(reached);
+        return NULL;
+    }
+    dist_out = PyBytes_AS_STRING(dist);
+    reached_out = PyBytes_AS_STRING(reached);
+    snap_search_t s;
+    memset(&s, 0, sizeof(s));
+    s.v = &v;
+    s.dist = (uint32_t *)(void *)dist_out;
+    s.reached_by = (uint32_t *)(void *)reached_out;
+    for (size_t n = 0; n < v.count; n++) {
+        s.dist[n] = DIST_NONE;
+        s.reached_by[n] = LINK_SEED | LINK_OUTSIDE;
+    }
+    int status = -1;
+    Py_ssize_t nrefs = PyList_GET_SIZE(v.refs);
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(v.modules); i++) {
+        if (seed_node(&s, module_node(&v, i), 0, LINK_MODULE | (uint32_t)i,
+                      PR_MODULE) < 0)
+        {
+            goto done;
+        }
+    }
+    for (Py_ssize_t i = 0; i < nrefs; i++) {
+        uint32_t n = ref_node(&v, i);
+        if ((v.flags[n] & SNAP_FLAG_CELL) &&
+            seed_node(&s, n, 0, (uint32_t)i, ref_kind(&v, i)) < 0)
+        {
+            goto done;
+        }
+    }
+    /* distance 0 first, then what frames and threads hold directly */
+    if (relax_all(&s) < 0) {
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < nrefs; i++) {
+        if (seed_node(&s, ref_node(&v, i), 1, (uint32_t)i, ref_kind(&v, i)) < 0) {
+            goto done;
+        }
+    }
+    if (relax_all(&s) < 0) {
+        goto done;
+    }
+    /* held from outside the graph: more references than it shows */
+    for (size_t n = 0; n < v.count; n++) {
+        if ((s.dist[n] & DIST_MASK) == DIST_NONE && v.refcounts[n] > 0 &&
+            (uint64_t)v.refcounts[n] > v.seen[n] &&
+            seed_node(&s, (uint32_t)n, 1, LINK_OUTSIDE, PR_EXTERNAL) < 0)
+        {
+            goto done;
+        }
+    }
+    if (relax_all(&s) < 0) {
+        goto done;
+    }
+    status = 0;
+done:
+    PyMem_RawFree(s.q.items);
+    if (status < 0) {
+        Py_DECREF(dist);
+        Py_DECREF(reached);
+        return NULL;
+    }
+    return Py_BuildValue("(NN)", dist, reached);
+}
+
+/* ------------------------------------------------------------------ */
+/* Paths and their tuples                                              */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    const snapview_t *v;
+    const uint32_t *dist;
+    const uint32_t *reached_by;
+    names_t names;
+} snap_paths_t;
+
+static PyObject *
+string_at(const snapview_t *v, int64_t i)
+{
+    return PyList_GET_ITEM(v->strings, (Py_ssize_t)i);
+}
+
+/* The row holding edge position pos. */
+static uint32_t
+row_of(const snapview_t *v, uint64_t pos)
+{
+    size_t lo = 0, hi = v->count;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v->edge_start[mid] <= pos) {
+            lo = mid;
+        }
+        else {
+            hi = mid;
+        }
+    }
+    return (uint32_t)lo;
+}
+
+/* A stored label as names.c's raw label (borrowed strings). */
+static void
+raw_at(const snapview_t *v, uint64_t pos, raw_label_t *out)
+{
+    const int32_t *l = &v->labels[(size_t)v->edge_labels[pos] * SNAP_LABEL_FIELDS];
+    out->text = string_at(v, l[0]);
+    out->kind = l[1];
+    out->role = l[2];
+    out->key = l[3] >= 0 ? string_at(v, l[3]) : NULL;
+    out->index = l[4];
+}
+
+/* (referrer_type, referrer_id, label, kind, referrer_name) */
+static PyObject *
+edge_tuple(const snapview_t *v, uint32_t referrer, PyObject *label, int kind)
+{
+    return Py_BuildValue("(ONOsO)", string_at(v, v->types[referrer]),
+                         PyLong_FromUnsignedLongLong(v->ids[referrer]), label,
+                         edge_kind_names[kind], string_at(v, v->names[referrer]));
+}
+
+/* The displayed edges of the hops (edge positions, from the target
+ * outward) [0, n), folded as explain folds them. */
+static PyObject *
+edges_tuple(snap_paths_t *p, const uint64_t *hops, uint32_t n)
+{
+    const snapview_t *v = p->v;
+    PyObject *edges = PyList_New(0);
+    raw_label_t *labels = PyMem_RawCalloc(n ? n : 1, sizeof(raw_label_t));
+    if (edges == NULL || labels == NULL) {
+        Py_XDECREF(edges);
+        PyMem_RawFree(labels);
+        return labels == NULL ? PyErr_NoMemory() : NULL;
+    }
+    int64_t j = (int64_t)n - 1;
+    while (j >= 0) {
+        int64_t end = j;
+        while (j > 0 && (v->edges[hops[j]] & SNAP_EDGE_FOLD)) {
+            j--;
+        }
+        int count = (int)(end - j + 1);
+        for (int k = 0; k < count; k++) {
+            raw_at(v, hops[end - k], &labels[k]);
+        }
+        int kind;
+        uint32_t owner = row_of(v, hops[end]);
+        /* the owner is not an object here: a closure's variable names
+         * were stored as its labels' keys */
+        PyObject *label = names_fold(&p->names, NULL, labels, count, &kind);
+        PyObject *edge = label ? edge_tuple(v, owner, label, kind) : NULL;
+        if (edge == NULL || PyList_Append(edges, edge) < 0) {
+            Py_XDECREF(edge);
+            Py_DECREF(edges);
+            PyMem_RawFree(labels);
+            return NULL;
+        }
+        Py_DECREF(edge);
+        j--;
+    }
+    PyMem_RawFree(labels);
+    if (PyList_Reverse(edges) < 0) {
+        Py_DECREF(edges);
+        return NULL;
+    }
+    PyObject *tuple = PyList_AsTuple(edges);
+    Py_DECREF(edges);
+    return tuple;
+}
+
+/* (kind, name, detail) of the root a path starts at; *absorbed: the
+ * outer hops its name stands for (result.c's root_tuple, on data). */
+static PyObject *
+root_tuple(snap_paths_t *p, uint32_t seed, const uint64_t *hops, uint32_t n,
+           uint32_t *absorbed)
+{
+    const snapview_t *v = p->v;
+    uint32_t link = p->reached_by[seed] & ~LINK_SEED;
+    *absorbed = 0;
+    if (link == LINK_OUTSIDE) {
+        int64_t refcount = v->refcounts[seed];
+        return Py_BuildValue("(ss(LLL))", "external", "", (long long)refcount,
+                             (long long)v->seen[seed],
+                             (long long)(refcount - (int64_t)v->seen[seed]));
+    }
+    if (link & LINK_MODULE) {
+        PyObject *m = PyList_GET_ITEM(v->modules, link & ~LINK_MODULE);
+        PyObject *module = PyTuple_GET_ITEM(m, 1);
+        if (n == 0) {
+            PyObject *text = PyUnicode_FromFormat("%U.__dict__", module);
+            return Py_BuildValue("(sN(Os))", "module", text, module, "__dict__");
+        }
+        raw_label_t raw;
+        raw_at(v, hops[n - 1], &raw);
+        PyObject *text, *key_text;
+        if (raw.key != NULL) {
+            text = names_global(&p->names, module, raw.key);
+            key_text = Py_NewRef(raw.key);
+        }
+        else if (raw.kind == EDGE_KIND_KEY) {
+            /* a key that is not a str: its label is "[repr]" */
+            key_text = PyUnicode_Substring(raw.text, 1,
+                                           PyUnicode_GET_LENGTH(raw.text) - 1);
+            text = key_text ? PyUnicode_FromFormat("%U.__dict__%U", module,
+                                                   raw.text)
+                            : NULL;
+        }
+        else {
+            text = Py_NewRef(raw.text);
+            key_text = Py_NewRef(raw.text);
+        }
+        *absorbed = 1;
+        if (text == NULL || key_text == NULL) {
+            Py_XDECREF(text);
+            Py_XDECREF(key_text);
+            return NULL;
+        }
+        return Py_BuildValue("(sN(ON))", "module", text, module, key_text);
+    }
+    PyObject *ref = PyList_GET_ITEM(v->refs, link);
+    uint32_t outer = n ? row_of(v, hops[n - 1]) : SNAP_NONE;
+    if (ref_kind(v, link) == PR_FRAME && n > 0 && (v->flags[outer] & SNAP_FLAG_CELL)) {
+        *absorbed = 1;
+    }
+    return Py_NewRef(PyTuple_GET_ITEM(ref, 2));
+}
+
+/* The hops from target back to its seed through the reference at pos
+ * (UINT64_MAX: the target is the seed): edge positions, target first. */
+static uint64_t *
+trace_hops(snap_paths_t *p, uint32_t target, uint64_t pos, uint32_t *count,
+           uint32_t *seed)
+{
+    const snapview_t *v = p->v;
+    size_t cap = 16, n = 0;
+    uint64_t *hops = PyMem_RawMalloc(cap * sizeof(uint64_t));
+    if (hops == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    uint32_t at = target;
+    while (pos != UINT64_MAX) {
+        if (n == cap) {
+            cap *= 2;
+            uint64_t *grown = PyMem_RawRealloc(hops, cap * sizeof(uint64_t));
+            if (grown == NULL || n > v->count) {
+                PyMem_RawFree(grown ? grown : hops);
+                PyErr_SetString(PyExc_MemoryError, "snapshot: path too long");
+                return NULL;
+            }
+            hops = grown;
+        }
+        hops[n++] = pos;
+        at = row_of(v, pos);
+        uint32_t link = p->reached_by[at];
+        pos = (link & LINK_SEED) ? UINT64_MAX : link;
+    }
+    (void)target;
+    *count = (uint32_t)n;
+    *seed = at;
+    return hops;
+}
+
+static PyObject *
+path_tuple(snap_paths_t *p, uint32_t target, uint64_t pos, uint32_t length)
+{
+    uint32_t n, seed, absorbed;
+    uint64_t *hops = trace_hops(p, target, pos, &n, &seed);
+    if (hops == NULL) {
+        return NULL;
+    }
+    PyObject *root = root_tuple(p, seed, hops, n, &absorbed);
+    PyObject *edges = root ? edges_tuple(p, hops, n - absorbed) : NULL;
+    PyMem_RawFree(hops);
+    if (edges == NULL) {
+        Py_XDECREF(root);
+        return NULL;
+    }
+    return Py_BuildValue("(NNI)", root, edges, length);
+}
+
+typedef struct {
+    uint32_t retainer;
+    uint32_t length;
+    uint32_t root;
+    uint64_t pos; /* UINT64_MAX: the target is a seed */
+} candidate_t;
+
+static int
+compare_candidates(const void *a, const void *b)
+{
+    const candidate_t *x = a, *y = b;
+    if (x->length != y->length) {
+        return x->length < y->length ? -1 : 1;
+    }
+    if (x->root != y->root) {
+        return x->root < y->root ? -1 : 1;
+    }
+    return (x->retainer > y->retainer) - (x->retainer < y->retainer);
+}
+
+/* Per distinct retainer of target, its shortest way from a root. */
+static candidate_t *
+gather_candidates(snap_paths_t *p, uint32_t target, size_t *count)
+{
+    const snapview_t *v = p->v;
+    size_t n = 0, cap = 0;
+    candidate_t *list = NULL;
+    uint32_t own = p->reached_by[target];
+    if ((own & LINK_SEED) && (p->dist[target] & DIST_MASK) != DIST_NONE) {
+        list = PyMem_RawMalloc(sizeof(candidate_t));
+        if (list == NULL) {
+            PyErr_NoMemory();
+            return NULL;
+        }
+        cap = 1;
+        list[n].retainer = SNAP_NONE;
+        list[n].length = p->dist[target] & DIST_MASK;
+        list[n].root = p->dist[target] >> DIST_BITS;
+        list[n].pos = UINT64_MAX;
+        n++;
+    }
+    for (size_t u = 0; u < v->count; u++) {
+        if ((p->dist[u] & DIST_MASK) == DIST_NONE || u == target) {
+            continue;
+        }
+        for (uint64_t e = v->edge_start[u]; e < v->edge_start[u + 1]; e++) {
+            if (SNAP_EDGE_NODE(v->edges[e]) != target) {
+                continue;
+            }
+            /* a retainer reached through the target itself is a cycle */
+            uint32_t length = (p->dist[u] & DIST_MASK) +
+                              ((v->edges[e] & SNAP_EDGE_FOLD) ? 0 : 1);
+            if (n > 0 && list[n - 1].retainer == (uint32_t)u) {
+                break; /* its first reference is as short as any */
+            }
+            if (array_grow((void **)&list, &cap, n + 1, sizeof(candidate_t)) < 0) {
+                PyMem_RawFree(list);
+                return NULL;
+            }
+            list[n].retainer = (uint32_t)u;
+            list[n].length = length;
+            list[n].root = p->dist[u] >> DIST_BITS;
+            list[n].pos = e;
+            n++;
+            break;
+        }
+    }
+    *count = n;
+    if (n > 1) {
+        qsort(list, n, sizeof(candidate_t), compare_candidates);
+    }
+    return list;
+}
+
+/* Does the path through c pass through target (a cycle back to it)? */
+static int
+passes_through(snap_paths_t *p, const candidate_t *c, uint32_t target)
+{
+    uint64_t pos = c->pos;
+    size_t steps = 0;
+    while (pos != UINT64_MAX && steps++ <= p->v->count) {
+        uint32_t at = row_of(p->v, pos);
+        if (at == target) {
+            return 1;
+        }
+        uint32_t link = p->reached_by[at];
+        pos = (link & LINK_SEED) ? UINT64_MAX : link;
+    }
+    return 0;
+}
+
+PyObject *
+snapshot_explain(PyObject *data, PyObject *search, uint32_t target,
+                 Py_ssize_t max_paths)
+{
+    snapview_t v;
+    if (snapview_open(&v, data) < 0) {
+        return NULL;
+    }
+    if (target >= v.count) {
+        PyErr_SetString(PyExc_ValueError, "no such node in the snapshot");
+        return NULL;
+    }
+    if (!PyTuple_CheckExact(search) || PyTuple_GET_SIZE(search) != 2 ||
+        !PyBytes_CheckExact(PyTuple_GET_ITEM(search, 0)) ||
+        !PyBytes_CheckExact(PyTuple_GET_ITEM(search, 1)) ||
+        (size_t)PyBytes_GET_SIZE(PyTuple_GET_ITEM(search, 0)) != 4 * v.count ||
+        (size_t)PyBytes_GET_SIZE(PyTuple_GET_ITEM(search, 1)) != 4 * v.count)
+    {
+        PyErr_SetString(PyExc_ValueError, "search must be snapshot_search's result");
+        return NULL;
+    }
+    snap_paths_t p;
+    p.v = &v;
+    p.dist = (const uint32_t *)(const void *)PyBytes_AS_STRING(PyTuple_GET_ITEM(search, 0));
+    p.reached_by = (const uint32_t *)(const void *)PyBytes_AS_STRING(PyTuple_GET_ITEM(search, 1));
+    if (names_init(&p.names) < 0) {
+        return NULL;
+    }
+    PyObject *paths = NULL, *result = NULL;
+    size_t ncand = 0;
+    candidate_t *cands = gather_candidates(&p, target, &ncand);
+    if (cands == NULL && PyErr_Occurred()) {
+        goto done;
+    }
+    paths = PyList_New(0);
+    if (paths == NULL) {
+        goto done;
+    }
+    size_t shown = 0, usable = 0;
+    for (size_t i = 0; i < ncand; i++) {
+        if (cands[i].pos != UINT64_MAX && passes_through(&p, &cands[i], target)) {
+            continue;
+        }
+        usable++;
+        if (shown >= (size_t)max_paths) {
+            continue;
+        }
+        PyObject *path = path_tuple(&p, target, cands[i].pos, cands[i].length);
+        if (path == NULL || PyList_Append(paths, path) < 0) {
+            Py_XDECREF(path);
+            goto done;
+        }
+        Py_DECREF(path);
+        shown++;
+    }
+    int64_t refcount = v.refcounts[target];
+    int64_t seen = v.seen[target];
+    int64_t unseen = refcount < 0 ? -1 : (refcount > seen ? refcount - seen : 0);
+    uint32_t origin = p.dist[target] >> DIST_BITS;
+    const char *status = (p.dist[target] & DIST_MASK) == DIST_NONE ? "garbage"
+                         : origin == PR_EXTERNAL                 ? "external"
+                                                                 : "rooted";
+    PyObject *paths_tuple = PyList_AsTuple(paths);
+    if (paths_tuple == NULL) {
+        goto done;
+    }
+    result = Py_BuildValue("(NOOLLLsNn)", PyLong_FromUnsignedLongLong(v.ids[target]),
+                           string_at(&v, v.types[target]),
+                           string_at(&v, v.names[target]), (long long)refcount,
+                           (long long)seen, (long long)unseen, status, paths_tuple,
+                           (Py_ssize_t)(usable - shown));
+done:
+    Py_XDECREF(paths);
+    PyMem_RawFree(cands);
+    names_free(&p.names);
+    return result;
+}
+
+/* ------------------------------------------------------------------ */
+/* Nodes by id                                                         */
+/* ------------------------------------------------------------------ */
+
+PyObject *
+snapshot_by_id(PyObject *data)
+{
+    snapview_t v;
+    if (snapview_open(&v, data) < 0) {
+        return NULL;
+    }
+    /* (id, node) pairs sorted, then the nodes alone */
+    uint64_t *pairs = PyMem_RawMalloc((v.count ? v.count : 1) * 2 * sizeof(uint64_t));
+    if (pairs == NULL) {
+        return PyErr_NoMemory();
+    }
+    for (size_t i = 0; i < v.count; i++) {
+        pairs[2 * i] = v.ids[i];
+        pairs[2 * i + 1] = i;
+    }
+    qsort(pairs, v.count, 2 * sizeof(uint64_t), compare_u64);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(4 * v.count));
+    if (out != NULL) {
+        uint32_t *nodes = (uint32_t *)(void *)PyBytes_AS_STRING(out);
+        for (size_t i = 0; i < v.count; i++) {
+            nodes[i] = (uint32_t)pairs[2 * i + 1];
+        }
+    }
+    PyMem_RawFree(pairs);
+    return out;
+}

@@ -1,0 +1,551 @@
+/* snapshot.c: capture the heap as plain data (the tuple of snapshot.h).
+ *
+ * One walk as explain's (heap.c with every referent a node, roots.c),
+ * then, while every object is still where the walk saw it (the
+ * collector off, no Python code run), one pass per node for its id,
+ * type, shallow size (sizes.c) and name, and one per reference for its
+ * label (names.c), stored as indices into one table of strings.  The
+ * result holds no reference to any object of the heap: only strs of
+ * its own table, ints, and bytes.
+ */
+#include "snapshot.h"
+#include "array.h"
+#include "heap.h"
+#include "names.h"
+#include "ptrmap.h"
+#include "roots.h"
+
+/* Rows longer than this name a value held twice by its first place
+ * (result.c does the same: counting would be quadratic). */
+#define OCCURRENCE_ROW_LIMIT 256
+/* "[i]" labels of lists and tuples, cached by index below this. */
+#define INDEX_LABEL_CACHE 4096
+
+typedef struct {
+    heap_t heap;
+    roots_t roots;
+    names_t names;
+    deadline_t deadline;
+    sizes_cache_t *sizes;
+    PyObject *strings;      /* list of str */
+    PyObject *string_index; /* {str: index in strings} */
+    PyObject *label_index;  /* {(text, key): index in labels} */
+    int32_t *labels;        /* SNAP_LABEL_FIELDS per label */
+    size_t nlabels, labels_capacity;
+    ptrmap_t type_strings;  /* type -> index in strings of its name */
+    ptrmap_t closures;      /* closure tuple -> node of its function */
+    ptrmap_t key_labels;    /* str dict key -> index in labels */
+    uint32_t key_label;     /* "<key>"'s index in labels + 1, 0: none */
+    uint32_t index_labels[INDEX_LABEL_CACHE]; /* index + 1, 0: none */
+} capture_t;
+
+/* The index of s in the table, added if new; -1 on error. */
+static int64_t
+intern_string(capture_t *c, PyObject *s)
+{
+    PyObject *known = PyDict_GetItemWithError(c->string_index, s);
+    if (known != NULL) {
+        return PyLong_AsLongLong(known);
+    }
+    if (PyErr_Occurred()) {
+        return -1;
+    }
+    Py_ssize_t index = PyList_GET_SIZE(c->strings);
+    PyObject *value = PyLong_FromSsize_t(index);
+    if (value == NULL || PyDict_SetItem(c->string_index, s, value) < 0 ||
+        PyList_Append(c->strings, s) < 0)
+    {
+        Py_XDECREF(value);
+        return -1;
+    }
+    Py_DECREF(value);
+    return index;
+}
+
+/* Steals text. */
+static int64_t
+intern_new(capture_t *c, PyObject *text)
+{
+    if (text == NULL) {
+        return -1;
+    }
+    int64_t index = intern_string(c, text);
+    Py_DECREF(text);
+    return index;
+}
+
+static int64_t
+type_string(capture_t *c, PyTypeObject *tp)
+{
+    uint32_t known = ptrmap_get(&c->type_strings, tp);
+    if (known != PTRMAP_NONE) {
+        return known;
+    }
+    int64_t index = intern_new(c, names_type_name(&c->names, tp));
+    if (index < 0 || ptrmap_put(&c->type_strings, tp, (uint32_t)index, NULL) < 0) {
+        return -1;
+    }
+    return index;
+}
+
+/* The index in labels of a raw label (whose text it consumes), with
+ * key_name naming a closure variable when not NULL. */
+static int64_t
+intern_label(capture_t *c, raw_label_t *raw, PyObject *key_name)
+{
+    PyObject *key = key_name ? key_name
+                    : (raw->key && PyUnicode_CheckExact(raw->key)) ? raw->key
+                                                                   : Py_None;
+    PyObject *dict_key = PyTuple_Pack(2, raw->text, key);
+    if (dict_key == NULL) {
+        return -1;
+    }
+    PyObject *known = PyDict_GetItemWithError(c->label_index, dict_key);
+    if (known != NULL) {
+        Py_DECREF(dict_key);
+        return PyLong_AsLongLong(known);
+    }
+    int64_t text = PyErr_Occurred() ? -1 : intern_string(c, raw->text);
+    int64_t key_index = key == Py_None ? -1 : intern_string(c, key);
+    PyObject *value = PyLong_FromSize_t(c->nlabels);
+    if (text < 0 || (key != Py_None && key_index < 0) || value == NULL ||
+        array_grow((void **)&c->labels, &c->labels_capacity,
+                   (c->nlabels + 1) * SNAP_LABEL_FIELDS, sizeof(int32_t)) < 0 ||
+        PyDict_SetItem(c->label_index, dict_key, value) < 0)
+    {
+        Py_DECREF(dict_key);
+        Py_XDECREF(value);
+        return -1;
+    }
+    Py_DECREF(dict_key);
+    Py_DECREF(value);
+    int32_t *out = &c->labels[c->nlabels * SNAP_LABEL_FIELDS];
+    out[0] = (int32_t)text;
+    out[1] = raw->kind;
+    out[2] = raw->role;
+    out[3] = (int32_t)key_index;
+    out[4] = (int32_t)(raw->index < INT32_MAX ? raw->index : -1);
+    return (int64_t)c->nlabels++;
+}
+
+/* The label of the reference at position pos of node n's row. */
+static int64_t
+edge_label(capture_t *c, node_t n, uint64_t pos)
+{
+    heap_t *h = &c->heap;
+    node_t referent = EDGE_NODE(h->edges[pos]);
+    uint64_t start = heap_row_start(h, n);
+    PyObject *owner = h->objs[n];
+    Py_ssize_t occurrence = 0;
+    if (pos - start <= OCCURRENCE_ROW_LIMIT) {
+        for (uint64_t e = start; e < pos; e++) {
+            occurrence += EDGE_NODE(h->edges[e]) == referent;
+        }
+    }
+    Py_ssize_t ordinal = (Py_ssize_t)(pos - start);
+    /* exact lists and tuples are traversed last item first */
+    int sequence = PyList_CheckExact(owner) || PyTuple_CheckExact(owner);
+    uint32_t closure_of = sequence && PyTuple_CheckExact(owner)
+                              ? ptrmap_get(&c->closures, owner)
+                              : PTRMAP_NONE;
+    if (sequence && closure_of == PTRMAP_NONE && occurrence == 0) {
+        Py_ssize_t size = Py_SIZE(owner);
+        PyObject **items = PyList_CheckExact(owner)
+                               ? ((PyListObject *)owner)->ob_item
+                               : ((PyTupleObject *)owner)->ob_item;
+        Py_ssize_t index = size - 1 - ordinal;
+        if (index >= 0 && index < INDEX_LABEL_CACHE &&
+            items[index] == h->objs[referent] && c->index_labels[index] != 0)
+        {
+            return c->index_labels[index] - 1;
+        }
+    }
+    raw_label_t raw;
+    if (names_raw(&c->names, owner, h->objs[referent], occurrence, ordinal,
+                  &raw) < 0)
+    {
+        return -1;
+    }
+    PyObject *key_name = NULL;
+    if (closure_of != PTRMAP_NONE && raw.kind == EDGE_KIND_INDEX) {
+        PyFunctionObject *func = (PyFunctionObject *)h->objs[closure_of];
+        PyCodeObject *co = (PyCodeObject *)func->func_code;
+        key_name = PyCode_Check(co) ? compat_code_freevar_name(co, raw.index)
+                                    : NULL;
+    }
+    int64_t label = intern_label(c, &raw, key_name);
+    if (label >= 0 && sequence && closure_of == PTRMAP_NONE &&
+        raw.kind == EDGE_KIND_INDEX && raw.index >= 0 &&
+        raw.index < INDEX_LABEL_CACHE)
+    {
+        c->index_labels[raw.index] = (uint32_t)label + 1;
+    }
+    names_raw_clear(&raw);
+    return label;
+}
+
+static int label_dict_entry(capture_t *c, node_t n, uint64_t e, PyObject *key,
+                            PyObject *value, int is_key, uint32_t *out);
+
+/* The labels of a dict's row, entry by entry: its traversal visits
+ * values in entry order, and after each value its key when the keys
+ * are not all str; with str keys, heap.c adds the keys after all the
+ * values.  Each reference is checked against the entry, and one that
+ * does not match (a split table's other order) is labelled by names.c.
+ * Labelling each reference by names.c alone would scan the dict once
+ * per reference. */
+static int
+dict_row_labels(capture_t *c, node_t n, uint32_t *out)
+{
+    heap_t *h = &c->heap;
+    PyObject *dict = h->objs[n];
+    uint64_t start = heap_row_start(h, n), end = heap_row_end(h, n);
+    uint64_t nrefs = end - start;
+    Py_ssize_t size = PyDict_GET_SIZE(dict);
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    int interleaved = 0;
+    if (size > 0 && nrefs == 2 * (uint64_t)size && PyDict_Next(dict, &pos, &key, &value)) {
+        interleaved = h->objs[EDGE_NODE(h->edges[start + 1])] == key;
+    }
+    uint64_t e = start;
+    for (int pass = 0; pass < 2 && e < end; pass++) {
+        pos = 0;
+        while (e < end && PyDict_Next(dict, &pos, &key, &value)) {
+            for (int is_key = pass; is_key <= (interleaved ? 1 : pass) && e < end;
+                 is_key++, e++)
+            {
+                if (label_dict_entry(c, n, e, key, value, is_key, out + (e - start)) < 0) {
+                    return -1;
+                }
+            }
+        }
+        if (interleaved) {
+            break;
+        }
+    }
+    for (; e < end; e++) {
+        int64_t label = edge_label(c, n, e);
+        if (label < 0) {
+            return -1;
+        }
+        out[e - start] = (uint32_t)label;
+    }
+    return 0;
+}
+
+/* The label of reference e of dict n, expected to be entry (key,
+ * value)'s key (is_key) or value. */
+static int
+label_dict_entry(capture_t *c, node_t n, uint64_t e, PyObject *key,
+             PyObject *value, int is_key, uint32_t *out)
+{
+    heap_t *h = &c->heap;
+    PyObject *expected = is_key ? key : value;
+    int64_t label = -1;
+    if (h->objs[EDGE_NODE(h->edges[e])] != expected) {
+        label = edge_label(c, n, e);
+    }
+    else if (is_key && c->key_label != 0) {
+        label = c->key_label - 1;
+    }
+    else if (!is_key && PyUnicode_CheckExact(key) &&
+             (label = ptrmap_get(&c->key_labels, key)) != PTRMAP_NONE)
+    {
+        /* a str key seen before: its label is known */
+    }
+    else {
+        raw_label_t raw;
+        if (names_dict_entry(&c->names, key, is_key, &raw) < 0) {
+            return -1;
+        }
+        label = intern_label(c, &raw, NULL);
+        names_raw_clear(&raw);
+        if (label >= 0 && is_key) {
+            c->key_label = (uint32_t)label + 1;
+        }
+        else if (label >= 0 && PyUnicode_CheckExact(key) &&
+                 ptrmap_put(&c->key_labels, key, (uint32_t)label, NULL) < 0)
+        {
+            return -1;
+        }
+    }
+    if (label < 0) {
+        return -1;
+    }
+    *out = (uint32_t)label;
+    return 0;
+}
+
+/* Functions' closure tuples, so that their items are labelled by the
+ * variable's name (a dump has no function to ask later). */
+static int
+map_closures(capture_t *c)
+{
+    heap_t *h = &c->heap;
+    for (size_t n = 0; n < h->count; n++) {
+        PyObject *op = h->objs[n];
+        if (!PyFunction_Check(op)) {
+            continue;
+        }
+        PyObject *closure = ((PyFunctionObject *)op)->func_closure;
+        if (closure != NULL &&
+            ptrmap_put(&c->closures, closure, (uint32_t)n, NULL) < 0)
+        {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static PyObject *
+new_bytes(size_t count, size_t item, char **out)
+{
+    *out = NULL;
+    if (count > (size_t)PY_SSIZE_T_MAX / item) {
+        return PyErr_NoMemory();
+    }
+    PyObject *b = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(count * item));
+    *out = b ? PyBytes_AS_STRING(b) : NULL;
+    return b;
+}
+
+/* The per-node arrays, into result[SNAP_IDS .. SNAP_FLAGS]. */
+static int
+capture_nodes(capture_t *c, PyObject *result)
+{
+    heap_t *h = &c->heap;
+    size_t n = h->count;
+    char *ids = NULL, *types = NULL, *sizes = NULL, *names = NULL;
+    char *refcounts = NULL, *seen = NULL, *flags = NULL;
+    PyObject *arrays[] = {
+        new_bytes(n, 8, &ids),       new_bytes(n, 4, &types),
+        new_bytes(n, 8, &sizes),     new_bytes(n, 4, &names),
+        new_bytes(n, 8, &refcounts), new_bytes(n, 4, &seen),
+        new_bytes(n, 1, &flags),
+    };
+    int status = 0;
+    for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++) {
+        if (arrays[i] == NULL) {
+            status = -1;
+        }
+        PyTuple_SET_ITEM(result, SNAP_IDS + (Py_ssize_t)i,
+                         arrays[i] ? arrays[i] : Py_NewRef(Py_None));
+    }
+    if (status < 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        PyObject *op = h->objs[i];
+        uint64_t id = (uint64_t)(uintptr_t)op;
+        int64_t type = type_string(c, Py_TYPE(op));
+        int64_t name = intern_new(c, names_object_name(&c->names, op));
+        if (type < 0 || name < 0) {
+            return -1;
+        }
+        uint64_t size = (uint64_t)sizes_shallow(c->sizes, op);
+        int64_t refcount = compat_is_immortal(op) ? -1 : (int64_t)Py_REFCNT(op);
+        uint32_t type32 = (uint32_t)type, name32 = (uint32_t)name;
+        uint8_t f = 0;
+        f |= (h->flags[i] & NODE_CELL) ? SNAP_FLAG_CELL : 0;
+        f |= (h->flags[i] & NODE_MODULE_DICT) ? SNAP_FLAG_MODULE_DICT : 0;
+        memcpy(ids + 8 * i, &id, 8);
+        memcpy(types + 4 * i, &type32, 4);
+        memcpy(sizes + 8 * i, &size, 8);
+        memcpy(names + 4 * i, &name32, 4);
+        memcpy(refcounts + 8 * i, &refcount, 8);
+        memcpy(seen + 4 * i, &h->seen[i], 4);
+        flags[i] = (char)f;
+    }
+    return 0;
+}
+
+/* The CSR rows and labels, into result[SNAP_EDGE_START .. SNAP_LABELS]. */
+static int
+capture_edges(capture_t *c, PyObject *result)
+{
+    heap_t *h = &c->heap;
+    char *starts = NULL, *edges = NULL, *labels = NULL;
+    PyObject *b_starts = new_bytes(h->count + 1, 8, &starts);
+    PyObject *b_edges = new_bytes(h->nedges, 4, &edges);
+    PyObject *b_labels = new_bytes(h->nedges, 4, &labels);
+    PyTuple_SET_ITEM(result, SNAP_EDGE_START, b_starts ? b_starts : Py_NewRef(Py_None));
+    PyTuple_SET_ITEM(result, SNAP_EDGES, b_edges ? b_edges : Py_NewRef(Py_None));
+    PyTuple_SET_ITEM(result, SNAP_EDGE_LABELS, b_labels ? b_labels : Py_NewRef(Py_None));
+    if (b_starts == NULL || b_edges == NULL || b_labels == NULL) {
+        return -1;
+    }
+    for (size_t n = 0; n <= h->count; n++) {
+        uint64_t start = h->edge_start[n];
+        memcpy(starts + 8 * n, &start, 8);
+    }
+    uint32_t *row_labels = (uint32_t *)(void *)labels;
+    for (size_t n = 0; n < h->count; n++) {
+        uint64_t start = heap_row_start(h, (node_t)n);
+        uint64_t end = heap_row_end(h, (node_t)n);
+        if (PyDict_Check(h->objs[n]) && end > start) {
+            if (dict_row_labels(c, (node_t)n, row_labels + start) < 0) {
+                return -1;
+            }
+        }
+        else {
+            for (uint64_t e = start; e < end; e++) {
+                int64_t label = edge_label(c, (node_t)n, e);
+                if (label < 0) {
+                    return -1;
+                }
+                row_labels[e] = (uint32_t)label;
+            }
+        }
+        for (uint64_t e = start; e < end; e++) {
+            uint32_t edge = h->edges[e];
+            uint32_t stored = EDGE_NODE(edge) | ((edge & EDGE_FOLD) ? SNAP_EDGE_FOLD : 0);
+            memcpy(edges + 4 * e, &stored, 4);
+        }
+    }
+    char *out = NULL;
+    PyObject *b = new_bytes(c->nlabels * SNAP_LABEL_FIELDS, 4, &out);
+    PyTuple_SET_ITEM(result, SNAP_LABELS, b ? b : Py_NewRef(Py_None));
+    if (b == NULL) {
+        return -1;
+    }
+    if (c->nlabels) {
+        memcpy(out, c->labels, c->nlabels * SNAP_LABEL_FIELDS * 4);
+    }
+    return 0;
+}
+
+/* Module globals and the references of frames, threads and the
+ * interpreter, into result[SNAP_MODULES], result[SNAP_REFS]. */
+static int
+capture_roots(capture_t *c, PyObject *result)
+{
+    roots_t *r = &c->roots;
+    PyObject *modules = PyList_New(0);
+    PyObject *refs = PyList_New(0);
+    PyTuple_SET_ITEM(result, SNAP_MODULES, modules ? modules : Py_NewRef(Py_None));
+    PyTuple_SET_ITEM(result, SNAP_REFS, refs ? refs : Py_NewRef(Py_None));
+    if (modules == NULL || refs == NULL) {
+        return -1;
+    }
+    for (size_t i = 0; i < r->nmodules; i++) {
+        module_root_t *m = &r->modules[i];
+        if (m->excluded || m->dict == NODE_NONE) {
+            continue;
+        }
+        PyObject *name = PyUnicode_CheckExact(m->name)
+                             ? Py_NewRef(m->name)
+                             : names_safe_repr(&c->names, m->name);
+        PyObject *item = name ? Py_BuildValue("(IN)", (unsigned)m->dict, name)
+                              : NULL;
+        if (item == NULL || PyList_Append(modules, item) < 0) {
+            Py_XDECREF(item);
+            return -1;
+        }
+        Py_DECREF(item);
+    }
+    for (size_t i = 0; i < r->nseeds; i++) {
+        root_ref_t *ref = &r->refs[r->seed_order[i]];
+        if (ref->node == NODE_NONE) {
+            continue;
+        }
+        PyObject *root = roots_tuple(r, ref);
+        PyObject *item = root ? Py_BuildValue("(IiN)", (unsigned)ref->node,
+                                              root_ref_path_kind(ref), root)
+                              : NULL;
+        if (item == NULL || PyList_Append(refs, item) < 0) {
+            Py_XDECREF(item);
+            return -1;
+        }
+        Py_DECREF(item);
+    }
+    return 0;
+}
+
+static int
+capture_run(capture_t *c, const snapshot_query_t *q, PyObject *result)
+{
+    heap_t *h = &c->heap;
+    if (names_init(&c->names) < 0 || heap_init(h, &c->deadline) < 0 ||
+        (c->sizes = sizes_cache_new()) == NULL ||
+        ptrmap_init(&c->type_strings, 1024) < 0 ||
+        ptrmap_init(&c->closures, 1024) < 0 ||
+        ptrmap_init(&c->key_labels, 1024) < 0)
+    {
+        return -1;
+    }
+    h->every_object = 1;
+    h->partial_type = q->partial_type;
+    h->partial_args_offset = q->partial_args_offset;
+    h->partial_keywords_offset = q->partial_keywords_offset;
+    if (heap_enumerate(h) != 0 ||
+        roots_collect(&c->roots, h, q->tool_prefix, q->stack_tables) < 0 ||
+        heap_traverse_all(h) != 0 || roots_account(&c->roots, h) < 0)
+    {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_RuntimeError,
+                            "whyalive: the heap walk stopped early");
+        }
+        return -1;
+    }
+    c->strings = PyList_New(0);
+    c->string_index = PyDict_New();
+    c->label_index = PyDict_New();
+    if (c->strings == NULL || c->string_index == NULL ||
+        c->label_index == NULL)
+    {
+        return -1;
+    }
+    PyObject *empty = PyUnicode_FromString("");
+    if (intern_new(c, empty) != 0 || map_closures(c) < 0 ||
+        capture_nodes(c, result) < 0 || capture_edges(c, result) < 0 ||
+        capture_roots(c, result) < 0)
+    {
+        return -1;
+    }
+    PyTuple_SET_ITEM(result, SNAP_STRINGS, Py_NewRef(c->strings));
+    return 0;
+}
+
+PyObject *
+snapshot_capture(const snapshot_query_t *q)
+{
+    capture_t c;
+    memset(&c, 0, sizeof(c));
+    double start = platform_monotonic();
+    PyObject *result = PyTuple_New(SNAP_FIELD_COUNT);
+    if (result == NULL) {
+        return NULL;
+    }
+    /* a collection inside the walk would run finalizers and callbacks */
+    int was_enabled = PyGC_Disable();
+    int status = capture_run(&c, q, result);
+    size_t threads = c.roots.nthreads, frames = c.roots.nframes;
+    roots_free(&c.roots);
+    heap_free(&c.heap);
+    names_free(&c.names);
+    sizes_cache_free(c.sizes);
+    ptrmap_free(&c.type_strings);
+    ptrmap_free(&c.closures);
+    ptrmap_free(&c.key_labels);
+    PyMem_RawFree(c.labels);
+    Py_XDECREF(c.strings);
+    Py_XDECREF(c.string_index);
+    Py_XDECREF(c.label_index);
+    if (was_enabled) {
+        PyGC_Enable();
+    }
+    if (status < 0) {
+        Py_DECREF(result);
+        return NULL;
+    }
+    PyObject *stats = Py_BuildValue("(nnd)", (Py_ssize_t)threads,
+                                    (Py_ssize_t)frames,
+                                    platform_monotonic() - start);
+    if (stats == NULL) {
+        Py_DECREF(result);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(result, SNAP_STATS, stats);
+    return result;
+}

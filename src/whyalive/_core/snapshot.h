@@ -1,0 +1,129 @@
+/* snapshot.h: heap snapshots, kept as plain data.
+ *
+ * snapshot_capture() walks the heap as explain does (heap.c, roots.c,
+ * with every referent a node: strs and ints too) and returns what it
+ * saw as bytes and lists, holding no reference to any object of the
+ * heap.  Queries (snapquery.c, dominators.c) read that data only, so a
+ * snapshot loaded from a file answers them the same way.
+ *
+ * The data tuple, in this order (SNAP_* indices):
+ *   strings      list of str; strings[0] == ""
+ *   ids          bytes, uint64 per node: id() of the object
+ *   types        bytes, uint32 per node: index in strings of its type
+ *   sizes        bytes, uint64 per node: shallow size (sizes.c's rule)
+ *   names        bytes, uint32 per node: index in strings of its name
+ *   refcounts    bytes, int64 per node, -1 for immortal objects
+ *   seen         bytes, uint32 per node: references the graph shows
+ *   flags        bytes, uint8 per node: SNAP_FLAG_*
+ *   edge_start   bytes, uint64 per node + 1 (CSR rows)
+ *   edges        bytes, uint32 per reference: referent | SNAP_EDGE_FOLD
+ *   edge_labels  bytes, uint32 per reference: index in labels
+ *   labels       bytes, SNAP_LABEL_FIELDS int32 per label: text (in
+ *                strings), edge kind, label role (names.h), key (in
+ *                strings; -1 when the key is not a str), index (-1)
+ *   modules      list of (dict_node, module_name): module globals
+ *   refs         list of (node, path_root, root): frame, thread and
+ *                interpreter references, in search order; root is
+ *                find_paths' (kind, name, detail)
+ *   stats        (threads, frames, seconds)
+ * All integers native-endian; node numbers index the per-node arrays.
+ */
+#ifndef WHYALIVE_SNAPSHOT_H
+#define WHYALIVE_SNAPSHOT_H
+
+#include "compat.h"
+
+enum snap_field {
+    SNAP_STRINGS = 0,
+    SNAP_IDS,
+    SNAP_TYPES,
+    SNAP_SIZES,
+    SNAP_NAMES,
+    SNAP_REFCOUNTS,
+    SNAP_SEEN,
+    SNAP_FLAGS,
+    SNAP_EDGE_START,
+    SNAP_EDGES,
+    SNAP_EDGE_LABELS,
+    SNAP_LABELS,
+    SNAP_MODULES,
+    SNAP_REFS,
+    SNAP_STATS,
+    SNAP_FIELD_COUNT
+};
+
+#define SNAP_EDGE_FOLD 0x80000000u
+#define SNAP_EDGE_NODE(e) ((uint32_t)((e) & 0x7FFFFFFFu))
+#define SNAP_NONE UINT32_MAX
+
+enum snap_flag {
+    SNAP_FLAG_CELL = 1 << 0,        /* a cell: a frame root absorbs it */
+    SNAP_FLAG_MODULE_DICT = 1 << 1, /* a module's globals */
+};
+
+#define SNAP_LABEL_FIELDS 5
+
+/* What a capture is asked for (module.c's state fills the rest). */
+typedef struct {
+    PyObject *tool_prefix;  /* str: whyalive's own source files, or NULL */
+    PyObject *stack_tables; /* {code: stack depths} or NULL */
+    PyTypeObject *partial_type;
+    Py_ssize_t partial_args_offset;
+    Py_ssize_t partial_keywords_offset;
+} snapshot_query_t;
+
+/* The data tuple above, or NULL with an exception set. */
+PyObject *snapshot_capture(const snapshot_query_t *q);
+
+/* The data tuple, read in place (borrowed pointers into its bytes). */
+typedef struct {
+    size_t count;     /* nodes */
+    uint64_t nedges;  /* references */
+    size_t nlabels;
+    PyObject *strings;
+    const uint64_t *ids;
+    const uint32_t *types;
+    const uint64_t *sizes;
+    const uint32_t *names;
+    const int64_t *refcounts;
+    const uint32_t *seen;
+    const uint8_t *flags;
+    const uint64_t *edge_start;
+    const uint32_t *edges;
+    const uint32_t *edge_labels;
+    const int32_t *labels;
+    PyObject *modules;
+    PyObject *refs;
+} snapview_t;
+
+/* Checks the tuple's shape and every index in it (a loaded file is
+ * not trusted): 0, or -1 with ValueError saying what is wrong. */
+int snapview_open(snapview_t *v, PyObject *data);
+
+/* The search every path query starts from (snapquery.c): for each
+ * node, (distance | origin bits) and how it was reached, as in
+ * search.h.  Returns (dist, reached_by), bytes of uint32 per node. */
+PyObject *snapshot_search(PyObject *data);
+/* Explain's target tuple for node `target`, from the data and its
+ * search: (id, type_name, name, refcount, seen, unseen, status, paths,
+ * omitted), find_paths' shape. */
+PyObject *snapshot_explain(PyObject *data, PyObject *search, uint32_t target,
+                           Py_ssize_t max_paths);
+
+/* The nodes in increasing order of id: bytes of uint32. */
+PyObject *snapshot_by_id(PyObject *data);
+
+/* Dominators over a virtual root above every root (dominators.c):
+ * (idom, retained, dominated), bytes: idom uint32 per node (SNAP_NONE
+ * under the virtual root), retained uint64 (bytes the node keeps
+ * alive, its own included), dominated uint32 (objects it keeps alive,
+ * itself included). */
+PyObject *dominators_compute(PyObject *data);
+
+/* The shallow size of op without running Python code (sizes.c). */
+typedef struct sizes_cache sizes_cache_t;
+sizes_cache_t *sizes_cache_new(void);
+void sizes_cache_free(sizes_cache_t *c);
+Py_ssize_t sizes_shallow(sizes_cache_t *c, PyObject *op);
+
+#endif /* WHYALIVE_SNAPSHOT_H */

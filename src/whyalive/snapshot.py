@@ -1,0 +1,528 @@
+"""Heap snapshots: what is alive, how much memory it holds, and since when.
+
+:func:`heap_snapshot` walks the heap once (the walk :func:`whyalive.explain`
+makes, every object it sees: tracked by the collector, frozen, or reached
+from those) and keeps it as plain data in C arrays: per object its id,
+type, shallow size and name, per reference its referent and label, and
+the roots.  It keeps no reference to any object, so it never keeps
+anything alive, and every query takes ids: the same calls work on a
+snapshot loaded from a file in another process.
+
+Shallow sizes never run Python code: for an object whose ``__sizeof__`` is
+a builtin's C method (every built-in type, and classes that do not
+define their own) it is what ``sys.getsizeof`` says; otherwise the
+object's layout (basic size + items * item size + inline attribute
+values + GC header).  Retained sizes come from the dominator tree over a
+virtual root above every root: an object's retained size is what freeing
+it would free.
+"""
+
+from __future__ import annotations
+
+import bisect
+import gc
+import re
+import time
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from . import _core, _stack
+from ._checks import check_bool, check_int
+from ._tool import TOOL_PREFIX, thread_names
+from .render.words import describe_retainer_row, describe_size
+from .report import Report, Stats
+
+__all__ = [
+    "HeapSnapshot",
+    "RetainerRow",
+    "SnapshotDiff",
+    "SnapshotNode",
+    "TypeDelta",
+    "heap_snapshot",
+    "retained_size",
+]
+
+#: Positions in the core's data tuple (``_core.snapshot_capture``).
+_STRINGS, _IDS, _TYPES, _SIZES, _NAMES, _REFCOUNTS, _SEEN = range(7)
+_EDGE_START, _EDGES = 8, 9
+_STATS = 14
+#: idom value of an object directly under the roots.
+_NO_DOMINATOR = 0xFFFFFFFF
+#: A dominated child holding at least this share of an object's retained
+#: size makes the child, not the object, the answer of top_retainers.
+_FOCUS_SHARE = 0.9
+
+
+class SnapshotNode:
+    """One object of a snapshot: ``(id, type_name, size, retained_size,
+    dominator, name, count)``, where ``dominator`` is the id of its
+    immediate dominator (None directly under the roots) and ``count`` the
+    objects it keeps alive, itself included.
+
+    >>> node = SnapshotNode((0x10, "list", 56, 112, None, "", 2))
+    >>> node.type_name, node.retained_size, node.dominator
+    ('list', 112, None)
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: tuple) -> None:
+        self._data = data
+
+    id = property(lambda self: self._data[0], doc="id() of the object.")
+    type_name = property(lambda self: self._data[1])
+    size = property(lambda self: self._data[2], doc="Shallow size in bytes.")
+    retained_size = property(
+        lambda self: self._data[3], doc="Bytes freeing it would free, its own too."
+    )
+    dominator = property(
+        lambda self: self._data[4],
+        doc="id of its immediate dominator, None directly under the roots.",
+    )
+    name = property(lambda self: self._data[5], doc="Its __qualname__/name, or ''.")
+    count = property(lambda self: self._data[6], doc="Objects it keeps alive.")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SnapshotNode) and self._data == other._data
+
+    def __hash__(self) -> int:
+        return hash(self._data)
+
+    def __repr__(self) -> str:
+        return (
+            f"<SnapshotNode {self.type_name} at {self.id:#x}: {describe_size(self.size)},"
+            f" retains {describe_size(self.retained_size)}>"
+        )
+
+
+class RetainerRow:
+    """One row of :meth:`HeapSnapshot.top_retainers`: ``(id, type_name,
+    retained_size, count, expression)``; ``str(row)`` is one line.
+
+    >>> print(RetainerRow((0x10, "list", 8_100_000, 81, "app.CACHE.pages")))
+    8.1 MB  app.CACHE.pages  (list, 81 objects)
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: tuple) -> None:
+        self._data = data
+
+    id = property(lambda self: self._data[0])
+    type_name = property(lambda self: self._data[1])
+    retained_size = property(lambda self: self._data[2])
+    count = property(lambda self: self._data[3], doc="Objects it keeps alive.")
+    expression = property(lambda self: self._data[4], doc="Its path from a root.")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RetainerRow) and self._data == other._data
+
+    def __hash__(self) -> int:
+        return hash(self._data)
+
+    def __str__(self) -> str:
+        return describe_retainer_row(
+            describe_size(self.retained_size), self.expression, self.type_name, self.count
+        )
+
+    def __repr__(self) -> str:
+        return f"<RetainerRow {self}>"
+
+
+class TypeDelta:
+    """One type in :meth:`SnapshotDiff.by_type`: ``(type_name, count_delta,
+    size_delta, count, size)``, ``count`` and ``size`` those of the later
+    snapshot.
+
+    >>> TypeDelta(("dict", 3, 600, 10, 2000)).size_delta
+    600
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: tuple) -> None:
+        self._data = data
+
+    type_name = property(lambda self: self._data[0])
+    count_delta = property(lambda self: self._data[1])
+    size_delta = property(lambda self: self._data[2])
+    count = property(lambda self: self._data[3])
+    size = property(lambda self: self._data[4])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, TypeDelta) and self._data == other._data
+
+    def __hash__(self) -> int:
+        return hash(self._data)
+
+    def __repr__(self) -> str:
+        return (
+            f"<TypeDelta {self.type_name}: {self.count_delta:+d} objects,"
+            f" {self.size_delta:+d} bytes>"
+        )
+
+
+class HeapSnapshot:
+    """Every object of the heap at one moment, as data: see the module.
+
+    ``len(snap)`` objects of ``snap.total_size`` bytes; queries take ids.
+
+    >>> import whyalive
+    >>> class Page: pass
+    >>> pages = [Page() for _ in range(3)]
+    >>> snap = whyalive.heap_snapshot()
+    >>> snap.node(id(pages[0])).dominator == id(pages)
+    True
+    """
+
+    __slots__ = ("_by_id", "_data", "_dominators", "_search", "_thread_names")
+
+    def __init__(self, data: tuple, thread_names: dict[int, str] | None = None) -> None:
+        _core.snapshot_check(data)
+        self._data = data
+        self._thread_names = dict(thread_names or {})
+        self._by_id: memoryview | None = None
+        self._dominators: tuple | None = None
+        self._search: tuple | None = None
+
+    # -- the data --------------------------------------------------------
+
+    def _array(self, field: int, code: str) -> memoryview:
+        return memoryview(self._data[field]).cast(code)
+
+    def _node_of(self, obj_id: Any) -> int:
+        check_int(obj_id, "id")
+        if self._by_id is None:
+            self._by_id = memoryview(_core.snapshot_by_id(self._data)).cast("I")
+        ids = self._array(_IDS, "Q")
+        at = bisect.bisect_left(self._by_id, obj_id, key=ids.__getitem__)
+        if at == len(self._by_id) or ids[self._by_id[at]] != obj_id:
+            raise KeyError(f"no object with id {obj_id:#x} in the snapshot")
+        return self._by_id[at]
+
+    def _dominator_arrays(self) -> tuple[memoryview, memoryview, memoryview]:
+        if self._dominators is None:
+            self._dominators = _core.snapshot_dominators(self._data)
+        idom, retained, count = self._dominators
+        return (
+            memoryview(idom).cast("I"),
+            memoryview(retained).cast("Q"),
+            memoryview(count).cast("I"),
+        )
+
+    def _searched(self) -> tuple:
+        if self._search is None:
+            self._search = _core.snapshot_search(self._data)
+        return self._search
+
+    def __len__(self) -> int:
+        return len(self._data[_IDS]) // 8
+
+    def __contains__(self, obj_id: object) -> bool:
+        if isinstance(obj_id, bool) or not isinstance(obj_id, int):
+            return False
+        try:
+            self._node_of(obj_id)
+        except KeyError:
+            return False
+        return True
+
+    @property
+    def total_size(self) -> int:
+        """The shallow sizes of every object, in bytes."""
+        return sum(self._array(_SIZES, "Q"))
+
+    @property
+    def ids(self) -> Iterator[int]:
+        """The ids of every object, in the walk's order."""
+        return iter(self._array(_IDS, "Q"))
+
+    @property
+    def stats(self) -> Stats:
+        """What the walk cost (``Stats``; search fields 0)."""
+        threads, frames, seconds = self._data[_STATS]
+        return Stats(
+            len(self),
+            len(self._data[_EDGES]) // 4,
+            threads,
+            frames,
+            seconds,
+            0.0,
+            seconds,
+        )
+
+    # -- queries ---------------------------------------------------------
+
+    def node(self, id: int) -> SnapshotNode:
+        """The object with this id: its type, sizes and dominator.
+
+        KeyError if the snapshot holds no such object.
+        """
+        n = self._node_of(id)
+        return self._node_at(n)
+
+    def _node_at(self, n: int) -> SnapshotNode:
+        strings = self._data[_STRINGS]
+        idom, retained, count = self._dominator_arrays()
+        dom = idom[n]
+        ids = self._array(_IDS, "Q")
+        return SnapshotNode(
+            (
+                ids[n],
+                strings[self._array(_TYPES, "I")[n]],
+                self._array(_SIZES, "Q")[n],
+                retained[n],
+                None if dom == _NO_DOMINATOR else ids[dom],
+                strings[self._array(_NAMES, "I")[n]],
+                count[n],
+            )
+        )
+
+    def explain(self, id: int, *, max_paths: int = 3) -> Report:
+        """Why the object with this id was alive: the :class:`Report`
+        :func:`whyalive.explain` gives, from the snapshot's data.
+
+        KeyError if the snapshot holds no such object.
+        """
+        _check_max_paths(max_paths)
+        return self._explain_nodes([self._node_of(id)], max_paths)
+
+    def _explain_nodes(self, nodes: list[int], max_paths: int) -> Report:
+        _check_max_paths(max_paths)
+        started = time.monotonic()
+        search = self._searched()
+        searched = time.monotonic()
+        targets = [
+            _core.snapshot_explain(self._data, search, n, max_paths) for n in nodes
+        ]
+        done = time.monotonic()
+        threads, frames, _ = self._data[_STATS]
+        stats = (
+            len(self),
+            len(self._data[_EDGES]) // 4,
+            threads,
+            frames,
+            searched - started,
+            done - searched,
+            done - started,
+            None,
+            0,
+        )
+        return Report.from_core(
+            (None, targets, stats, None), thread_names=self._thread_names
+        )
+
+    def retained_size(self, id: int) -> int:
+        """Bytes freeing the object with this id would free."""
+        return self._dominator_arrays()[1][self._node_of(id)]
+
+    def top_retainers(self, n: int = 10) -> list[RetainerRow]:
+        """The ``n`` objects that keep the most memory alive, biggest first.
+
+        An object whose memory is nearly all (90%) in one object it keeps
+        alive is represented by that object instead ("app.CACHE.pages"
+        rather than "app.CACHE" and its ``__dict__``).  Rows can nest: a
+        row's object may keep another row's alive.
+        """
+        check_int(n, "n")
+        if n < 0:
+            raise ValueError(f"n must be >= 0, got {n}")
+        idom, retained, count = self._dominator_arrays()
+        total = len(self)
+        biggest_child = [0] * total
+        for child in range(total):
+            parent = idom[child]
+            if parent != _NO_DOMINATOR and retained[child] > biggest_child[parent]:
+                biggest_child[parent] = retained[child]
+        focused = (
+            node
+            for node in range(total)
+            if biggest_child[node] < _FOCUS_SHARE * retained[node]
+        )
+        chosen = sorted(focused, key=lambda node: (-retained[node], node))[:n]
+        strings = self._data[_STRINGS]
+        types = self._array(_TYPES, "I")
+        ids = self._array(_IDS, "Q")
+        rows = []
+        for node in chosen:
+            report = self._explain_nodes([node], 1)
+            paths = report.targets[0].paths
+            expression = (
+                paths[0].expression if paths else f"<{report.targets[0].status}>"
+            )
+            rows.append(
+                RetainerRow(
+                    (
+                        ids[node],
+                        strings[types[node]],
+                        retained[node],
+                        count[node],
+                        expression,
+                    )
+                )
+            )
+        return rows
+
+    def by_type(self) -> dict[str, tuple[int, int]]:
+        """``{type_name: (count, size)}`` over every object."""
+        strings = self._data[_STRINGS]
+        counts: Counter[int] = Counter()
+        sizes: Counter[int] = Counter()
+        for t, size in zip(
+            self._array(_TYPES, "I"), self._array(_SIZES, "Q"), strict=True
+        ):
+            counts[t] += 1
+            sizes[t] += size
+        return {strings[t]: (counts[t], sizes[t]) for t in counts}
+
+    def diff(self, earlier: HeapSnapshot) -> SnapshotDiff:
+        """What changed since ``earlier``: ``later.diff(earlier)``."""
+        if not isinstance(earlier, HeapSnapshot):
+            raise TypeError(
+                f"earlier must be a HeapSnapshot, not {type(earlier).__name__}"
+            )
+        return SnapshotDiff(self, earlier)
+
+    def __repr__(self) -> str:
+        return f"<HeapSnapshot {len(self)} objects, {describe_size(self.total_size)}>"
+
+
+class SnapshotDiff:
+    """Two snapshots compared: ``later.diff(earlier)``.
+
+    An object is new when its id (with the same type) is not in the
+    earlier snapshot.
+    """
+
+    __slots__ = ("_earlier", "_later", "_new")
+
+    def __init__(self, later: HeapSnapshot, earlier: HeapSnapshot) -> None:
+        self._later = later
+        self._earlier = earlier
+        self._new: list[int] | None = None
+
+    def by_type(self) -> list[TypeDelta]:
+        """Per type, the change in objects and bytes: biggest growth first."""
+        before = self._earlier.by_type()
+        after = self._later.by_type()
+        rows = []
+        for name in set(before) | set(after):
+            count, size = after.get(name, (0, 0))
+            count0, size0 = before.get(name, (0, 0))
+            if (count, size) != (count0, size0):
+                rows.append(
+                    TypeDelta((name, count - count0, size - size0, count, size))
+                )
+        rows.sort(key=lambda row: (-row.size_delta, -row.count_delta, row.type_name))
+        return rows
+
+    def _new_nodes(self) -> list[int]:
+        if self._new is None:
+            old = self._earlier
+            old_types = old._array(_TYPES, "I")
+            old_strings = old._data[_STRINGS]
+            known = {
+                (oid, old_strings[old_types[n]])
+                for n, oid in enumerate(old._array(_IDS, "Q"))
+            }
+            strings = self._later._data[_STRINGS]
+            types = self._later._array(_TYPES, "I")
+            self._new = [
+                n
+                for n, oid in enumerate(self._later._array(_IDS, "Q"))
+                if (oid, strings[types[n]]) not in known
+            ]
+        return self._new
+
+    @property
+    def new_ids(self) -> list[int]:
+        """Ids of the objects of the later snapshot the earlier lacks."""
+        ids = self._later._array(_IDS, "Q")
+        return [ids[n] for n in self._new_nodes()]
+
+    def explain_new(
+        self, type_name: str | None = None, max_paths: int = 3, *, limit: int = 100
+    ) -> Report:
+        """Why the new objects (of ``type_name``, or all) are alive: a
+        :class:`Report` of at most ``limit`` of them, those sharing a path
+        (indices aside: ``[3]`` and ``[4]`` are one path) together, the
+        biggest group first."""
+        if type_name is not None and not isinstance(type_name, str):
+            raise TypeError(
+                f"type_name must be a str or None, not {type(type_name).__name__}"
+            )
+        _check_max_paths(max_paths)
+        check_int(limit, "limit")
+        if limit < 1:
+            raise ValueError(f"limit must be >= 1, got {limit}")
+        later = self._later
+        strings = later._data[_STRINGS]
+        types = later._array(_TYPES, "I")
+        nodes = [
+            n
+            for n in self._new_nodes()
+            if type_name is None or strings[types[n]] == type_name
+        ]
+        report = later._explain_nodes(nodes[:limit], max_paths)
+        groups: dict[str, list] = {}
+        for target in report.targets:
+            paths = target.paths
+            shape = (
+                _INDEX.sub("[*]", paths[0].expression)
+                if paths
+                else f"<{target.status}>"
+            )
+            groups.setdefault(shape, []).append(target)
+        ordered = sorted(groups.values(), key=len, reverse=True)
+        targets = [t for group in ordered for t in group]
+        return Report(targets, report.partial_reason, report.stats)
+
+    def __repr__(self) -> str:
+        return f"<SnapshotDiff {len(self._new_nodes())} new objects>"
+
+
+def _check_max_paths(max_paths: Any) -> None:
+    check_int(max_paths, "max_paths")
+    if max_paths < 1:
+        raise ValueError(f"max_paths must be >= 1, got {max_paths}")
+
+
+#: An index in a path, which explain_new's grouping ignores.
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def heap_snapshot(*, collect: bool = True) -> HeapSnapshot:
+    """Every object alive now, with sizes and references: a
+    :class:`HeapSnapshot` (see the module for what it holds).
+
+    ``collect=True`` runs ``gc.collect()`` first, so that garbage does not
+    count.
+
+    >>> import whyalive
+    >>> cache = [bytes(1000) for _ in range(10)]
+    >>> snap = whyalive.heap_snapshot()
+    >>> snap.retained_size(id(cache)) >= 10 * 1000
+    True
+    """
+    if check_bool(collect, "collect"):
+        gc.collect()
+    stack_tables = _stack.depth_tables(_core.running_code())
+    data = _core.snapshot_capture(tool_prefix=TOOL_PREFIX, stack_tables=stack_tables)
+    del stack_tables
+    return HeapSnapshot(data, thread_names())
+
+
+def retained_size(obj: Any) -> int:
+    """Bytes that freeing ``obj`` would free (its own and what only it
+    keeps alive), from one walk of the heap.
+
+    >>> import sys, whyalive
+    >>> blob = [bytes(100) for _ in range(3)]
+    >>> expected = sys.getsizeof(blob) + 3 * sys.getsizeof(bytes(100))
+    >>> whyalive.retained_size(blob) == expected
+    True
+    """
+    target = id(obj)
+    snap = heap_snapshot(collect=False)
+    return snap.retained_size(target)

@@ -1,0 +1,419 @@
+"""Heap snapshots: sizes, dominators, retained sizes, paths, diffs.
+
+Sizes are checked exactly against ``sys.getsizeof`` on built-in-only
+structures, dominators against networkx's ``immediate_dominators`` on
+generated graphs, paths against :func:`whyalive.explain` itself.
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+import sys
+import types
+import weakref
+
+import pytest
+
+import whyalive
+from whyalive import _core
+
+networkx = pytest.importorskip("networkx")
+
+
+class Node:
+    """Slots only: no __dict__, no ints, so a graph of them is exactly
+    the references the test makes (and the class)."""
+
+    __slots__ = ("__weakref__", "r0", "r1", "r2")
+
+    def __init__(self):
+        self.r0 = self.r1 = self.r2 = None
+
+
+def _size(obj):
+    return sys.getsizeof(obj)
+
+
+# -- sizes --------------------------------------------------------------------
+
+
+BUILTINS = [
+    [1, 2, 3],
+    (1, "two", 3.0),
+    {"a": 1, 2: "b"},
+    {1, 2, 3},
+    frozenset({4}),
+    "a string of some length " * 3,
+    "ünïcödé",
+    b"bytes" * 10,
+    bytearray(b"xyz"),
+    10**40,
+    2.5,
+    range(10),
+    type,
+    int,
+    Node,
+    sys,
+    len,
+]
+
+
+@pytest.mark.parametrize("index", range(len(BUILTINS)))
+def test_shallow_size_of_builtins_is_sys_getsizeof(index):
+    obj = BUILTINS[index]
+    snap = whyalive.heap_snapshot()
+    assert snap.node(id(obj)).size == sys.getsizeof(obj)
+
+
+def test_shallow_size_of_plain_instances_is_sys_getsizeof():
+    class Plain:
+        pass
+
+    class Listy(list):
+        pass
+
+    plain, listy, node = Plain(), Listy([1, 2]), Node()
+    plain.x = 1
+    snap = whyalive.heap_snapshot()
+    for obj in (plain, listy, node):
+        assert snap.node(id(obj)).size == sys.getsizeof(obj)
+
+
+def test_a_python_sizeof_is_never_called_the_layout_is_used():
+    calls = []
+
+    class Liar:
+        __slots__ = ("a",)
+
+        def __sizeof__(self):
+            calls.append(1)
+            return 10**9
+
+    liar = Liar()
+    snap = whyalive.heap_snapshot()
+    assert calls == []
+    size = snap.node(id(liar)).size
+    assert 0 < size < 10**6
+    # the layout: basic size plus the GC header
+    assert size == type(liar).__basicsize__ + (sys.getsizeof([]) - [].__sizeof__())
+
+
+def test_retained_size_of_a_builtin_structure_is_the_sum_of_getsizeof():
+    blob = [bytes(100 + i) for i in range(20)]
+    expected = _size(blob) + sum(_size(b) for b in blob)
+    assert whyalive.retained_size(blob) == expected
+    snap = whyalive.heap_snapshot()
+    node = snap.node(id(blob))
+    assert node.retained_size == expected
+    assert node.count == 21
+
+
+def test_retained_size_of_nested_dicts_and_tuples():
+    def make():
+        inner = {f"k{i}": (f"v{i}", float(i) + 0.5) for i in range(10)}
+        outer = [inner]
+        parts = [outer, inner]
+        for key, value in inner.items():
+            parts += [key, value, value[0], value[1]]
+        return outer, sum(_size(p) for p in parts)
+
+    outer, expected = make()
+    assert whyalive.retained_size(outer) == expected
+
+
+def test_shared_objects_are_not_retained_by_either_holder():
+    shared = bytes(5000)
+    a, b = [shared], [shared]
+    snap = whyalive.heap_snapshot()
+    assert snap.retained_size(id(a)) == _size(a)
+    assert snap.retained_size(id(b)) == _size(b)
+    holder = snap.node(id(shared)).dominator
+    assert holder not in (id(a), id(b))
+    del a, b
+
+
+# -- dominators ---------------------------------------------------------------
+
+
+def _diamond():
+    top, a, b, c = Node(), Node(), Node(), Node()
+    top.r0, top.r1 = a, b
+    a.r0 = c
+    b.r0 = c
+    return top
+
+
+def test_dominators_of_a_diamond():
+    holder = [_diamond()]
+    top, a, b = id(holder[0]), id(holder[0].r0), id(holder[0].r1)
+    c = id(holder[0].r0.r0)
+    size = _size(holder[0])
+    snap = whyalive.heap_snapshot()
+    assert snap.node(top).dominator == id(holder)
+    assert snap.node(a).dominator == top
+    assert snap.node(b).dominator == top
+    assert snap.node(c).dominator == top
+    assert snap.retained_size(top) == 4 * size
+    assert snap.retained_size(a) == size
+    assert snap.node(top).count == 4
+    # the holder is a local of this frame: directly under the roots
+    assert snap.node(id(holder)).dominator is None
+
+
+def test_dominators_of_a_cycle():
+    def make():
+        x, y, z = Node(), Node(), Node()
+        x.r0, y.r0, z.r0 = y, z, x
+        return [x]
+
+    holder = make()
+    x, y, z = id(holder[0]), id(holder[0].r0), id(holder[0].r0.r0)
+    snap = whyalive.heap_snapshot()
+    assert snap.node(x).dominator == id(holder)
+    assert snap.node(y).dominator == x
+    assert snap.node(z).dominator == y
+    assert snap.retained_size(x) == 3 * _size(holder[0])
+
+
+def _random_graph(seed, count):
+    rng = random.Random(seed)
+    nodes = [Node() for _ in range(count)]
+    edges = []
+    for i, node in enumerate(nodes[1:], 1):
+        # every node reachable: one reference from an earlier node
+        parent = nodes[rng.randrange(i)]
+        slot = rng.choice(("r0", "r1", "r2"))
+        if getattr(parent, slot) is None:
+            setattr(parent, slot, node)
+        else:
+            nodes[i - 1].r2 = node
+    for node in nodes:
+        for slot in ("r0", "r1", "r2"):
+            if getattr(node, slot) is None and rng.random() < 0.5:
+                setattr(node, slot, rng.choice(nodes))
+    for node in nodes:
+        for slot in ("r0", "r1", "r2"):
+            target = getattr(node, slot)
+            if target is not None:
+                edges.append((id(node), id(target)))
+    holder = [nodes[0]]
+    ids = [id(n) for n in nodes]
+    return holder, edges, ids
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_dominators_agree_with_networkx_on_generated_graphs(seed):
+    holder, edges, ids = _random_graph(seed, 60)
+    graph = networkx.DiGraph()
+    graph.add_edge(id(holder), ids[0])
+    graph.add_edges_from(edges)
+    expected = networkx.immediate_dominators(graph, id(holder))
+    snap = whyalive.heap_snapshot()
+    reachable = set(expected)
+    for oid in ids:
+        if oid not in reachable:
+            continue
+        assert snap.node(oid).dominator == expected[oid], oid
+    # retained size: the sizes of the dominator subtree
+    children: dict[int, list[int]] = {}
+    for oid, dom in expected.items():
+        if oid != dom:
+            children.setdefault(dom, []).append(oid)
+    size = _size(holder[0])
+
+    def subtree(oid):
+        stack, total = [oid], 0
+        while stack:
+            here = stack.pop()
+            total += size
+            stack.extend(children.get(here, ()))
+        return total
+
+    for oid in ids:
+        if oid in reachable:
+            assert snap.retained_size(oid) == subtree(oid), oid
+    del holder
+
+
+def test_a_long_chain_needs_no_recursion():
+    def make():
+        head = node = Node()
+        for _ in range(200_000):
+            node.r0 = Node()
+            node = node.r0
+        return [head], id(node)
+
+    holder, tail = make()
+    snap = whyalive.heap_snapshot()
+    assert snap.retained_size(id(holder[0])) == 200_001 * _size(holder[0])
+    assert snap.node(tail).count == 1
+
+
+# -- paths --------------------------------------------------------------------
+
+
+def _expressions(report):
+    return [p.expression for p in report.targets[0].paths]
+
+
+def test_explain_from_a_snapshot_is_explains_report():
+    class Widget:
+        pass
+
+    registry = {"w1": Widget()}
+    holder = types.SimpleNamespace(items=[registry["w1"]])
+
+    def closure():
+        kept = registry["w1"]
+        return lambda: kept
+
+    fn = closure()
+    target = registry["w1"]
+    live = whyalive.explain(target, max_paths=5)
+    snap = whyalive.heap_snapshot()
+    stored = snap.explain(id(target), max_paths=5)
+    # the shortest path through each retainer, as explain words it
+    # (explain adds paths branching off further out)
+    assert set(_expressions(stored)) <= set(_expressions(live))
+    assert _expressions(stored)[0] == _expressions(live)[0]
+    assert len(stored.targets[0].paths) == 4
+    t = stored.targets[0]
+    assert (t.id, t.type_name, t.status) == (
+        id(target),
+        live.targets[0].type_name,
+        "rooted",
+    )
+    assert "<closure 'kept'>" in str(stored)
+    assert holder.items[0] is fn() is target
+
+
+def test_module_globals_are_roots_of_snapshot_paths():
+    app = types.ModuleType("sizes_app_paths")
+    app.CACHE = types.SimpleNamespace(pages=[bytes(10) for _ in range(3)])
+    sys.modules[app.__name__] = app
+    try:
+        snap = whyalive.heap_snapshot()
+        report = snap.explain(id(app.CACHE.pages[1]))
+        assert _expressions(report)[0] == "sizes_app_paths.CACHE.pages[1]"
+        assert report.targets[0].paths[0].root.kind == "module"
+    finally:
+        del sys.modules[app.__name__]
+
+
+def test_top_retainers_name_the_container_that_holds_the_memory():
+    app = types.ModuleType("sizes_app_top")
+    app.CACHE = types.SimpleNamespace(pages=[bytes(100_000) for _ in range(80)])
+    sys.modules[app.__name__] = app
+    try:
+        snap = whyalive.heap_snapshot()
+        rows = snap.top_retainers(3)
+        row = rows[0]
+        pages = app.CACHE.pages
+        expected = _size(pages) + sum(_size(p) for p in pages)
+        assert row.expression == "sizes_app_top.CACHE.pages"
+        assert (row.type_name, row.count, row.retained_size) == ("list", 81, expected)
+        assert str(row) == "8.0 MB  sizes_app_top.CACHE.pages  (list, 81 objects)"
+        assert rows == sorted(rows, key=lambda r: -r.retained_size)
+        assert snap.top_retainers(0) == []
+    finally:
+        del sys.modules[app.__name__]
+
+
+# -- diffs --------------------------------------------------------------------
+
+
+class Leaky:
+    pass
+
+
+LEAKS: list = []
+
+
+def test_diff_by_type_new_ids_and_explain_new():
+    before = whyalive.heap_snapshot()
+    for _ in range(7):
+        LEAKS.append(Leaky())
+    after = whyalive.heap_snapshot()
+    diff = after.diff(before)
+    rows = {row.type_name: row for row in diff.by_type()}
+    leaky = rows[f"{__name__}.Leaky"]
+    assert leaky.count_delta == 7 and leaky.count == 7
+    assert leaky.size_delta == 7 * _size(LEAKS[0])
+    new = set(diff.new_ids)
+    assert {id(x) for x in LEAKS} <= new
+    report = diff.explain_new(f"{__name__}.Leaky")
+    assert len(report.targets) == 7
+    assert {t.paths[0].expression for t in report.targets} == {
+        f"{__name__}.LEAKS[{i}]" for i in range(7)
+    }
+    LEAKS.clear()
+
+
+# -- invariants ---------------------------------------------------------------
+
+
+class Hostile:
+    def __repr__(self):
+        raise AssertionError("repr ran")
+
+    def __eq__(self, other):
+        raise AssertionError("eq ran")
+
+    def __hash__(self):
+        raise AssertionError("hash ran")
+
+    def __getattr__(self, name):
+        raise AssertionError("getattr ran")
+
+    def __sizeof__(self):
+        raise AssertionError("sizeof ran")
+
+
+def test_snapshots_run_no_user_code_and_keep_nothing_alive():
+    hostile = Hostile()
+    holder = {"h": hostile}
+    ref = weakref.ref(hostile)
+    count = sys.getrefcount(hostile)
+    snap = whyalive.heap_snapshot()
+    report = snap.explain(id(hostile))
+    snap.top_retainers(3)
+    assert sys.getrefcount(hostile) == count
+    labels = [p.edges[0].label for p in report.targets[0].paths if p.edges]
+    assert labels == ["['h']"]
+    del holder, hostile
+    gc.collect()
+    assert ref() is None
+    assert len(snap) > 0 and snap.total_size > 0
+
+
+def test_bad_input_names_the_parameter():
+    snap = whyalive.heap_snapshot()
+    with pytest.raises(TypeError, match="id"):
+        snap.node("x")
+    with pytest.raises(KeyError):
+        snap.node(1)
+    with pytest.raises(ValueError, match="n must"):
+        snap.top_retainers(-1)
+    with pytest.raises(TypeError, match="earlier"):
+        snap.diff(3)
+    with pytest.raises(TypeError, match="collect"):
+        whyalive.heap_snapshot(collect=1)
+    with pytest.raises(ValueError, match="max_paths"):
+        snap.explain(id(sys), max_paths=0)
+    with pytest.raises(TypeError, match="type_name"):
+        snap.diff(snap).explain_new(type_name=3)
+
+
+def test_the_core_refuses_malformed_data():
+    data = list(_core.snapshot_capture())
+    with pytest.raises(ValueError, match="snapshot data"):
+        _core.snapshot_check(tuple(data[:5]))
+    broken = list(data)
+    broken[9] = broken[9][:-4]  # one reference short
+    with pytest.raises(ValueError, match="snapshot data"):
+        _core.snapshot_check(tuple(broken))
+    broken = list(data)
+    broken[9] = b"\xff\xff\xff\x7f" + broken[9][4:]  # leads nowhere
+    with pytest.raises(ValueError, match="snapshot data"):
+        _core.snapshot_check(tuple(broken))
