@@ -56,6 +56,7 @@ from .census import (
     typestats,
     typestats_diff,
 )
+from .errors import SnapshotFormatError
 from .pictures import show_backrefs, show_chain, show_refs
 from .query import explain, explain_instances
 from .refgraph import find_backref_chain, find_ref_chain, is_proper_module
@@ -67,6 +68,7 @@ from .snapshot import (
     SnapshotNode,
     TypeDelta,
     heap_snapshot,
+    load_snapshot,
     retained_size,
 )
 from .testing import (
@@ -90,6 +92,7 @@ __all__ = [
     "Root",
     "Snapshot",
     "SnapshotDiff",
+    "SnapshotFormatError",
     "SnapshotNode",
     "Stats",
     "Target",
@@ -114,6 +117,7 @@ __all__ = [
     "heap_snapshot",
     "is_proper_module",
     "leaking_objects",
+    "load_snapshot",
     "most_common_types",
     "retained_size",
     "show_backrefs",

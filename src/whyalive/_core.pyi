@@ -142,5 +142,8 @@ def snapshot_explain(
 def snapshot_by_id(data: _SnapshotData) -> bytes:
     """uint32 nodes in increasing order of id"""
 
+def snapshot_top(idom: bytes, retained: bytes, n: int, share: float) -> list[int]:
+    """the n biggest retainers' nodes, biggest first"""
+
 def snapshot_dominators(data: _SnapshotData) -> tuple[bytes, bytes, bytes]:
     """(idom uint32, retained uint64, dominated uint32) per node"""

@@ -4,7 +4,7 @@ built-in TypeError and ValueError, naming the parameter).
 
 from __future__ import annotations
 
-__all__ = ["GraphvizNotFoundError", "SharedObjectWarning"]
+__all__ = ["GraphvizNotFoundError", "SharedObjectWarning", "SnapshotFormatError"]
 
 
 class GraphvizNotFoundError(RuntimeError):
@@ -26,5 +26,16 @@ class SharedObjectWarning(UserWarning):
     result (``ref()``) passed on.
 
     >>> issubclass(SharedObjectWarning, UserWarning)
+    True
+    """
+
+
+class SnapshotFormatError(ValueError):
+    """A heap snapshot file is truncated, corrupt, of another format
+    version, or not a snapshot at all: the message says what is wrong and
+    where (the file, the section, the byte offset).
+
+    >>> import whyalive
+    >>> issubclass(whyalive.SnapshotFormatError, ValueError)
     True
     """

@@ -30,6 +30,7 @@ from .census import find_classes
 from .errors import SharedObjectWarning
 from .ranking import CANDIDATES_PER_PATH, rank_paths
 from .report import Report
+from .snapshot import heap_snapshot
 
 __all__ = ["explain", "explain_ids", "explain_instances"]
 
@@ -56,6 +57,7 @@ def explain(
     timeout: float | None = None,
     exclude: Iterable[Any] = (),
     keep_objects: bool = False,
+    sizes: bool = False,
 ) -> Report:
     """Why is ``obj`` (and each of ``more_objs``) still alive?
 
@@ -71,7 +73,10 @@ def explain(
     (``report.stats.stopped_in``).  ``exclude`` takes
     objects (or ids, as ints) that must not count as retainers, such as
     your own bookkeeping list.  The report keeps no reference to the
-    targets unless ``keep_objects`` is true.
+    targets unless ``keep_objects`` is true.  ``sizes=True`` adds the
+    retained size of each target and of each holder on its paths (one more
+    walk, :func:`whyalive.heap_snapshot`'s): ``Target.retained_size``, and
+    ``[8.1 MB]`` beside them in the text tree.
 
     >>> import whyalive
     >>> class Widget: pass
@@ -79,6 +84,8 @@ def explain(
     >>> report = whyalive.explain(registry["w1"])
     >>> report.targets[0].paths[0].edges[0].label
     "['w1']"
+    >>> whyalive.explain(registry["w1"], sizes=True).targets[0].retained_size > 0
+    True
     """
     started = time.monotonic()
     targets = (obj, *more_objs)
@@ -92,6 +99,7 @@ def explain(
         exclude=exclude,
         keep_objects=keep_objects,
         tool_containers=(more_objs,),
+        sizes=sizes,
     )
     _warn_if_shared(targets, report)
     return report
@@ -106,6 +114,7 @@ def explain_instances(
     timeout: float | None = None,
     exclude: Iterable[Any] = (),
     keep_objects: bool = False,
+    sizes: bool = False,
 ) -> Report:
     """Why is every live instance of ``cls`` (subclasses included) alive?
 
@@ -144,6 +153,7 @@ def explain_instances(
         exclude=exclude,
         keep_objects=keep_objects,
         tool_containers=(),
+        sizes=sizes,
     )
 
 
@@ -203,11 +213,13 @@ def _run(
     exclude: Iterable[Any],
     keep_objects: bool,
     tool_containers: tuple,
+    sizes: bool = False,
 ) -> Report:
     depth = check_max_depth(max_depth)
     paths = check_max_paths(max_paths)
     seconds = _check_timeout(timeout)
     check_bool(keep_objects, "keep_objects")
+    check_bool(sizes, "sizes")
     excluded_objects, excluded_ids = _split_exclude(exclude)
     tracing = _tracemalloc_tracing()
     want_objects = bool(classes) and (keep_objects or tracing)
@@ -243,6 +255,8 @@ def _run(
         objects=objects if keep_objects else None,
     )
     del objects, raw, stack_tables, own
+    if sizes:
+        report = heap_snapshot(collect=False).annotate(report)
     return report
 
 

@@ -325,24 +325,70 @@ class Target(_TupleView):
     in equality and is not pickled).
     """
 
-    __slots__ = ("_allocated_at", "_has_object", "_object", "_thread_names")
+    __slots__ = (
+        "_allocated_at",
+        "_has_object",
+        "_object",
+        "_sizes",
+        "_thread_names",
+    )
 
     def __init__(
         self,
         data: tuple,
         allocated_at: tuple | None = None,
         thread_names: tuple[tuple[int, str], ...] = (),
+        sizes: tuple[tuple[int, int], ...] = (),
         obj: Any = None,
         has_object: bool = False,
     ) -> None:
         super().__init__(data)
         self._allocated_at = allocated_at
         self._thread_names = thread_names
+        self._sizes = sizes
         self._object = obj
         self._has_object = has_object
 
     def _extras(self) -> tuple:
-        return (self._allocated_at, self._thread_names)
+        return (self._allocated_at, self._thread_names, self._sizes)
+
+    @property
+    def retained_size(self) -> int | None:
+        """Bytes freeing the target would free (its own and what only it
+        keeps alive), when the report was made with ``sizes=True``; else
+        None."""
+        return self.retained_size_of(self.id)
+
+    def retained_size_of(self, obj_id: int) -> int | None:
+        """The retained size of the target or of a holder on its paths, by
+        id, when the report was made with ``sizes=True``; else None.
+
+        >>> data = (0x20, "list", "", 1, 1, 0, "rooted", (), 0)
+        >>> t = Target(data, sizes=((0x20, 64),))
+        >>> t.retained_size, t.retained_size_of(0x30)
+        (64, None)
+        """
+        for known, size in self._sizes:
+            if known == obj_id:
+                return size
+        return None
+
+    @property
+    def sizes(self) -> tuple[tuple[int, int], ...]:
+        """``(id, retained size)`` of the target and the holders on its
+        paths (``sizes=True``), or ()."""
+        return self._sizes
+
+    def with_sizes(self, sizes: tuple[tuple[int, int], ...]) -> Target:
+        """The same target, with these ``(id, retained size)`` pairs."""
+        return Target(
+            self._data,
+            self._allocated_at,
+            self._thread_names,
+            tuple(sizes),
+            self._object,
+            self._has_object,
+        )
 
     id = property(lambda self: self._data[0], doc="id() of the target.")
     type_name = property(lambda self: self._data[1])
@@ -732,7 +778,9 @@ class _LazyTargets:
         named = tuple(sorted((k, names[k]) for k in threads if k in names))
         allocated = self.allocations[index] if self.allocations is not None else None
         if self.objects is not None:
-            return Target(t, allocated, named, self.objects[index], True)
+            return Target(
+                t, allocated, named, obj=self.objects[index], has_object=True
+            )
         return Target(t, allocated, named)
 
 

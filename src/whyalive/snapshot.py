@@ -21,37 +21,66 @@ from __future__ import annotations
 
 import bisect
 import gc
+import os
 import re
+import sys  # noqa: F401 (the docstring examples')
 import time
 from collections import Counter
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
-from . import _core, _stack
+from . import _core, _stack, dump
 from ._checks import check_bool, check_int
 from ._tool import TOOL_PREFIX, thread_names
+from .render import heapsnapshot
 from .render.words import describe_retainer_row, describe_size
 from .report import Report, Stats
+from .vocab import EDGE_KINDS
 
 __all__ = [
     "HeapSnapshot",
     "RetainerRow",
+    "SnapshotArrays",
     "SnapshotDiff",
     "SnapshotNode",
     "TypeDelta",
     "heap_snapshot",
+    "load_snapshot",
     "retained_size",
 ]
 
 #: Positions in the core's data tuple (``_core.snapshot_capture``).
 _STRINGS, _IDS, _TYPES, _SIZES, _NAMES, _REFCOUNTS, _SEEN = range(7)
-_EDGE_START, _EDGES = 8, 9
-_STATS = 14
+_EDGE_START, _EDGES, _EDGE_LABELS, _LABELS, _MODULES, _REFS, _STATS = range(8, 15)
 #: idom value of an object directly under the roots.
 _NO_DOMINATOR = 0xFFFFFFFF
 #: A dominated child holding at least this share of an object's retained
 #: size makes the child, not the object, the answer of top_retainers.
 _FOCUS_SHARE = 0.9
+
+
+class SnapshotArrays(NamedTuple):
+    """A snapshot's data as arrays, for writers of other formats: per
+    object (by node number) ``ids``, ``types`` and ``names`` (indices into
+    ``strings``) and ``sizes``; its references ``edges[edge_start[n]:
+    edge_start[n + 1]]`` (referent node, high bit set for a reference into
+    a container its owner keeps internally) with ``edge_labels`` (label
+    numbers: label ``k`` is ``labels[5k:5k + 5]``, its text in
+    ``strings``, its kind in ``edge_kind_names``, its role, its key in
+    ``strings`` or -1, its index or -1); ``roots``, ``(node, name)``.
+    """
+
+    strings: list[str]
+    ids: memoryview
+    types: memoryview
+    sizes: memoryview
+    names: memoryview
+    edge_start: memoryview
+    edges: memoryview
+    edge_labels: memoryview
+    labels: memoryview
+    roots: list[tuple[int, str]]
+    edge_kind_names: tuple[str, ...]
 
 
 class SnapshotNode:
@@ -90,9 +119,10 @@ class SnapshotNode:
         return hash(self._data)
 
     def __repr__(self) -> str:
+        size, retained = describe_size(self.size), describe_size(self.retained_size)
         return (
-            f"<SnapshotNode {self.type_name} at {self.id:#x}: {describe_size(self.size)},"
-            f" retains {describe_size(self.retained_size)}>"
+            f"<SnapshotNode {self.type_name} at {self.id:#x}: {size},"
+            f" retains {retained}>"
         )
 
 
@@ -123,7 +153,10 @@ class RetainerRow:
 
     def __str__(self) -> str:
         return describe_retainer_row(
-            describe_size(self.retained_size), self.expression, self.type_name, self.count
+            describe_size(self.retained_size),
+            self.expression,
+            self.type_name,
+            self.count,
         )
 
     def __repr__(self) -> str:
@@ -193,12 +226,18 @@ class HeapSnapshot:
 
     def _node_of(self, obj_id: Any) -> int:
         check_int(obj_id, "id")
+        node = self._find(obj_id)
+        if node is None:
+            raise KeyError(f"no object with id {obj_id:#x} in the snapshot")
+        return node
+
+    def _find(self, obj_id: int) -> int | None:
         if self._by_id is None:
             self._by_id = memoryview(_core.snapshot_by_id(self._data)).cast("I")
         ids = self._array(_IDS, "Q")
         at = bisect.bisect_left(self._by_id, obj_id, key=ids.__getitem__)
         if at == len(self._by_id) or ids[self._by_id[at]] != obj_id:
-            raise KeyError(f"no object with id {obj_id:#x} in the snapshot")
+            return None
         return self._by_id[at]
 
     def _dominator_arrays(self) -> tuple[memoryview, memoryview, memoryview]:
@@ -237,6 +276,26 @@ class HeapSnapshot:
     def ids(self) -> Iterator[int]:
         """The ids of every object, in the walk's order."""
         return iter(self._array(_IDS, "Q"))
+
+    @property
+    def arrays(self) -> SnapshotArrays:
+        """The data as arrays (:class:`SnapshotArrays`), read in place."""
+        data = self._data
+        roots = [(node, name) for node, name in data[_MODULES]]
+        roots += [(node, root[1]) for node, _, root in data[_REFS]]
+        return SnapshotArrays(
+            data[_STRINGS],
+            self._array(_IDS, "Q"),
+            self._array(_TYPES, "I"),
+            self._array(_SIZES, "Q"),
+            self._array(_NAMES, "I"),
+            self._array(_EDGE_START, "Q"),
+            self._array(_EDGES, "I"),
+            self._array(_EDGE_LABELS, "I"),
+            self._array(_LABELS, "i"),
+            roots,
+            EDGE_KINDS,
+        )
 
     @property
     def stats(self) -> Stats:
@@ -317,6 +376,34 @@ class HeapSnapshot:
         """Bytes freeing the object with this id would free."""
         return self._dominator_arrays()[1][self._node_of(id)]
 
+    def annotate(self, report: Report) -> Report:
+        """``report`` with the retained size of each target and of each
+        holder on its paths, as this snapshot knows them (objects it does
+        not hold get none): what ``explain(..., sizes=True)`` shows.
+
+        >>> import whyalive
+        >>> pages = [bytes(1000)]
+        >>> report = whyalive.explain(pages[0])
+        >>> sized = whyalive.heap_snapshot().annotate(report)
+        >>> sized.targets[0].retained_size == sys.getsizeof(pages[0])
+        True
+        """
+        if not isinstance(report, Report):
+            raise TypeError(f"report must be a Report, not {type(report).__name__}")
+        _, retained, _ = self._dominator_arrays()
+        targets = []
+        for target in report.targets:
+            wanted = [target.id]
+            for path in target.paths:
+                wanted.extend(edge.referrer_id for edge in path.edges)
+            sizes = {}
+            for oid in wanted:
+                node = self._find(oid)
+                if node is not None:
+                    sizes[oid] = retained[node]
+            targets.append(target.with_sizes(tuple(sizes.items())))
+        return Report(targets, report.partial_reason, report.stats)
+
     def top_retainers(self, n: int = 10) -> list[RetainerRow]:
         """The ``n`` objects that keep the most memory alive, biggest first.
 
@@ -328,19 +415,9 @@ class HeapSnapshot:
         check_int(n, "n")
         if n < 0:
             raise ValueError(f"n must be >= 0, got {n}")
-        idom, retained, count = self._dominator_arrays()
-        total = len(self)
-        biggest_child = [0] * total
-        for child in range(total):
-            parent = idom[child]
-            if parent != _NO_DOMINATOR and retained[child] > biggest_child[parent]:
-                biggest_child[parent] = retained[child]
-        focused = (
-            node
-            for node in range(total)
-            if biggest_child[node] < _FOCUS_SHARE * retained[node]
-        )
-        chosen = sorted(focused, key=lambda node: (-retained[node], node))[:n]
+        _, retained, count = self._dominator_arrays()
+        idom_bytes, retained_bytes, _ = self._dominators
+        chosen = _core.snapshot_top(idom_bytes, retained_bytes, n, _FOCUS_SHARE)
         strings = self._data[_STRINGS]
         types = self._array(_TYPES, "I")
         ids = self._array(_IDS, "Q")
@@ -383,6 +460,31 @@ class HeapSnapshot:
                 f"earlier must be a HeapSnapshot, not {type(earlier).__name__}"
             )
         return SnapshotDiff(self, earlier)
+
+    def save(self, path: Any, format: str = "whyalive") -> None:
+        """Writes the snapshot to ``path``: ``format="whyalive"``, the
+        compact versioned file :func:`load_snapshot` reads back (strings
+        once, arrays compressed; ``docs/snapshots.md``), or
+        ``format="heapsnapshot"``, Chrome DevTools' ``.heapsnapshot`` JSON
+        (open it in the Memory tab).
+
+        >>> import os, tempfile, whyalive
+        >>> snap = whyalive.heap_snapshot()
+        >>> path = os.path.join(tempfile.mkdtemp(), "heap.whyalive")
+        >>> snap.save(path)
+        >>> len(whyalive.load_snapshot(path)) == len(snap)
+        True
+        """
+        if not isinstance(path, (str, bytes, os.PathLike)):
+            raise TypeError(f"path must be a str or path, not {type(path).__name__}")
+        if format == "whyalive":
+            dump.save(self._data, self._thread_names, path)
+        elif format == "heapsnapshot":
+            heapsnapshot.save(self, path)
+        else:
+            raise ValueError(
+                f"format must be 'whyalive' or 'heapsnapshot', not {format!r}"
+            )
 
     def __repr__(self) -> str:
         return f"<HeapSnapshot {len(self)} objects, {describe_size(self.total_size)}>"
@@ -511,6 +613,19 @@ def heap_snapshot(*, collect: bool = True) -> HeapSnapshot:
     data = _core.snapshot_capture(tool_prefix=TOOL_PREFIX, stack_tables=stack_tables)
     del stack_tables
     return HeapSnapshot(data, thread_names())
+
+
+def load_snapshot(path: Any) -> HeapSnapshot:
+    """The :class:`HeapSnapshot` ``snap.save(path)`` wrote, here or in
+    another process: every query answers as on the original.
+
+    :class:`~whyalive.errors.SnapshotFormatError` if the file is truncated,
+    corrupt, of another format version or not a snapshot.
+    """
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise TypeError(f"path must be a str or path, not {type(path).__name__}")
+    data, threads = dump.load(path)
+    return HeapSnapshot(data, threads)
 
 
 def retained_size(obj: Any) -> int:

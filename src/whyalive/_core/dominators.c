@@ -247,3 +247,84 @@ done:
     PyMem_RawFree(path);
     return result;
 }
+
+/* ------------------------------------------------------------------ */
+/* The biggest retainers                                               */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    uint64_t retained;
+    uint32_t node;
+} ranked_t;
+
+static int
+compare_ranked(const void *a, const void *b)
+{
+    const ranked_t *x = a, *y = b;
+    if (x->retained != y->retained) {
+        return x->retained > y->retained ? -1 : 1;
+    }
+    return (x->node > y->node) - (x->node < y->node);
+}
+
+PyObject *
+dominators_top(PyObject *idom_bytes, PyObject *retained_bytes, Py_ssize_t n,
+               double share)
+{
+    if (!PyBytes_CheckExact(idom_bytes) || !PyBytes_CheckExact(retained_bytes) ||
+        PyBytes_GET_SIZE(idom_bytes) % 4 != 0 ||
+        PyBytes_GET_SIZE(retained_bytes) != 2 * PyBytes_GET_SIZE(idom_bytes))
+    {
+        PyErr_SetString(PyExc_ValueError,
+                        "idom and retained must be snapshot_dominators' bytes");
+        return NULL;
+    }
+    size_t count = (size_t)PyBytes_GET_SIZE(idom_bytes) / 4;
+    const uint32_t *idom = (const uint32_t *)(const void *)PyBytes_AS_STRING(idom_bytes);
+    const uint64_t *retained =
+        (const uint64_t *)(const void *)PyBytes_AS_STRING(retained_bytes);
+    uint64_t *biggest = PyMem_RawCalloc(count ? count : 1, sizeof(uint64_t));
+    ranked_t *ranked = PyMem_RawMalloc((count ? count : 1) * sizeof(ranked_t));
+    if (biggest == NULL || ranked == NULL) {
+        PyMem_RawFree(biggest);
+        PyMem_RawFree(ranked);
+        return PyErr_NoMemory();
+    }
+    for (size_t i = 0; i < count; i++) {
+        uint32_t parent = idom[i];
+        if (parent < count && retained[i] > biggest[parent]) {
+            biggest[parent] = retained[i];
+        }
+    }
+    /* the best n so far, sorted, in ranked[0, nranked) */
+    size_t nranked = 0, keep = (size_t)n < count ? (size_t)n : count;
+    for (size_t i = 0; i < count && keep > 0; i++) {
+        /* one dominated object holding nearly all: that one answers */
+        if ((double)biggest[i] >= share * (double)retained[i]) {
+            continue;
+        }
+        ranked_t item = {retained[i], (uint32_t)i};
+        if (nranked == keep && compare_ranked(&item, &ranked[nranked - 1]) >= 0) {
+            continue;
+        }
+        size_t at = nranked < keep ? nranked++ : nranked - 1;
+        while (at > 0 && compare_ranked(&item, &ranked[at - 1]) < 0) {
+            ranked[at] = ranked[at - 1];
+            at--;
+        }
+        ranked[at] = item;
+    }
+    size_t shown = (size_t)n < nranked ? (size_t)n : nranked;
+    PyObject *result = PyList_New((Py_ssize_t)shown);
+    for (size_t i = 0; result != NULL && i < shown; i++) {
+        PyObject *node = PyLong_FromUnsignedLong(ranked[i].node);
+        if (node == NULL) {
+            Py_CLEAR(result);
+            break;
+        }
+        PyList_SET_ITEM(result, (Py_ssize_t)i, node);
+    }
+    PyMem_RawFree(biggest);
+    PyMem_RawFree(ranked);
+    return result;
+}

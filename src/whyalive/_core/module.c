@@ -763,6 +763,29 @@ snapshot_dominators_(PyObject *module, PyObject *data)
     return dominators_compute(data);
 }
 
+PyDoc_STRVAR(snapshot_top_doc,
+             "snapshot_top(idom, retained, n, share)\n--\n\n"
+             "The n nodes of largest retained size (snapshot_dominators'\n"
+             "idom and retained bytes), biggest first, leaving out a node one\n"
+             "of whose dominated objects retains at least `share` of its size.");
+
+static PyObject *
+snapshot_top_(PyObject *module, PyObject *args)
+{
+    (void)module;
+    PyObject *idom, *retained;
+    Py_ssize_t n;
+    double share;
+    if (!PyArg_ParseTuple(args, "OOnd:snapshot_top", &idom, &retained, &n, &share)) {
+        return NULL;
+    }
+    if (n < 0) {
+        PyErr_SetString(PyExc_ValueError, "n must be >= 0");
+        return NULL;
+    }
+    return dominators_top(idom, retained, n, share);
+}
+
 static PyMethodDef core_methods[] = {
     {"_layout_fields", layout_fields, METH_NOARGS, layout_fields_doc},
     {"_check_layout", (PyCFunction)(void (*)(void))check_layout,
@@ -797,6 +820,7 @@ static PyMethodDef core_methods[] = {
     {"snapshot_search", snapshot_search_, METH_O, snapshot_search_doc},
     {"snapshot_explain", snapshot_explain_, METH_VARARGS, snapshot_explain_doc},
     {"snapshot_by_id", snapshot_by_id_, METH_O, snapshot_by_id_doc},
+    {"snapshot_top", snapshot_top_, METH_VARARGS, snapshot_top_doc},
     {"snapshot_dominators", snapshot_dominators_, METH_O,
      snapshot_dominators_doc},
     {NULL, NULL, 0, NULL},

@@ -119,6 +119,11 @@ PyObject *snapshot_by_id(PyObject *data);
  * alive, its own included), dominated uint32 (objects it keeps alive,
  * itself included). */
 PyObject *dominators_compute(PyObject *data);
+/* The n nodes of largest retained size, biggest first, leaving out any
+ * node one of whose dominated objects retains at least `share` of its
+ * retained size (that object answers instead).  A list of ints. */
+PyObject *dominators_top(PyObject *idom, PyObject *retained, Py_ssize_t n,
+                         double share);
 
 /* The shallow size of op without running Python code (sizes.c). */
 typedef struct sizes_cache sizes_cache_t;

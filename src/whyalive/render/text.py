@@ -21,6 +21,7 @@ from typing import IO, NamedTuple
 
 from ..report import Report, RetainerPath, Target
 from ..vocab import UNRESOLVED_STATUSES
+from .words import describe_size
 
 __all__ = [
     "Line",
@@ -94,6 +95,9 @@ def render_target(target: Target) -> str:
 
 def _header(target: Target) -> str:
     head = target.describe()
+    size = target.retained_size
+    if size is not None:
+        head += f"  [{describe_size(size)}]"
     notes = []
     if target.immortal:
         notes.append("immortal")
@@ -188,6 +192,9 @@ def _edge_lines(path: RetainerPath, target: Target) -> list[Line]:
     lines = []
     for edge, count in path.runs():
         text = edge.describe() if count == 1 else edge.describe_run(count)
+        size = target.retained_size_of(edge.referrer_id)
+        if size is not None:
+            text += f"  [{describe_size(size)}]"
         if edge.referrer_id in seen:
             what = "the target" if edge.referrer_id == target.id else "an object above"
             text += f"  (cycle back to {what})"

@@ -39,6 +39,7 @@ _NAMED_KINDS = {
     "functools._lru_cache_wrapper": "lru_cache",
 }
 
+
 def describe_retainer_row(
     size: str, expression: str, type_name: str, count: int
 ) -> str:

@@ -1,0 +1,268 @@
+"""Snapshot files: the round trip, in this process and another, the format
+read back as docs/snapshots.md documents it, refusals of bad files (a
+fuzzed loader never crashes and never half-loads), and Chrome DevTools'
+.heapsnapshot checked field by field."""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import subprocess
+import sys
+import types
+import zlib
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import whyalive
+from whyalive import SnapshotFormatError
+
+HEADER = struct.Struct("<8sII")
+SECTION = struct.Struct("<4sQI")
+
+
+@pytest.fixture(scope="module")
+def app():
+    module = types.ModuleType("sizes_dump_app")
+    module.CACHE = types.SimpleNamespace(pages=[bytes(50_000) for _ in range(30)])
+    sys.modules[module.__name__] = module
+    yield module
+    del sys.modules[module.__name__]
+
+
+@pytest.fixture(scope="module")
+def saved(app, tmp_path_factory):
+    snap = whyalive.heap_snapshot()
+    path = tmp_path_factory.mktemp("dump") / "heap.whyalive"
+    snap.save(path)
+    return snap, path
+
+
+def _sections(blob: bytes) -> list[tuple[bytes, bytes]]:
+    """The file read as the documentation says, independently of dump.py."""
+    magic, version, count = HEADER.unpack_from(blob, 0)
+    assert (magic, version) == (b"WHYALIVE", 1)
+    offset, out = HEADER.size, []
+    for _ in range(count):
+        tag, length, crc = SECTION.unpack_from(blob, offset)
+        packed = blob[offset + SECTION.size : offset + SECTION.size + length]
+        assert zlib.crc32(packed) == crc
+        out.append((tag, zlib.decompress(packed)))
+        offset += SECTION.size + length
+    assert offset == len(blob)
+    return out
+
+
+def _write(path: Path, sections: list[tuple[bytes, bytes]], version: int = 1) -> None:
+    with open(path, "wb") as f:
+        f.write(HEADER.pack(b"WHYALIVE", version, len(sections)))
+        for tag, payload in sections:
+            packed = zlib.compress(payload)
+            f.write(SECTION.pack(tag, len(packed), zlib.crc32(packed)))
+            f.write(packed)
+
+
+def test_round_trip_answers_every_query_the_same(app, saved):
+    snap, path = saved
+    loaded = whyalive.load_snapshot(path)
+    assert len(loaded) == len(snap)
+    assert loaded.total_size == snap.total_size
+    pages = app.CACHE.pages
+    assert loaded.node(id(pages)) == snap.node(id(pages))
+    assert loaded.retained_size(id(pages)) == snap.retained_size(id(pages))
+    assert loaded.top_retainers(5) == snap.top_retainers(5)
+    assert str(loaded.explain(id(pages[4]))) == str(snap.explain(id(pages[4])))
+    assert loaded.diff(snap).new_ids == []
+    assert [r for r in loaded.diff(snap).by_type()] == []
+
+
+def test_the_file_is_as_documented(saved):
+    snap, path = saved
+    sections = dict(_sections(path.read_bytes()))
+    meta = json.loads(sections[b"META"])
+    assert meta["format_version"] == 1
+    assert meta["python_version"] == list(sys.version_info[:3])
+    assert meta["objects"] == len(snap)
+    strings, offset, payload = [], 0, sections[b"STRS"]
+    while offset < len(payload):
+        (length,) = struct.unpack_from("<I", payload, offset)
+        strings.append(payload[offset + 4 : offset + 4 + length].decode())
+        offset += 4 + length
+    assert strings[0] == "" and len(set(strings)) == len(strings)  # each once
+    ids = struct.unpack(f"<{len(snap)}Q", sections[b"IDS "])
+    assert set(ids) == set(snap.ids)
+    rows = struct.unpack(f"<{len(snap)}I", sections[b"ROWS"])
+    assert sum(rows) == meta["references"] == len(sections[b"EDGE"]) // 4
+    # compact: well under the 24 bytes per object + 8 per reference budget
+    budget = 24 * len(snap) + 8 * meta["references"]
+    assert path.stat().st_size < budget
+
+
+def test_another_process_loads_it(app, saved):
+    snap, path = saved
+    script = (
+        "import sys, whyalive\n"
+        "snap = whyalive.load_snapshot(sys.argv[1])\n"
+        "print(len(snap), snap.total_size)\n"
+        "print(snap.top_retainers(1)[0])\n"
+        "print(snap.explain(int(sys.argv[2])))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(Path(whyalive.__file__).parents[1]))
+    target = id(app.CACHE.pages[2])
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(path), str(target)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout.splitlines()
+    assert out[0] == f"{len(snap)} {snap.total_size}"
+    assert out[1] == str(snap.top_retainers(1)[0])
+    assert "\n".join(out[2:]) == str(snap.explain(target))
+
+
+def test_refusals_say_what_and_where(saved, tmp_path):
+    _, path = saved
+    blob = path.read_bytes()
+    bad = tmp_path / "bad"
+    cases = {
+        b"hello": "truncated",
+        b"NOTASNAPSHOT" + blob[12:]: "not a whyalive heap snapshot",
+        HEADER.pack(b"WHYALIVE", 2, 0) + blob[HEADER.size :]: "format version 2",
+        blob[: len(blob) // 2]: "truncated",
+        blob[:-1]: "truncated",
+        blob + b"x": "unexpected bytes",
+        blob[:40] + bytes([blob[40] ^ 0xFF]) + blob[41:]: "corrupt",
+    }
+    for content, message in cases.items():
+        bad.write_bytes(content)
+        with pytest.raises(SnapshotFormatError, match=message):
+            whyalive.load_snapshot(bad)
+
+
+def test_consistent_looking_files_are_still_checked(saved, tmp_path):
+    _, path = saved
+    sections = _sections(path.read_bytes())
+    bad = tmp_path / "bad"
+    # a reference to an object that is not there
+    edges = dict(sections)[b"EDGE"]
+    broken = [
+        (t, p if t != b"EDGE" else struct.pack("<I", 0x7FFFFFF0) + edges[4:])
+        for t, p in sections
+    ]
+    _write(bad, broken)
+    with pytest.raises(SnapshotFormatError, match="leads nowhere"):
+        whyalive.load_snapshot(bad)
+    # a section missing
+    _write(bad, [s for s in sections if s[0] != b"SIZE"])
+    with pytest.raises(SnapshotFormatError, match="missing sections"):
+        whyalive.load_snapshot(bad)
+    # META not what it says
+    broken = [(t, p if t != b"META" else b'{"modules": 3}') for t, p in sections]
+    _write(bad, broken)
+    with pytest.raises(SnapshotFormatError, match="META"):
+        whyalive.load_snapshot(bad)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_fuzzed_files_load_whole_or_raise_snapshot_format_error(saved, tmp_path, data):
+    _, path = saved
+    blob = bytearray(path.read_bytes())
+    action = data.draw(st.sampled_from(["cut", "flip", "splice"]))
+    if action == "cut":
+        blob = blob[: data.draw(st.integers(0, len(blob) - 1))]
+    elif action == "flip":
+        for _ in range(data.draw(st.integers(1, 8))):
+            at = data.draw(st.integers(0, len(blob) - 1))
+            blob[at] ^= data.draw(st.integers(1, 255))
+    else:
+        at = data.draw(st.integers(0, len(blob)))
+        blob[at:at] = data.draw(st.binary(min_size=1, max_size=64))
+    fuzzed = tmp_path / "fuzzed"
+    fuzzed.write_bytes(bytes(blob))
+    try:
+        loaded = whyalive.load_snapshot(fuzzed)
+    except SnapshotFormatError:
+        return
+    # whatever loads is whole: every query answers
+    loaded.top_retainers(2)
+    assert len(loaded) > 0
+
+
+def test_bad_arguments(saved):
+    snap, _ = saved
+    with pytest.raises(TypeError, match="path"):
+        whyalive.load_snapshot(3)
+    with pytest.raises(TypeError, match="path"):
+        snap.save(3)
+    with pytest.raises(ValueError, match="format"):
+        snap.save("x", format="xml")
+
+
+# -- Chrome DevTools ----------------------------------------------------------
+
+
+def test_chrome_heapsnapshot_field_by_field(app, saved, tmp_path):
+    snap, _ = saved
+    path = tmp_path / "heap.heapsnapshot"
+    snap.save(path, format="heapsnapshot")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    meta = doc["snapshot"]["meta"]
+    node_fields = meta["node_fields"]
+    assert node_fields == [
+        "type",
+        "name",
+        "id",
+        "self_size",
+        "edge_count",
+        "trace_node_id",
+        "detachedness",
+    ]
+    assert meta["edge_fields"] == ["type", "name_or_index", "to_node"]
+    node_types, edge_types = meta["node_types"][0], meta["edge_types"][0]
+    assert "synthetic" in node_types and "object" in node_types
+    assert meta["edge_types"][1:] == ["string_or_number", "node"]
+    width, nodes, edges, strings = (
+        len(node_fields),
+        doc["nodes"],
+        doc["edges"],
+        doc["strings"],
+    )
+    assert len(nodes) == width * doc["snapshot"]["node_count"]
+    assert len(edges) == 3 * doc["snapshot"]["edge_count"]
+    assert doc["snapshot"]["node_count"] == len(snap) + 1
+    # node 0: the synthetic root
+    assert node_types[nodes[0]] == "synthetic" and strings[nodes[1]] == "(root)"
+    counts = nodes[4::width]
+    assert sum(counts) == doc["snapshot"]["edge_count"]
+    assert sum(nodes[3::width]) == snap.total_size
+    ids = nodes[2::width]
+    assert len(set(ids)) == len(ids)
+    for i in range(0, len(edges), 3):
+        kind, name, to = edges[i : i + 3]
+        assert 0 <= kind < len(edge_types)
+        assert to % width == 0 and 0 < to < len(nodes)
+        if edge_types[kind] == "element":
+            assert isinstance(name, int)
+        else:
+            assert 0 <= name < len(strings)
+    # a list's items are elements, in order
+    pages = app.CACHE.pages
+    by_id = {oid: n for n, oid in enumerate(snap.ids)}
+    node = by_id[id(pages)] + 1
+    first = sum(counts[:node])
+    row = edges[3 * first : 3 * (first + counts[node])]
+    assert strings[nodes[node * width + 1]] == "list"
+    elements = [
+        row[i + 1] for i in range(0, len(row), 3) if edge_types[row[i]] == "element"
+    ]
+    assert sorted(elements) == list(range(30))
