@@ -29,6 +29,8 @@ SECTION = struct.Struct("<4sQI")
 def app():
     module = types.ModuleType("sizes_dump_app")
     module.CACHE = types.SimpleNamespace(pages=[bytes(50_000) for _ in range(30)])
+    # int keys whose labels read as the list's indices ("[3]"): still properties
+    module.BY_NUMBER = {i: [] for i in range(30)}
     sys.modules[module.__name__] = module
     yield module
     del sys.modules[module.__name__]
@@ -266,3 +268,14 @@ def test_chrome_heapsnapshot_field_by_field(app, saved, tmp_path):
         row[i + 1] for i in range(0, len(row), 3) if edge_types[row[i]] == "element"
     ]
     assert sorted(elements) == list(range(30))
+    # ...and a dict's values under int keys are properties named as the key
+    node = by_id[id(app.BY_NUMBER)] + 1
+    first = sum(counts[:node])
+    row = edges[3 * first : 3 * (first + counts[node])]
+    names = [
+        strings[row[i + 1]]
+        for i in range(0, len(row), 3)
+        if edge_types[row[i]] == "property"
+    ]
+    assert sorted(names) == sorted(f"[{i}]" for i in range(30))
+    assert all(edge_types[row[i]] != "element" for i in range(0, len(row), 3))

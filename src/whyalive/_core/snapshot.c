@@ -29,7 +29,7 @@ typedef struct {
     sizes_cache_t *sizes;
     PyObject *strings;      /* list of str */
     PyObject *string_index; /* {str: index in strings} */
-    PyObject *label_index;  /* {(text, key): index in labels} */
+    PyObject *label_index;  /* {(text, key, kind, role, index): index in labels} */
     int32_t *labels;        /* SNAP_LABEL_FIELDS per label */
     size_t nlabels, labels_capacity;
     ptrmap_t type_strings;  /* type -> index in strings of its name */
@@ -96,7 +96,10 @@ intern_label(capture_t *c, raw_label_t *raw, PyObject *key_name)
     PyObject *key = key_name ? key_name
                     : (raw->key && PyUnicode_CheckExact(raw->key)) ? raw->key
                                                                    : Py_None;
-    PyObject *dict_key = PyTuple_Pack(2, raw->text, key);
+    /* the text alone is not the label: "[3]" is a list's index or a
+     * dict's int key, and the export tells them apart by kind */
+    PyObject *dict_key = Py_BuildValue("(OOiin)", raw->text, key, (int)raw->kind,
+                                       (int)raw->role, raw->index);
     if (dict_key == NULL) {
         return -1;
     }
