@@ -778,9 +778,7 @@ class _LazyTargets:
         named = tuple(sorted((k, names[k]) for k in threads if k in names))
         allocated = self.allocations[index] if self.allocations is not None else None
         if self.objects is not None:
-            return Target(
-                t, allocated, named, obj=self.objects[index], has_object=True
-            )
+            return Target(t, allocated, named, obj=self.objects[index], has_object=True)
         return Target(t, allocated, named)
 
 
