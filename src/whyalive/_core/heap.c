@@ -850,25 +850,6 @@ count_str_keys(heap_t *h, PyObject *dict, uint64_t row_start, visit_ctx *ctx)
     return 0;
 }
 
-/* A dict whose keys are all str visits only its values: a snapshot,
- * which counts every object's memory, adds the keys after them. */
-static int
-visit_dict_keys(heap_t *h, PyObject *dict, uint64_t row_start, visit_ctx *ctx)
-{
-    Py_ssize_t size = PyDict_GET_SIZE(dict);
-    if (size == 0 || h->nedges - row_start != (uint64_t)size) {
-        return 0; /* keys visited already, or an odd table: as it is */
-    }
-    Py_ssize_t pos = 0;
-    PyObject *key, *value;
-    while (PyDict_Next(dict, &pos, &key, &value)) {
-        if (visit_reference(key, ctx) < 0) {
-            return -1;
-        }
-    }
-    return 0;
-}
-
 /* Appends node n's row.  0 done, 1 the deadline passed (the row is
  * incomplete), -1 error. */
 static int
@@ -912,8 +893,16 @@ traverse_node(heap_t *h, node_t n)
     if (!ctx.failed && !ctx.stopped && h->str_targets && (kind & TC_DICT)) {
         (void)count_str_keys(h, op, row_start, &ctx);
     }
-    if (!ctx.failed && !ctx.stopped && h->every_object && (kind & TC_DICT)) {
-        (void)visit_dict_keys(h, op, row_start, &ctx);
+    if (!ctx.failed && !ctx.stopped && h->every_object && (kind & TC_DICT) &&
+        h->nedges - row_start == (uint64_t)PyDict_GET_SIZE(op))
+    {
+        /* snapshots: a str-keyed dict visits only values; add its keys */
+        Py_ssize_t pos = 0;
+        PyObject *key, *value;
+        while (!ctx.failed && !ctx.stopped &&
+               PyDict_Next(op, &pos, &key, &value)) {
+            (void)visit_reference(key, &ctx);
+        }
     }
     return ctx.failed ? -1 : ctx.stopped;
 }
