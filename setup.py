@@ -31,6 +31,7 @@ SOURCES = [
     "snapshot.c",
     "snapquery.c",
     "dominators.c",
+    "cycles.c",
 ]
 
 compile_args = []

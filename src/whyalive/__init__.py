@@ -56,6 +56,16 @@ from .census import (
     typestats,
     typestats_diff,
 )
+from .cycles import (
+    CycleLog,
+    CycleMember,
+    CycleReference,
+    GarbageCycle,
+    GarbageEntry,
+    GarbageReport,
+    cycles,
+    explain_garbage,
+)
 from .errors import SnapshotFormatError
 from .pictures import show_backrefs, show_chain, show_refs
 from .query import explain, explain_instances
@@ -83,7 +93,13 @@ from .testing import (
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "CycleLog",
+    "CycleMember",
+    "CycleReference",
     "Edge",
+    "GarbageCycle",
+    "GarbageEntry",
+    "GarbageReport",
     "HeapSnapshot",
     "LeakingObject",
     "Report",
@@ -105,8 +121,10 @@ __all__ = [
     "by_type",
     "collect_young_first",
     "count",
+    "cycles",
     "expect_freed",
     "explain",
+    "explain_garbage",
     "explain_instances",
     "find_backref_chain",
     "find_ref_chain",

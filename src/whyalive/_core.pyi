@@ -147,3 +147,20 @@ def snapshot_top(idom: bytes, retained: bytes, n: int, share: float) -> list[int
 
 def snapshot_dominators(data: _SnapshotData) -> tuple[bytes, bytes, bytes]:
     """(idom uint32, retained uint64, dominated uint32) per node"""
+
+# --- cycles: the garbage one collection found (cycles.h) ----------------------
+
+_CycleNode = tuple[int, str, str, int]
+"""(id, type_name, name, flags): 1 finalizer, 2 legacy, 4 weakref callback,
+8 internal"""
+
+_CycleEdge = tuple[int, int, str, str]
+"""(src, dst, label, kind): indices into nodes, folded as paths are"""
+
+def cycles_graph(
+    objects: list[Any],
+) -> tuple[list[_CycleNode], list[_CycleEdge], list[tuple[int, ...]]]:
+    """(nodes, edges, components)"""
+
+def cycles_clear(objects: list[Any]) -> None:
+    """empties objects and tp_clears each of its objects"""

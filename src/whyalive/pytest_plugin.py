@@ -13,7 +13,13 @@ It does nothing unless asked, by one of:
 - the ``leak_watch`` fixture: ``leak_watch(obj)`` in a test, and ``obj``
   must be freed once the test and its fixtures are torn down;
 - the ``whyalive_snapshot`` fixture: the test's baseline, a
-  :class:`whyalive.Snapshot` of the watched classes taken before it ran.
+  :class:`whyalive.Snapshot` of the watched classes taken before it ran;
+- ``--whyalive-cycles=pkg.mod.Node`` (ini ``whyalive_cycles``): reports,
+  at the end of the run, the tests that left reference cycles holding
+  instances of those classes for the collector to break (freed or not),
+  each cycle with its labelled references (:func:`whyalive.cycles`).
+  It does not fail them.  Each such test starts and ends with a full
+  collection, so that cycles are counted for the test that made them.
 
 The leak shows where pytest users look: as an error in the test's
 teardown whose text is the retainer tree, with a one-line reason in the
@@ -26,6 +32,7 @@ its traceback keeps its locals alive on purpose.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import inspect
 from dataclasses import dataclass, field
@@ -34,6 +41,7 @@ from typing import Any
 import pytest
 
 from . import testing
+from .cycles import cycles
 from .render.text import render_report
 from .report import Report
 
@@ -43,6 +51,9 @@ WHEN = "after teardown"
 _SETTINGS = pytest.StashKey["_Settings"]()
 _WATCH = pytest.StashKey["_Watch"]()
 _FAILED = pytest.StashKey[bool]()
+_CYCLES = pytest.StashKey["tuple[cycles, CycleLog]"]()
+#: The report section that carries a test's cycles to the summary.
+CYCLES_SECTION = "whyalive: reference cycles"
 
 
 @dataclass
@@ -50,6 +61,7 @@ class _Settings:
     classes: tuple[type, ...]
     max_paths: int
     current: _Watch | None = None
+    cycle_classes: tuple[type, ...] = ()
 
 
 @dataclass
@@ -88,6 +100,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="retainer paths shown per leaked object, default 3 "
         "(ini: whyalive_max_paths)",
     )
+    group.addoption(
+        "--whyalive-cycles",
+        action="append",
+        dest="whyalive_cycles",
+        default=None,
+        metavar="CLASSES",
+        help=(
+            "comma-separated classes; report the tests that leave reference "
+            "cycles holding their instances for the collector to break "
+            "(ini: whyalive_cycles)"
+        ),
+    )
+    parser.addini(
+        "whyalive_cycles",
+        type="linelist",
+        default=[],
+        help="classes whose reference cycles a test must not leave (whyalive)",
+    )
     parser.addini(
         "whyalive_watch",
         type="linelist",
@@ -119,7 +149,11 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             f"--whyalive-max-paths must be a whole number >= 1, got {raw!r}"
         ) from None
-    config.stash[_SETTINGS] = _Settings(classes, max_paths)
+    names = config.getoption("whyalive_cycles") or config.getini("whyalive_cycles")
+    cycle_classes = tuple(
+        _resolve_class(name, "--whyalive-cycles") for name in _split(names)
+    )
+    config.stash[_SETTINGS] = _Settings(classes, max_paths, cycle_classes=cycle_classes)
 
 
 def _split(values: list[str]) -> list[str]:
@@ -249,6 +283,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if problem:
         pytest.fail(problem, pytrace=False)
     classes = tuple(dict.fromkeys(settings.classes + marked))
+    if settings.cycle_classes:
+        gc.collect()  # earlier tests' garbage is theirs
+        block = cycles(classes=settings.cycle_classes)
+        item.stash[_CYCLES] = (block, block.__enter__())
     snapshot = testing.Snapshot(classes, collect=False) if classes else None
     watch = _Watch(snapshot)
     item.stash[_WATCH] = watch
@@ -283,6 +321,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         item.stash[_FAILED] = True
     if call.when != "teardown":
         return
+    if _CYCLES in item.stash:
+        block, found = item.stash[_CYCLES]
+        del item.stash[_CYCLES]
+        try:
+            gc.collect()
+        finally:
+            block.__exit__(None, None, None)
+        if len(found):
+            report.sections.append((CYCLES_SECTION, str(found)))
     watch = item.stash.get(_WATCH, None)
     failed = item.stash.get(_FAILED, False)
     for key in (_WATCH, _FAILED):
@@ -364,6 +411,31 @@ def _first_module_path(report: Report) -> str:
             if path.root.kind == "module":
                 return path.expression
     return ""
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The tests that left reference cycles (``--whyalive-cycles``)."""
+    seen = set()
+    found = []
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for title, text in getattr(report, "sections", ()):
+                key = (getattr(report, "nodeid", ""), text)
+                if title == CYCLES_SECTION and key not in seen:
+                    seen.add(key)
+                    found.append(key)
+    if not found:
+        return
+    terminalreporter.section(CYCLES_SECTION)
+    tests = "test" if len(found) == 1 else "tests"
+    terminalreporter.write_line(
+        f"{len(found)} {tests} left reference cycles for the collector to break:"
+    )
+    for nodeid, text in found:
+        head, *rest = text.splitlines()
+        terminalreporter.write_line(f"{nodeid}: {head}")
+        for line in rest:
+            terminalreporter.write_line(f"  {line}")
 
 
 # --------------------------------------------------------------------------

@@ -490,3 +490,62 @@ def test_the_plugins_own_calls_are_never_retainers(suite):
         result,
         "1 Widget alive after teardown, held by test_suite.style_for -> <cache>[",
     )
+
+
+CYCLES_SUITE = """
+import widgets
+
+
+def test_leaves_a_cycle():
+    w = widgets.Widget("w1")
+    w.me = [w]
+
+
+def test_leaves_another_kind_of_cycle():
+    r = widgets.Registry()
+    r.callbacks["self"] = r
+
+
+def test_clean():
+    w = widgets.Widget("w2")
+    assert w.name == "w2"
+"""
+
+
+def test_cycles_option_reports_the_tests_that_leave_cycles(suite):
+    write(suite, test_suite=CYCLES_SUITE)
+    result = suite("--whyalive-cycles=widgets.Widget")
+    result.assert_outcomes(passed=3)  # reported, not failed
+    text = result.stdout.str()
+    assert "whyalive: reference cycles" in text
+    assert "1 test left reference cycles for the collector to break:" in text
+    has_line(
+        result,
+        "test_suite.py::test_leaves_a_cycle: 1 cycle in",
+    )
+    assert "cycle of 2 objects (list, widgets.Widget), freed by a collection" in text
+    assert "  #1 widgets.Widget  .me -> #2" in text
+    assert "#2 list  [0] -> #1" in text
+    assert "test_clean:" not in text
+    assert "test_leaves_another_kind_of_cycle:" not in text
+
+
+def test_cycles_ini_twin_and_several_classes(suite):
+    write(suite, test_suite=CYCLES_SUITE)
+    suite.pytester.makeini(
+        "[pytest]\nwhyalive_cycles = widgets.Widget, widgets.Registry\n"
+    )
+    result = suite()
+    result.assert_outcomes(passed=3)
+    text = result.stdout.str()
+    assert "2 tests left reference cycles for the collector to break:" in text
+    assert "#1 widgets.Registry  .callbacks -> #2" in text
+    assert "#2 dict  ['self'] -> #1" in text
+    assert "test_clean:" not in text
+
+
+def test_cycles_option_needs_classes(suite):
+    write(suite, test_suite=CYCLES_SUITE)
+    result = suite("--whyalive-cycles=widgets.Nothing")
+    assert result.ret != 0
+    has_line(result, "--whyalive-cycles", "widgets.Nothing")

@@ -6,6 +6,7 @@
 #include "roots.h"
 #include "search.h"
 #include "snapshot.h"
+#include "cycles.h"
 
 typedef struct {
     PyObject *partial_type; /* functools.partial, to fold its .args */
@@ -786,6 +787,39 @@ snapshot_top_(PyObject *module, PyObject *args)
     return dominators_top(idom, retained, n, share);
 }
 
+/* ------------------------------------------------------------------ */
+/* Cycles: the garbage a collection found (cycles.h)                    */
+/* ------------------------------------------------------------------ */
+
+PyDoc_STRVAR(
+    cycles_graph_doc,
+    "cycles_graph(objects)\n--\n\n"
+    "The references among objects (a list: what a collection found\n"
+    "unreachable) and their cycles: (nodes, edges, components), nodes\n"
+    "[(id, type_name, name, flags)] (flags 1 finalizer, 2 legacy\n"
+    "finalizer, 4 weak reference with a callback, 8 internal), edges\n"
+    "[(src, dst, label, kind)] folded as paths are, components [tuple of\n"
+    "node indices] (strongly connected, cyclic).");
+
+static PyObject *
+cycles_graph_(PyObject *module, PyObject *objects)
+{
+    (void)module;
+    return cycles_graph(objects);
+}
+
+PyDoc_STRVAR(cycles_clear_doc,
+             "cycles_clear(objects)\n--\n\n"
+             "Empty the list objects and tp_clear each of its objects, as the\n"
+             "collector clears garbage: cycles nothing else holds are freed.");
+
+static PyObject *
+cycles_clear_(PyObject *module, PyObject *objects)
+{
+    (void)module;
+    return cycles_clear(objects);
+}
+
 static PyMethodDef core_methods[] = {
     {"_layout_fields", layout_fields, METH_NOARGS, layout_fields_doc},
     {"_check_layout", (PyCFunction)(void (*)(void))check_layout,
@@ -823,6 +857,8 @@ static PyMethodDef core_methods[] = {
     {"snapshot_top", snapshot_top_, METH_VARARGS, snapshot_top_doc},
     {"snapshot_dominators", snapshot_dominators_, METH_O,
      snapshot_dominators_doc},
+    {"cycles_graph", cycles_graph_, METH_O, cycles_graph_doc},
+    {"cycles_clear", cycles_clear_, METH_O, cycles_clear_doc},
     {NULL, NULL, 0, NULL},
 };
 

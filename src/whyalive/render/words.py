@@ -12,7 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "describe_cycle_heading",
+    "describe_cycle_member",
+    "describe_cycle_reference",
     "describe_edge",
+    "describe_garbage_reason",
     "describe_object",
     "describe_retainer_row",
     "describe_root",
@@ -91,6 +95,79 @@ def describe_edge(label: str, kind: str, referrer_type: str, referrer_name: str)
     container = kind in _CONTAINER_KINDS
     preposition = "in" if container and not label.startswith(".") else "of"
     return f"{label} {preposition} {describe_object(referrer_type, referrer_name)}"
+
+
+def describe_cycle_heading(
+    count: int, type_counts: list[tuple[str, int]], freed: bool, generation: int
+) -> str:
+    """The first line of a reference cycle the collector found.
+
+    >>> describe_cycle_heading(3, [("app.Node", 2), ("list", 1)], True, 0)
+    'cycle of 3 objects (app.Node x2, list), freed by a collection of generation 0'
+    >>> describe_cycle_heading(1, [("app.Fin", 1)], False, 2).split(", ")[1]
+    'not freed: left in gc.garbage by a collection of generation 2'
+    """
+    objects = "object" if count == 1 else "objects"
+    types = ", ".join(name if n == 1 else f"{name} x{n}" for name, n in type_counts)
+    fate = "freed by" if freed else "not freed: left in gc.garbage by"
+    by = f"a collection of generation {generation}"
+    return f"cycle of {count} {objects} ({types}), {fate} {by}"
+
+
+#: What a cycle's member is flagged with, by cause.
+_CYCLE_FLAGS = (
+    ("legacy", "tp_del: the collector cannot free it"),
+    ("finalizer", "__del__"),
+    ("weakref_callback", "weak reference with a callback"),
+)
+
+
+def describe_cycle_member(
+    number: int, type_name: str, name: str, flags: tuple[str, ...]
+) -> str:
+    """A member of a cycle, numbered so that its references can point
+    at it, with what runs when it is freed.
+
+    >>> describe_cycle_member(1, "app.Node", "", ())
+    '#1 app.Node'
+    >>> describe_cycle_member(2, "app.Fin", "", ("finalizer",))
+    '#2 app.Fin (__del__)'
+    """
+    text = f"#{number} {describe_object(type_name, name)}"
+    said = [words for flag, words in _CYCLE_FLAGS if flag in flags]
+    if "legacy" in flags:
+        said = said[:1]  # tp_del is the finalizer
+    return f"{text} ({'; '.join(said)})" if said else text
+
+
+def describe_cycle_reference(label: str, number: int) -> str:
+    """A reference from one member of a cycle to another.
+
+    >>> describe_cycle_reference(".peer", 2)
+    '.peer -> #2'
+    """
+    return f"{label} -> #{number}"
+
+
+def describe_garbage_reason(
+    legacy: bool, holder: str | None, saved_by_debug: bool
+) -> str:
+    """Why an object sits in ``gc.garbage``.
+
+    >>> describe_garbage_reason(True, None, False)
+    'it has a legacy finalizer (tp_del), so the collector cannot free its cycle'
+    >>> describe_garbage_reason(False, "#1 app.Legacy", False)
+    'it is reachable from #1 app.Legacy, which has a legacy finalizer (tp_del)'
+    """
+    if legacy:
+        return (
+            "it has a legacy finalizer (tp_del), so the collector cannot free its cycle"
+        )
+    if holder is not None:
+        return f"it is reachable from {holder}, which has a legacy finalizer (tp_del)"
+    if saved_by_debug:
+        return "gc.DEBUG_SAVEALL is set: the collector saves all the garbage it finds"
+    return "not garbage the collector found: the program put it there"
 
 
 def describe_size(size: int) -> str:
