@@ -173,3 +173,31 @@ def test_bench_plugin_runs_a_suite_plain_and_watched(tmp_path):
     assert proc.returncode != 0
     assert "the watched run failed" in proc.stderr
     assert "1 Gizmo alive after teardown" in proc.stderr
+
+
+def test_bench_guppy_runs_and_agrees_with_guppy_when_it_is_there():
+    """whyalive's retained size of the heap's biggest container is guppy3's
+    domisize for it; without guppy3 the script says why and times whyalive."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(Path(whyalive.__file__).resolve().parents[1]), str(BENCH)]
+    )
+    out = subprocess.run(
+        [sys.executable, str(BENCH / "bench_guppy.py"), "--sizes", "2k"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=BENCH,
+        timeout=300,
+        check=True,
+    ).stdout
+    assert "whyalive heap_snapshot" in out
+    line = next(x for x in out.splitlines() if "retained size of" in x)
+    try:
+        import guppy  # noqa: F401
+    except ImportError:
+        assert "guppy3 skipped: guppy3 is not installed" in out
+    else:
+        whyalive_says = line.split("whyalive ")[1].split(";")[0]
+        guppy_says = line.rsplit("guppy ", 1)[1]
+        assert whyalive_says == guppy_says
