@@ -14,6 +14,7 @@ SOURCES = [
     "module.c",
     "deadline.c",
     "heap.c",
+    "heaprows.c",
     "roots.c",
     "paths.c",
     "search.c",
