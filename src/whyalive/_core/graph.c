@@ -25,8 +25,9 @@
  * million times is drawn with a few of its references, not all. */
 #define MAX_OCCURRENCES 32u
 
-static const char *const role_names[] = {
+static const char *const role_names[ROLE_COUNT] = {
     "", "own_dict", "closure", "cell_contents", "frame", "local",
+    "inner", "attr_dict", "cache",
 };
 
 

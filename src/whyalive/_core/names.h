@@ -38,6 +38,7 @@ enum label_role {
                            after it reads ".name" */
     ROLE_CACHE,         /* an lru_cache's cache: a key in it reads
                            "<cache key>" */
+    ROLE_COUNT          /* how many; a stored label's role is below it */
 };
 
 /* The label of one reference, before folding. */

@@ -111,7 +111,7 @@ snapview_open(snapview_t *v, PyObject *data)
     for (size_t i = 0; i < v->nlabels; i++) {
         const int32_t *l = &v->labels[i * SNAP_LABEL_FIELDS];
         if (!check_string_index(v, l[0]) || l[1] < 0 || l[1] >= EDGE_KIND_COUNT ||
-            l[2] < 0 || l[2] > ROLE_LOCAL || (l[3] != -1 && !check_string_index(v, l[3])))
+            l[2] < 0 || l[2] >= ROLE_COUNT || (l[3] != -1 && !check_string_index(v, l[3])))
         {
             return bad("a label is out of range");
         }
