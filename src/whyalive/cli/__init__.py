@@ -26,9 +26,9 @@ PROG = "whyalive"
 
 
 def _subcommands() -> list:
-    from . import attach, run
+    from . import analyze, attach, run, snapshot
 
-    return [run, attach]
+    return [run, snapshot, analyze, attach]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,7 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit.code if isinstance(exit.code, int) else 2
     if getattr(args, "subcommand", None) is None:
         parser.print_usage(sys.stderr)
-        print(f"{PROG}: error: give a command: run, attach", file=sys.stderr)
+        names = ", ".join(m.NAME for m in _subcommands())
+        print(f"{PROG}: error: give a command: {names}", file=sys.stderr)
         return 2
     try:
         return args.subcommand.main(args)
@@ -79,9 +80,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _preparse(argv: list[str]) -> list[str]:
     """Lets a subcommand rearrange its arguments before argparse sees them
-    (``run`` takes its options after the script's arguments too)."""
+    (``run`` and ``snapshot`` take their options after the script's
+    arguments too)."""
     if argv and argv[0] == "run":
         from . import run
 
         return ["run", *run.rearrange(argv[1:])]
+    if argv and argv[0] == "snapshot":
+        from . import snapshot
+
+        return ["snapshot", *snapshot.preparse(argv[1:])]
     return argv

@@ -79,16 +79,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS")
 
 
-def rearrange(argv: list[str]) -> list[str]:
+def rearrange(argv: list[str], options: dict[str, bool] | None = None) -> list[str]:
     """whyalive's options first, then ``SCRIPT`` (or ``-m MODULE``), then
     the script's arguments: options of ``run`` that follow the script are
-    whyalive's, unless they come after ``--``.
+    whyalive's, unless they come after ``--``.  ``options`` maps another
+    subcommand's options to whether each takes a value (``run``'s by
+    default).
 
     >>> rearrange(["app.py", "x", "--watch", "Session", "--", "-o", "y"])
     ['--watch', 'Session', '--', 'app.py', 'x', '-o', 'y']
     >>> rearrange(["--growth", "-m", "http.server", "8000", "-w", "A,B"])
     ['--growth', '-w', 'A,B', '-m', 'http.server', '--', '8000']
     """
+    known = _OPTIONS if options is None else options
     ours: list[str] = []
     program: list[str] = []
     theirs: list[str] = []
@@ -99,8 +102,8 @@ def rearrange(argv: list[str]) -> list[str]:
             theirs.extend(argv[i + 1 :])
             break
         option = arg.split("=", 1)[0]
-        if option in _OPTIONS:
-            takes_value = _OPTIONS[option] and "=" not in arg
+        if option in known:
+            takes_value = known[option] and "=" not in arg
             ours.extend(argv[i : i + 1 + takes_value])
             i += 1 + takes_value
             continue
@@ -141,8 +144,8 @@ def main(args: argparse.Namespace) -> int:
     if args.module and args.script:
         args.args.insert(0, args.script)
     try:
-        program = _find_program(args.module, args.script)
-    except _ScriptFailed as failed:
+        program = find_program(args.module, args.script)
+    except ScriptFailed as failed:
         return failed.status
 
     import whyalive
@@ -214,9 +217,16 @@ def watch_names(values: list[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _find_program(module: str | None, script: str | None) -> Program:
+def find_program(module: str | None, script: str | None) -> Program:
+    """What ``python -m MODULE`` or ``python SCRIPT`` would run, compiled;
+    :class:`UsageError` naming what is missing, :class:`ScriptFailed`
+    (after python's message) when the script does not compile.
+
+    >>> find_program("json.tool", None).label
+    'json.tool'
+    """
     if module:
-        return _find_module(module)
+        return find_module(module)
     if not script:
         raise UsageError("give a SCRIPT to run, or -m MODULE")
     if not os.path.exists(script):
@@ -230,13 +240,18 @@ def _find_program(module: str | None, script: str | None) -> Program:
     except (SyntaxError, ValueError) as error:
         # the script's own fault, reported as python reports it
         traceback.print_exception(type(error), error, None)
-        raise _ScriptFailed(1) from None
+        raise ScriptFailed(1) from None
     attrs = {"__file__": script, "__cached__": None, "__spec__": None}
     path0 = os.path.dirname(os.path.abspath(script))
     return Program(script, code, script, path0, attrs)
 
 
-def _find_module(name: str) -> Program:
+def find_module(name: str) -> Program:
+    """What ``python -m name`` would run (a package's ``__main__``).
+
+    >>> find_module("json.tool").argv0.endswith("tool.py")
+    True
+    """
     sys.path.insert(0, os.getcwd())  # as python -m finds it
     try:
         spec = importlib.util.find_spec(name)
@@ -261,7 +276,10 @@ def _find_module(name: str) -> Program:
     return Program(name, code, spec.origin or name, os.getcwd(), attrs)
 
 
-class _ScriptFailed(Exception):
+class ScriptFailed(Exception):
+    """The script could not start (python's message is printed); the
+    command exits with ``status``."""
+
     def __init__(self, status: int) -> None:
         super().__init__(status)
         self.status = status
