@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -125,6 +126,118 @@ def test_census_and_explain_in_a_running_process(cli, holder, tmp_path):
     assert f"process {pid}: --watch: no class named Sesion exists there" in line
 
 
+GROWER = """
+    import os, time
+
+    class Order:
+        def __init__(self):
+            self.receipt = bytes(20_000)
+
+    HISTORY = []
+
+    print("ready", flush=True)
+    while True:  # one more batch of orders each time the file "go" appears
+        if os.path.exists("go"):
+            HISTORY.extend(Order() for _ in range(25))
+            os.remove("go")
+            print("grew", flush=True)
+        time.sleep(0.02)
+"""
+
+
+@needs_314
+def test_census_as_json_follows_the_tables_schema(cli, holder, tmp_path):
+    import jsonschema
+
+    from whyalive.render import tables
+
+    pid = str(holder.pid)
+    if not os_permits_attaching(holder.pid, tmp_path):
+        pytest.skip("the OS forbids attaching here (its message is tested)")
+    done = cli("attach", pid, "--format", "json", "--limit", "100000")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    jsonschema.validate(document, tables.schema())
+    assert document["kind"] == "census"
+    assert document["pid"] == holder.pid
+    assert document["python"].startswith("CPython 3.")
+    counts = {row["type"]: row["count"] for row in document["rows"]}
+    assert counts["__main__.Session"] == 3
+    # -o FILE.json picks json too
+    again = cli("attach", pid, "-o", "census.json")
+    assert again.returncode == 0, again.stderr
+    written = json.loads((cli.cwd / "census.json").read_text())
+    jsonschema.validate(written, tables.schema())
+
+
+@needs_314
+def test_dump_a_running_process_then_analyze_and_diff(cli, tmp_path):
+    script = tmp_path / "grower.py"
+    script.write_text(textwrap.dedent(GROWER))
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    child = subprocess.Popen(
+        [sys.executable, str(script)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        if not os_permits_attaching(child.pid, tmp_path):
+            pytest.skip("the OS forbids attaching here (its message is tested)")
+        pid = str(child.pid)
+
+        def grow():
+            (tmp_path / "go").write_text("")
+            assert child.stdout.readline().strip() == "grew"
+
+        grow()
+        first = cli("attach", pid, "--dump", "before.whyalive")
+        assert first.returncode == 0, first.stderr
+        assert first.stdout == ""
+        assert re.fullmatch(
+            rf"whyalive: wrote before\.whyalive: [\d,]+ objects, \S+ \S+ alive in "
+            rf"process {pid} \(CPython 3\.\S+\) \(read it with: whyalive analyze "
+            r"before\.whyalive\)",
+            first.stderr.strip(),
+        ), first.stderr
+        grow()
+        grow()
+        assert cli("attach", pid, "--dump", "after.whyalive").returncode == 0
+        assert child.poll() is None  # it answered and runs on
+
+        top = cli("analyze", "after.whyalive", "--top", "1")
+        assert top.returncode == 0, top.stderr
+        # 75 orders of 20 kB receipts
+        assert re.search(
+            r"^0x[0-9a-f]+  1\.5 MB  __main__\.HISTORY  \(list, 151 objects\)$",
+            top.stdout,
+            re.M,
+        ), top.stdout
+
+        diff = cli(
+            "analyze", "after.whyalive", "--diff", "before.whyalive",
+            "--type", "Order", "--limit", "100",
+        )  # fmt: skip
+        assert diff.returncode == 0, diff.stderr
+        lines = diff.stdout.splitlines()
+        order = next(line for line in lines if line.startswith("__main__.Order"))
+        assert "+50 objects" in order
+        assert "why 50 new Order objects are alive:" in diff.stdout
+        assert "50 __main__.Order objects held the same way" in diff.stdout
+        assert "└── [i] in list  [1.5 MB]" in diff.stdout
+        assert "    └── __main__.HISTORY  (root: module global)" in diff.stdout
+
+        chrome = cli("attach", pid, "--dump", "heap.heapsnapshot")
+        assert chrome.returncode == 0, chrome.stderr
+        document = json.loads((cli.cwd / "heap.heapsnapshot").read_text())
+        assert "node_fields" in document["snapshot"]["meta"]
+    finally:
+        child.kill()
+        child.wait()
+
+
 @needs_314
 def test_nothing_alive_exits_0(cli, tmp_path):
     source = HOLDER.replace('{"s1": Session(), "s2": Session()}', "{}")
@@ -208,7 +321,12 @@ def test_the_os_forbids_another_users_process(cli, holder, tmp_path):
         (["0"], "PID: 0 is not a process id"),
         (["4194303"], "PID: no process 4194303"),
         (["1", "--limit", "0"], "--limit: must be >= 1"),
-        (["1", "--format", "json"], "the census is text"),
+        (["1", "--format", "html"], "--format html: the census is text or json"),
+        (["1", "-o", "census.html"], "-o: the census is text or json, not html"),
+        (["1", "--dump", "h.whyalive", "-w", "A"], "--dump: not with --watch"),
+        (["1", "--dump", "h.whyalive", "-o", "x"], "-o: not with --dump FILE"),
+        (["1", "--dump", "h.whyalive", "-f", "json"], "unknown snapshot format 'json'"),
+        (["1", "--dump", "no/such/dir/h.whyalive"], "--dump: no directory"),
         (["1", "-w", "A", "--format", "yaml"], "unknown format 'yaml'"),
         (["1", "--wait", "0"], "--wait: must be > 0"),
     ],

@@ -8,7 +8,12 @@ that this command reads and prints:
 - ``whyalive attach PID``: the census, the most common types there;
 - ``whyalive attach PID --watch Session``: the live instances of the
   watched classes explained there (exit status 1 when any is alive),
-  printed here in any ``--format``.
+  printed here in any ``--format``;
+- ``whyalive attach PID --dump FILE``: a heap snapshot taken there and
+  saved here (``whyalive analyze FILE`` reads it; ``--format
+  heapsnapshot`` or a FILE ending in ``.heapsnapshot`` for Chrome
+  DevTools).  The process writes it into the private temporary folder of
+  the request, and this command moves it to FILE, as this user.
 
 Both sides must run the same CPython 3.14+ version, and the OS must let
 this user debug the process (Linux: the same user, or root /
@@ -29,6 +34,8 @@ import tempfile
 import time
 from typing import Any
 
+from ..render import tables
+from ..render.words import describe_size
 from .common import (
     UsageError,
     add_report_options,
@@ -78,6 +85,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "print the most common types)",
     )
     parser.add_argument(
+        "--dump",
+        metavar="FILE",
+        help="save a heap snapshot of the process to FILE (--format: "
+        "whyalive or heapsnapshot, by default from FILE's extension)",
+    )
+    parser.add_argument(
         "--limit", type=int, default=20, help="types in the census (20)"
     )
     parser.add_argument(
@@ -91,18 +104,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from .run import watch_names
+    from .snapshot import snapshot_format
 
     pid = _check_pid(args.pid)
     watched = watch_names(args.watch)
-    if watched:
+    if args.dump is not None:
+        if watched:
+            raise UsageError("--dump: not with --watch (ask one, then the other)")
+        if args.output is not None:
+            raise UsageError("-o: not with --dump FILE (the snapshot goes to FILE)")
+        fmt = snapshot_format(args.format, args.dump)
+        check_output(args.dump, "--dump")
+    elif watched:
         fmt = check_format(args.format, args.output)
-    elif args.format not in (None, "text"):
+    elif args.format not in (None, "text", "json"):
         raise UsageError(
-            f"--format {args.format}: the census is text; give --watch CLASS "
-            "for a report in other formats"
+            f"--format {args.format}: the census is text or json; give --watch "
+            "CLASS for a report in other formats"
         )
     else:
-        fmt = "text"
+        fmt = check_format(args.format, args.output)
+        if fmt not in ("text", "json"):
+            raise UsageError(
+                f"-o: the census is text or json, not {fmt}; give --watch "
+                "CLASS for a report in other formats"
+            )
     check_output(args.output)
     if args.limit < 1:
         raise UsageError(f"--limit: must be >= 1, got {args.limit}")
@@ -112,21 +138,39 @@ def main(args: argparse.Namespace) -> int:
     _check_process(pid)
     check_attach_possible()
 
+    action = "dump" if args.dump is not None else "explain" if watched else "census"
     request = {
         "schema": ANSWER_SCHEMA,
-        "action": "explain" if watched else "census",
+        "action": action,
         "classes": watched,
         "limit": args.limit,
         "max_paths": args.max_paths,
         "timeout": args.timeout,
+        "format": fmt,
     }
-    answer = ask(pid, request, wait=args.wait)
+    answer = ask(pid, request, wait=args.wait, dump_to=args.dump)
     if "error" in answer:
         raise UsageError(f"process {pid}: {answer['error']}")
     where = f"process {pid} ({answer['python']})"
-    if not watched:
-        text = _census_text(answer["census"], where)
-        write_text(text, args.output)
+    if action == "dump":
+        dumped = answer["dump"]
+        tell(
+            f"wrote {args.dump}: {dumped['objects']:,} objects, "
+            f"{describe_size(dumped['total_size'])} alive in {where}"
+            + (
+                f" (read it with: whyalive analyze {args.dump})"
+                if fmt == "whyalive"
+                else ""
+            )
+        )
+        return 0
+    if action == "census":
+        if fmt == "json":
+            document = tables.census_document(pid, answer["python"], answer["census"])
+            write_text(json.dumps(document, indent=2) + "\n", args.output)
+        else:
+            text = tables.census_text(answer["census"], where)
+            write_text(text + "\n", args.output)
         return 0
 
     from ..report import Report
@@ -156,17 +200,22 @@ def check_attach_possible() -> None:
         )
 
 
-def ask(pid: int, request: dict[str, Any], *, wait: float) -> dict[str, Any]:
+def ask(
+    pid: int, request: dict[str, Any], *, wait: float, dump_to: str | None = None
+) -> dict[str, Any]:
     """Sends ``request`` to process ``pid``, waits up to ``wait`` seconds
     for its answer and returns it (a dict with ``error`` when whyalive
     there could not answer).  Raises :class:`UsageError` when the OS or
-    the process refuses, or when no answer comes in time."""
+    the process refuses, or when no answer comes in time.  With
+    ``dump_to``, the process saves a snapshot in the request's private
+    folder, and it is moved to ``dump_to``."""
     folder = tempfile.mkdtemp(prefix="whyalive-attach-")
     try:
         request_file = os.path.join(folder, "request.json")
         answer_file = os.path.join(folder, "answer.json")
         script_file = os.path.join(folder, "attach.py")
-        request = {**request, "answer": answer_file}
+        dump_file = os.path.join(folder, "heap.snapshot")
+        request = {**request, "answer": answer_file, "dump": dump_file}
         with open(request_file, "w", encoding="utf-8") as file:
             json.dump(request, file)
         parent = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
@@ -181,9 +230,23 @@ def ask(pid: int, request: dict[str, Any], *, wait: float) -> dict[str, Any]:
             )
         _hand_over(folder, pid)
         _remote_exec(pid, script_file)
-        return _await(pid, answer_file, wait)
+        answer = _await(pid, answer_file, wait)
+        if dump_to is not None and "error" not in answer:
+            _move_dump(dump_file, dump_to)
+        return answer
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _move_dump(dump_file: str, dump_to: str) -> None:
+    """The process's snapshot, copied to ``dump_to`` as this user (the
+    folder is removed after)."""
+    try:
+        shutil.copyfile(dump_file, dump_to)
+    except OSError as error:
+        raise UsageError(
+            f"--dump: cannot write {dump_to!r}: {error.strerror or error}"
+        ) from None
 
 
 def serve(request_file: str) -> None:
@@ -216,6 +279,11 @@ def _answer(request: dict[str, Any]) -> dict[str, Any]:
         "schema": ANSWER_SCHEMA,
         "python": f"{platform.python_implementation()} {platform.python_version()}",
     }
+    if request["action"] == "dump":
+        snap = whyalive.heap_snapshot()
+        snap.save(request["dump"], format=request["format"])
+        answer["dump"] = {"objects": len(snap), "total_size": snap.total_size}
+        return answer
     if request["action"] == "census":
         rows = whyalive.most_common_types(limit=request["limit"], shortnames=False)
         answer["census"] = [
@@ -324,13 +392,6 @@ def _await(pid: int, answer_file: str, wait: float) -> dict[str, Any]:
         except PermissionError:
             pass
         time.sleep(0.05)
-
-
-def _census_text(rows: list[list[Any]], where: str) -> str:
-    lines = [f"most common types in {where}:"]
-    width = max((len(name) for name, _ in rows), default=0)
-    lines += [f"  {name:<{width}} {count:>10,}" for name, count in rows]
-    return "\n".join(lines) + "\n"
 
 
 def _summary(report: Any, watched: list[str], where: str) -> str:

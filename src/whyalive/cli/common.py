@@ -61,13 +61,14 @@ def check_format(fmt: str | None, output: str | None) -> str:
     return fmt
 
 
-def check_output(output: str | None) -> None:
-    """``-o FILE`` must be writable where it is: its directory exists."""
+def check_output(output: str | None, option: str = "-o") -> None:
+    """``-o FILE`` (or the file of ``option``) must be writable where it
+    is: its directory exists."""
     if output is None:
         return
     folder = os.path.dirname(os.path.abspath(output))
     if not os.path.isdir(folder):
-        raise UsageError(f"-o: no directory {folder!r} for {output!r}")
+        raise UsageError(f"{option}: no directory {folder!r} for {output!r}")
 
 
 def report_text(report: Any, fmt: str, *, title: str = "whyalive report") -> str:
