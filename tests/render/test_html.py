@@ -10,6 +10,7 @@ import whyalive
 from whyalive import Report
 from whyalive.render import html as report_html
 from whyalive.render.text import summary_line
+from whyalive.render.words import describe_size
 
 VOID = {"meta", "br", "img", "input", "link", "hr"}
 
@@ -153,3 +154,45 @@ def test_sizes_when_the_report_knows_them(make_sample_report):
     tree = parse(sized._repr_html_())
     assert tree.texts["wa-size"] == ["[8.1 MB]"]
     assert "wa-size" not in parse(make_sample_report()._repr_html_()).texts
+
+
+class Chunk:
+    def __init__(self) -> None:
+        self.body = bytes(300_000)
+
+
+def test_holders_on_the_path_carry_their_retained_sizes(module):
+    """explain(..., sizes=True): the target's size in its summary, each
+    holder's beside its reference, as elements of their own; a cycle back
+    is a note beside it."""
+    module.STORE = {"chunks": [Chunk() for _ in range(4)]}
+    chunk = module.STORE["chunks"][2]
+    report = whyalive.explain(chunk, sizes=True)
+    target = report.targets[0]
+    chunks = module.STORE["chunks"]
+    # three chunks: the local `chunk` keeps the fourth alive too
+    assert target.retained_size_of(id(chunks)) >= 3 * 300_000
+    tree = parse(report._repr_html_())
+    sizes = tree.texts["wa-size"]
+    # the target, then the list holding it
+    assert sizes[0] == f"[{describe_size(target.retained_size)}]"
+    assert f"[{describe_size(target.retained_size_of(id(chunks)))}]" in sizes
+    assert "[2] in list" in tree.texts["wa-edge"]  # the size is not in the label
+    assert all(not t.endswith("]  ") and "MB" not in t for t in tree.texts["wa-edge"])
+    # the text tree shows the same sizes, after the label
+    assert f"[2] in list  [{describe_size(target.retained_size_of(id(chunks)))}]" in (
+        str(report)
+    )
+    del chunk, chunks
+
+
+def test_a_cycle_back_is_a_note_beside_its_reference():
+    from whyalive.render.text import Line
+
+    line = Line(".owner of Node", "edge", 0x10, size="1.0 kB", note="cycle back")
+    html = report_html._line_html(line)
+    tree = parse(html)
+    assert tree.texts["wa-edge"] == [".owner of Node"]
+    assert tree.texts["wa-size"] == ["[1.0 kB]"]
+    assert tree.texts["wa-note"] == ["(cycle back)"]
+    assert str(line) == ".owner of Node  [1.0 kB]  (cycle back)"

@@ -2,9 +2,10 @@
 
 :func:`fragment` is what ``Report._repr_html_()`` shows in Jupyter: one
 ``<details>`` per target (its description, status and, when the report
-knows them, sizes), its retainer paths below it merged into a tree as the
-text tree merges them (:func:`whyalive.render.text.path_lines`), every
-root marked with its kind.  The tree folds with the browser's own
+knows them, the retained sizes of the target and of each holder), its
+retainer paths below it merged into a tree as the text tree merges them
+(:func:`whyalive.render.text.path_lines`), every root marked with its
+kind.  The tree folds with the browser's own
 ``<details>``/``<summary>``: no script is needed, so it works in a
 notebook that is not trusted.  :func:`page` wraps the same fragment in a
 standalone document (``whyalive run ... --format html``), with two buttons
@@ -211,5 +212,10 @@ def _line_html(line: Line) -> str:
             f'<span class="wa-root-badge">root: {esc(line.tag or "")}</span></span>'
         )
     if line.kind == "edge":
-        return f'<span class="wa-edge">{esc(line.text)}</span>'
+        out = f'<span class="wa-edge">{esc(line.text)}</span>'
+        if line.size is not None:
+            out += f' <span class="wa-size">[{esc(line.size)}]</span>'
+        if line.note is not None:
+            out += f' <span class="wa-note">({esc(line.note)})</span>'
+        return out
     return f'<span class="wa-{esc(line.kind)}">{esc(line.text)}</span>'

@@ -123,21 +123,33 @@ def _target_lines(target: Target, generalize: bool = False) -> list[str]:
 
 class Line(NamedTuple):
     """One line of a target's tree, before drawing: ``kind`` is ``edge``
-    (a reference; ``referrer_id`` the object holding the next one),
+    (a reference; ``referrer_id`` the object holding the next one, ``size``
+    its retained size when the report knows it, ``note`` a cycle back),
     ``root`` (``root_kind`` and ``tag`` say which), ``elided`` (the middle
     of a long path) or ``note`` (what was not found or not shown).
-    ``str(line)`` is the line of the text tree."""
+    ``str(line)`` is the line of the text tree.
+
+    >>> str(Line("['w1'] in dict", "edge", 0x10, size="8.1 MB"))
+    "['w1'] in dict  [8.1 MB]"
+    """
 
     text: str
     kind: str
     referrer_id: int | None = None
     root_kind: str | None = None
     tag: str | None = None
+    size: str | None = None
+    note: str | None = None
 
     def __str__(self) -> str:
         if self.kind == "root":
             return f"{self.text}  (root: {self.tag})"
-        return self.text
+        text = self.text
+        if self.size is not None:
+            text += f"  [{self.size}]"
+        if self.note is not None:
+            text += f"  ({self.note})"
+        return text
 
 
 def path_lines(target: Target) -> list[list[Line]]:
@@ -193,13 +205,20 @@ def _edge_lines(path: RetainerPath, target: Target) -> list[Line]:
     for edge, count in path.runs():
         text = edge.describe() if count == 1 else edge.describe_run(count)
         size = target.retained_size_of(edge.referrer_id)
-        if size is not None:
-            text += f"  [{describe_size(size)}]"
+        note = None
         if edge.referrer_id in seen:
             what = "the target" if edge.referrer_id == target.id else "an object above"
-            text += f"  (cycle back to {what})"
+            note = f"cycle back to {what}"
         seen.add(edge.referrer_id)
-        lines.append(Line(text, "edge", edge.referrer_id))
+        lines.append(
+            Line(
+                text,
+                "edge",
+                edge.referrer_id,
+                size=None if size is None else describe_size(size),
+                note=note,
+            )
+        )
     if len(lines) > MAX_SHOWN_EDGES:
         hidden = len(lines) - HEAD_EDGES - TAIL_EDGES
         lines = [
