@@ -238,6 +238,7 @@ def test_diff_of_two_snapshots_of_one_process(cli):
         (["heap.whyalive", "--limit", "0"], "--limit: must be >= 1, got 0"),
         (["heap.whyalive", "--max-paths", "0"], "--max-paths: must be >= 1, got 0"),
         (["heap.whyalive", "-f", "html"], "--format html: the tables are text or json"),
+        (["heap.whyalive", "-o", "t.html"], "-o t.html: the tables are text or json"),
         (["heap.whyalive", "-f", "yaml"], "--format: unknown format 'yaml'"),
         (["heap.whyalive", "--type", "dict"], "--type: only with --diff EARLIER"),
         (

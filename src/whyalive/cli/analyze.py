@@ -104,8 +104,9 @@ def main(args: argparse.Namespace) -> int:
     check_output(args.output)
     report_wanted = args.explain is not None or args.type is not None
     if fmt not in ("text", "json") and not report_wanted:
+        option = f"--format {fmt}" if args.format else f"-o {args.output}"
         raise UsageError(
-            f"--format {fmt}: the tables are text or json; {fmt} is for a "
+            f"{option}: the tables are text or json; {fmt} is for a "
             "report (--explain ID, or --diff EARLIER --type TYPE)"
         )
     if args.type is not None and args.diff is None:
