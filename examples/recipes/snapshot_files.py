@@ -65,7 +65,7 @@ try:
     )
     whyalive(
         "analyze", "after.whyalive", "--diff", "before.whyalive",
-        "--top", "3", "--type", "Thumbnail", "--limit", "5",
+        "--top", "5", "--type", "Thumbnail", "--limit", "5",
     )  # fmt: skip
     whyalive("analyze", "thumbnail_cache.py")
 finally:
