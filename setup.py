@@ -17,6 +17,7 @@ SOURCES = [
     "heaprows.c",
     "roots.c",
     "paths.c",
+    "chain.c",
     "search.c",
     "select.c",
     "unreached.c",

@@ -149,6 +149,10 @@ node_t heap_add_if_holder(heap_t *h, PyObject *op);
 int heap_resolve_addresses(heap_t *h, void *const *addresses, size_t n,
                            node_t *out);
 
+/* Sets `flag` on the nodes of ids, a tuple of ints (heap_resolve_addresses:
+ * compared, never dereferenced).  -1 with an exception set. */
+int heap_flag_ids(heap_t *h, PyObject *ids, uint8_t flag);
+
 /* Adds every object the collector tracks.  0 done, 1 deadline passed
  * (some are missing), -1 error. */
 int heap_enumerate(heap_t *h);
