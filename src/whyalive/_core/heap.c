@@ -607,41 +607,6 @@ heap_resolve_addresses(heap_t *h, void *const *addresses, size_t n,
     return 0;
 }
 
-int
-heap_flag_ids(heap_t *h, PyObject *ids, uint8_t flag)
-{
-    size_t n = (size_t)PyTuple_GET_SIZE(ids);
-    if (n == 0) {
-        return 0;
-    }
-    void **addresses = PyMem_RawMalloc(n * sizeof(void *));
-    node_t *nodes = PyMem_RawMalloc(n * sizeof(node_t));
-    int status = -1;
-    if (addresses == NULL || nodes == NULL) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    for (size_t i = 0; i < n; i++) {
-        addresses[i] = PyLong_AsVoidPtr(PyTuple_GET_ITEM(ids, (Py_ssize_t)i));
-        if (addresses[i] == NULL && PyErr_Occurred()) {
-            goto done;
-        }
-    }
-    if (heap_resolve_addresses(h, addresses, n, nodes) < 0) {
-        goto done;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (nodes[i] != NODE_NONE) {
-            h->flags[nodes[i]] |= flag;
-        }
-    }
-    status = 0;
-done:
-    PyMem_RawFree(addresses);
-    PyMem_RawFree(nodes);
-    return status;
-}
-
 /* Enumeration comes first: every tracked object is a new GC node. */
 static int
 add_tracked(PyObject *op, void *arg)
