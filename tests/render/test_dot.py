@@ -385,8 +385,8 @@ def test_show_chain_draws_what_the_level_walk_drew(module):
 
 
 def test_to_dot_cuts_a_long_path_head_and_tail_like_the_text_tree(module):
-    """A 3,000-reference path: the head and tail the text tree shows,
-    one dashed box for the middle, not a box per object."""
+    """A 3,000-reference path: its head and tail (the text tree's
+    numbers), one dashed box for the middle, not a box per object."""
     tail = _linked(module, 3_000)
     report = whyalive.explain(tail)
     text = report.to_dot()
@@ -395,7 +395,6 @@ def test_to_dot_cuts_a_long_path_head_and_tail_like_the_text_tree(module):
     longest = max(len(path.edges) for path in report.targets[0].paths)
     hidden = longest - head - kept_tail
     assert f"... {hidden:,} more references ..." in text
-    assert f"... {hidden:,} more references ..." in str(report)
     elided = [e for e in found if e[0].startswith("elided")]
     assert len(elided) == 1
     # the drawn edges: head + tail references, the elided box's, the root's
