@@ -16,4 +16,10 @@ PyObject *chain_backrefs(PyObject *obj, Py_ssize_t max_depth,
                          PyObject *ignore_ids, PyObject *const *own,
                          size_t nown);
 
+/* _core.chain_backrefs(obj, max_depth, ignore_ids): its arguments
+ * checked, then chain_backrefs with the call's own containers. */
+PyObject *chain_backrefs_binding(PyObject *module, PyObject *args,
+                                 PyObject *kwargs);
+extern const char chain_backrefs_doc[];
+
 #endif /* WHYALIVE_CHAIN_H */

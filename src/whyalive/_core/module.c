@@ -468,42 +468,6 @@ graph_referrers_(PyObject *module, PyObject *args, PyObject *kwargs)
 }
 
 PyDoc_STRVAR(
-    chain_backrefs_doc,
-    "chain_backrefs(obj, max_depth, ignore_ids)\n"
-    "--\n\n"
-    "obj and every object whose references reach it within max_depth\n"
-    "links (-1: any), breadth first, from one walk of the heap: the\n"
-    "referrers of each in the collector's order.  ignore_ids: a tuple of\n"
-    "ints, objects never met (compared, never dereferenced).\n\n"
-    "Returns (objects, parents): objects a list, obj first; parents bytes\n"
-    "of native uint32, the index in objects each object was met from\n"
-    "(0xFFFFFFFF for obj).");
-
-static PyObject *
-chain_backrefs_(PyObject *module, PyObject *args, PyObject *kwargs)
-{
-    static char *kwlist[] = {"obj", "max_depth", "ignore_ids", NULL};
-    PyObject *obj, *ignore_ids;
-    Py_ssize_t max_depth;
-    (void)module;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OnO!:chain_backrefs",
-                                     kwlist, &obj, &max_depth, &PyTuple_Type,
-                                     &ignore_ids))
-    {
-        return NULL;
-    }
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(ignore_ids); i++) {
-        if (!PyLong_CheckExact(PyTuple_GET_ITEM(ignore_ids, i))) {
-            PyErr_SetString(PyExc_TypeError, "ignore_ids must hold ints");
-            return NULL;
-        }
-    }
-    /* the call's own containers hold obj: never its referrers */
-    PyObject *own[] = {args, kwargs};
-    return chain_backrefs(obj, max_depth, ignore_ids, own, 2);
-}
-
-PyDoc_STRVAR(
     graph_referents_doc,
     "graph_referents(nodes, frontier, ignore_ids, cap=-1)\n"
     "--\n\n"
@@ -880,7 +844,7 @@ static PyMethodDef core_methods[] = {
      METH_VARARGS | METH_KEYWORDS, census_instances_doc},
     {"census_leaking", (PyCFunction)(void (*)(void))census_leaking_,
      METH_VARARGS | METH_KEYWORDS, census_leaking_doc},
-    {"chain_backrefs", (PyCFunction)(void (*)(void))chain_backrefs_,
+    {"chain_backrefs", (PyCFunction)(void (*)(void))chain_backrefs_binding,
      METH_VARARGS | METH_KEYWORDS, chain_backrefs_doc},
     {"graph_referrers", (PyCFunction)(void (*)(void))graph_referrers_,
      METH_VARARGS | METH_KEYWORDS, graph_referrers_doc},
