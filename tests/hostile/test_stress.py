@@ -198,7 +198,11 @@ objects, blocks, rss = (a - b for a, b in zip(after, before))
 print("growth", objects, blocks, rss, flush=True)
 assert objects <= 0 + SLACK, (before, after)
 assert blocks <= 1000, (before, after)  # caches; a leak per call is 8,000+
-assert rss <= 4096, (before, after)
+# under AddressSanitizer (.ci/run's sanitizer block) freed memory waits in
+# its quarantine, so RSS says nothing there; every other run checks it
+import os
+if "libasan" not in os.environ.get("LD_PRELOAD", ""):
+    assert rss <= 4096, (before, after)
 print("no growth", objects, blocks, rss)
 """
 )
