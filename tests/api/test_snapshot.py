@@ -31,6 +31,10 @@ class Node:
         self.r0 = self.r1 = self.r2 = None
 
 
+#: Py_TPFLAGS_HEAPTYPE
+HEAPTYPE = 1 << 9
+
+
 def _size(obj):
     return sys.getsizeof(obj)
 
@@ -63,7 +67,13 @@ BUILTINS = [
 def test_shallow_size_of_builtins_is_sys_getsizeof(index):
     obj = BUILTINS[index]
     snap = whyalive.heap_snapshot()
-    assert snap.node(id(obj)).size == sys.getsizeof(obj)
+    expected = sys.getsizeof(obj)
+    static_type = type(obj) is type and not obj.__flags__ & HEAPTYPE
+    if static_type and sys.version_info[:2] == (3, 12):
+        # 3.12 allocates static types without a GC pre-header, yet its
+        # early releases' sys.getsizeof counts one
+        expected = type.__sizeof__(obj)
+    assert snap.node(id(obj)).size == expected
 
 
 def test_shallow_size_of_plain_instances_is_sys_getsizeof():
