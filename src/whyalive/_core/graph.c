@@ -289,8 +289,8 @@ visit_for_referrers(PyObject *op, void *arg)
             return -1;
         }
     }
-    if (s->discover && ptrmap_get(&s->ignore, op) == PTRMAP_NONE &&
-        is_untracked_holder(op))
+    if (s->discover && !object_is_freed(op) &&
+        ptrmap_get(&s->ignore, op) == PTRMAP_NONE && is_untracked_holder(op))
     {
         int r = ptrmap_put(&s->untracked_seen, op, 0, NULL);
         if (r < 0 ||
@@ -348,7 +348,9 @@ static int
 visit_for_referents(PyObject *op, void *arg)
 {
     step_t *s = (step_t *)arg;
-    if (op == NULL || ptrmap_get(&s->ignore, op) != PTRMAP_NONE) {
+    if (op == NULL || object_is_freed(op) ||
+        ptrmap_get(&s->ignore, op) != PTRMAP_NONE)
+    {
         return 0;
     }
     uint32_t t = target_index(s, op);

@@ -734,9 +734,14 @@ visit_reference(PyObject *op, void *arg)
     if (PyType_IS_GC(tp) && (tp->tp_is_gc == NULL || tp->tp_is_gc(op))) {
         uintptr_t *word = compat_gc_prev_word(op);
         n = header_node(*word);
-        if (n == NODE_NONE && (n = add_gc_node(h, op, word)) == NODE_NONE) {
-            ctx->failed = 1;
-            return -1;
+        if (n == NODE_NONE) {
+            if (object_is_freed(op)) {
+                return 0;
+            }
+            if ((n = add_gc_node(h, op, word)) == NODE_NONE) {
+                ctx->failed = 1;
+                return -1;
+            }
         }
         uintptr_t w = *word;
         if (((w >> HEADER_SEEN_SHIFT) & HEADER_SEEN_MAX) != HEADER_SEEN_MAX) {
@@ -755,7 +760,7 @@ visit_reference(PyObject *op, void *arg)
         }
         n = side_find(h, op);
         if (n == NODE_NONE) {
-            if (!is_holder(h, op)) {
+            if (object_is_freed(op) || !is_holder(h, op)) {
                 return 0;
             }
             if ((n = add_side_node(h, op)) == NODE_NONE) {

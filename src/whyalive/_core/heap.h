@@ -185,6 +185,16 @@ heap_seen(const heap_t *h, node_t n)
  * -1 for immortal objects, whose refcount means nothing. */
 Py_ssize_t heap_unseen_references(const heap_t *h, node_t n);
 
+/* Some traverse functions visit their type's free list (CPython 3.12's
+ * _asyncio module visits its FutureIter free list): objects already
+ * freed, with a count of 0.  Such an object is never a node nor handed
+ * out: a reference taken and dropped would free it a second time. */
+static inline int
+object_is_freed(PyObject *op)
+{
+    return Py_REFCNT(op) == 0;
+}
+
 static inline uint64_t
 heap_row_start(const heap_t *h, node_t n)
 {
