@@ -26,10 +26,11 @@ format:
 bench: build  ## speed and memory, as ratios to gc.collect()
 	PYTHONPATH=src $(PYTHON) benchmarks/bench_explain.py
 
-asan:  ## the suite under AddressSanitizer
+asan:  ## the suite under AddressSanitizer and UndefinedBehaviorSanitizer
 	rm -rf build && WHYALIVE_ASAN=1 $(PYTHON) setup.py -q build_ext --inplace
 	PYTHONPATH=src LD_PRELOAD=$$(gcc -print-file-name=libasan.so) \
-	ASAN_OPTIONS=detect_leaks=0 PYTHONMALLOC=malloc $(PYTHON) -m pytest -x -q
+	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	PYTHONMALLOC=malloc $(PYTHON) -m pytest -x -q
 	rm -rf build && $(PYTHON) setup.py -q build_ext --inplace
 
 clean:

@@ -17,6 +17,7 @@ SOURCES = [
     "heaprows.c",
     "roots.c",
     "paths.c",
+    "chain.c",
     "search.c",
     "select.c",
     "unreached.c",
@@ -41,11 +42,19 @@ if sys.platform != "win32":
     if os.environ.get("WHYALIVE_WERROR") == "1":
         compile_args.append("-Werror")
     if os.environ.get("WHYALIVE_ASAN") == "1":
-        compile_args += ["-fsanitize=address", "-fno-omit-frame-pointer", "-O1", "-g"]
+        # AddressSanitizer and UndefinedBehaviorSanitizer (.ci/run's
+        # sanitizer block); any report of undefined behaviour is fatal
+        compile_args += [
+            "-fsanitize=address,undefined",
+            "-fno-sanitize-recover=undefined",
+            "-fno-omit-frame-pointer",
+            "-O1",
+            "-g",
+        ]
 
 link_args = []
 if os.environ.get("WHYALIVE_ASAN") == "1":
-    link_args.append("-fsanitize=address")
+    link_args.append("-fsanitize=address,undefined")
 
 setup(
     ext_modules=[

@@ -79,6 +79,11 @@ _GraphEdge = tuple[int, int, int]
 _GraphRoot = tuple[int, _Root]
 """(referent, root): the root in find_paths' (kind, name, detail) shape"""
 
+def chain_backrefs(
+    obj: Any, max_depth: int, ignore_ids: tuple[int, ...]
+) -> tuple[list[Any], bytes]:
+    """(objects, parents): breadth first over referrers, one heap walk"""
+
 def graph_referrers(
     nodes: list[Any],
     frontier: tuple[int, ...],

@@ -26,7 +26,7 @@ from typing import IO, Any
 
 from . import _core, _names
 from ._tool import thread_names
-from .refgraph import EdgeFunction, Predicate, Walk, is_proper_module, walk
+from .refgraph import EdgeFunction, Predicate, Walk, chain_walk, is_proper_module, walk
 from .render import dot as _dot
 from .render import graphviz
 from .render.words import frame_slot_label, thread_field_label, thread_label
@@ -211,7 +211,7 @@ def _picture(
         else:
             count = counts[i] if counts is not None else None
             lines = node_lines(obj, extra_info, count, shortnames)
-            kind = "module" if isinstance(obj, types.ModuleType) else "object"
+            kind = "module" if issubclass(type(obj), types.ModuleType) else "object"
         attrs = extra_node_attrs(obj) if extra_node_attrs is not None else None
         boxes[i] = _dot.DotNode(
             keys[i],
@@ -330,6 +330,9 @@ class Drawing:
     #: IPython display: called with the DOT text, its result returned
     interactive: Callable[[str], Any] | None = None
     presenter: Callable[[str, str | None], None] | None = None
+    #: show_chain: the chains, whose references are drawn in time linear
+    #: in their length (``refgraph.chain_walk``) instead of a walk
+    chains: tuple[list[Any], ...] | None = None
 
 
 def draw(box: list[Any], d: Drawing) -> Any:
@@ -341,17 +344,28 @@ def draw(box: list[Any], d: Drawing) -> Any:
         raise ValueError("Cannot specify both output and filename.")
     if d.collect:
         gc.collect()
-    w = walk(
-        objs,
-        backwards=d.backwards,
-        max_depth=d.max_depth,
-        extra_ignore=d.extra_ignore,
-        filter=d.filter,
-        too_many=d.too_many,
-        roots=d.roots,
-        cull=d.cull,
-        edge_func=d.edge_func,
-    )
+    if d.chains is not None:
+        # (keywords only: a call with ** packs the objects in a tuple)
+        objs, d.chains = d.chains, None  # the drawing keeps no object
+        w = chain_walk(
+            objs,
+            backwards=d.backwards,
+            extra_ignore=d.extra_ignore,
+            too_many=d.too_many,
+            cull=d.cull,
+        )
+    else:
+        w = walk(
+            objs,
+            backwards=d.backwards,
+            max_depth=d.max_depth,
+            extra_ignore=d.extra_ignore,
+            filter=d.filter,
+            too_many=d.too_many,
+            roots=d.roots,
+            cull=d.cull,
+            edge_func=d.edge_func,
+        )
     del objs
     graph = _picture(
         w,
@@ -501,8 +515,9 @@ def show_chain(
     collect: bool = True,
 ) -> None:
     """Draws one or more chains from :func:`find_backref_chain` or
-    :func:`find_ref_chain` (``backrefs=False``); other parameters as for
-    :func:`show_backrefs`.
+    :func:`find_ref_chain` (``backrefs=False``): the references among
+    their objects, from each chain's end, in time linear in their length;
+    other parameters as for :func:`show_backrefs`.
 
     >>> import io, whyalive
     >>> data = {'a': [[]]}
@@ -515,16 +530,8 @@ def show_chain(
     chains = tuple(chain for chain in chains if chain)
     if not chains:
         raise ValueError("show_chain() needs at least one non-empty chain")
-    in_chains = {id(obj) for chain in chains for obj in chain}
-    max_depth = max(len(chain) for chain in chains) - 1
-    starts = (
-        [chain[-1] for chain in chains] if backrefs else [chain[0] for chain in chains]
-    )
     drawing = Drawing(
         backwards=backrefs,
-        max_depth=max_depth,
-        extra_ignore=(id(chains), id(in_chains)),
-        filter=lambda obj: id(obj) in in_chains,
         too_many=10,
         highlight=highlight,
         filename=filename,
@@ -536,7 +543,7 @@ def show_chain(
         roots=False,
         cull=is_proper_module if backrefs else None,
         collect=collect,
+        chains=chains,
     )
-    box = [starts]
-    del starts
-    return draw(box, drawing)
+    del chains
+    return draw([None], drawing)

@@ -25,11 +25,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import _core
-from ._checks import check_int, is_a
+from ._checks import check_bool, check_int, is_a, kind_of
 from ._tool import TOOL_PREFIX
 
 __all__ = [
     "Walk",
+    "chain_walk",
     "find_backref_chain",
     "find_ref_chain",
     "is_proper_module",
@@ -37,6 +38,8 @@ __all__ = [
 ]
 
 Predicate = Callable[[Any], Any]
+
+_NO_PARENT = 0xFFFFFFFF  # chain_backrefs' parent of the start
 
 #: References a call from Python code keeps to its arguments that no
 #: object shows: before 3.11 the caller's value stack holds them.
@@ -98,8 +101,11 @@ def find_backref_chain(
     ``predicate`` down to ``obj``: ``[root, ..., obj]``, or ``[obj]`` when
     none is found within ``max_depth`` references.
 
-    Breadth first, one pass over the heap per level; ``predicate`` runs on
-    each object found, between the passes.  ``extra_ignore`` holds ids of
+    One walk of the heap finds every referrer of ``obj`` and theirs, to
+    ``max_depth`` links, breadth first in C (``_core.chain_backrefs``);
+    then ``predicate`` runs on the objects met, in that order, until one
+    satisfies it: objgraph's search (one ``gc.get_referrers`` pass per
+    object met), at the cost of one walk.  ``extra_ignore`` holds ids of
     objects to leave out; ``collect=False`` skips the ``gc.collect()``
     that runs first.
 
@@ -110,7 +116,30 @@ def find_backref_chain(
     >>> chain[-1] is registry['g'], whyalive.is_proper_module(chain[0])
     (True, True)
     """
-    return _find_chain(obj, predicate, max_depth, extra_ignore, collect, backwards=True)
+    if not callable(predicate):
+        raise TypeError(f"predicate must be callable, not {kind_of(predicate)}")
+    max_depth = check_int(max_depth, "max_depth")
+    ignore = _ignore_ids(extra_ignore)
+    check_bool(collect, "collect")
+    if collect:
+        gc.collect()
+    if predicate(obj):
+        return [obj]
+    # this call's frames hold obj in their locals once they are objects
+    ignore.update((id(sys._getframe()),))
+    met, parents = _core.chain_backrefs(obj, max(max_depth, 0), tuple(ignore))
+    try:
+        parent = memoryview(parents).cast("I")
+        for k in range(1, len(met)):
+            if predicate(met[k]):
+                chain = []  # from the match down to obj
+                while k != _NO_PARENT:
+                    chain.append(met[k])
+                    k = parent[k]
+                return chain
+    finally:
+        met.clear()
+    return [obj]
 
 
 def find_ref_chain(
@@ -246,6 +275,94 @@ def root_box_key(root: tuple) -> tuple:
         function, filename, _lineno, thread, _slot, depth = detail
         return (kind, function, filename, thread, depth)
     return (kind, *detail)
+
+
+def chain_walk(
+    chains: tuple[list[Any], ...],
+    *,
+    backwards: bool,
+    extra_ignore: Iterable[int],
+    too_many: int,
+    cull: Predicate | None,
+) -> Walk:
+    """The walk :func:`walk` makes from the chains' ends, neighbours
+    filtered to the chains' objects, to the longest chain's depth (what
+    ``show_chain`` draws), in time linear in the chains' lengths: the
+    references among the chains' objects come from one traversal of each
+    (``_core.graph_referents``), not from a pass over the heap per level.
+    A module's globals are met as the module and not expanded, as
+    :func:`walk` meets them."""
+    ignore = _ignore_ids(extra_ignore)
+    w = Walk(max(len(chain) for chain in chains) - 1)
+    ignore.update((id(w), id(w.__dict__), id(chains)))
+    objects: list[Any] = []  # the chains' objects, each once
+    position: dict[int, int] = {}
+    for chain in chains:
+        for k in range(len(chain)):
+            if id(chain[k]) not in position and id(chain[k]) not in ignore:
+                position[id(chain[k])] = len(objects)
+                objects.append(chain[k])
+    ignore.update((id(objects), id(position)))
+    everything = tuple(range(len(objects)))
+    _fresh, refs, _skipped = _core.graph_referents(objects, everything, tuple(ignore))
+    del _fresh
+    # per object: its neighbours among the objects, in the order met,
+    # with the occurrences of each reference
+    around: dict[int, dict[int, list[int]]] = {}
+    count = len(objects)
+    for src, dst, occurrence in refs:
+        if dst < count:
+            node, other = (dst, src) if backwards else (src, dst)
+            around.setdefault(node, {}).setdefault(other, []).append(occurrence)
+    del refs
+    module_dicts = _module_dicts(objects)
+    for chain in chains:
+        w.starts.append(w.add(chain[-1] if backwards else chain[0], 0))
+    lo = 0
+    while lo < len(w.nodes):
+        i, lo = lo, lo + 1
+        obj = w.nodes[i]
+        k_self = position.get(id(obj))
+        if id(obj) in module_dicts:
+            w.module_name[i] = module_dicts[id(obj)]
+            continue
+        if (
+            w.depth[i] >= w.max_depth
+            or k_self is None
+            or (cull is not None and cull(obj))
+        ):
+            continue
+        drawn = more = 0
+        for k, occurrences in around.get(k_self, {}).items():
+            if drawn >= too_many:
+                more += 1
+                continue
+            j = w.add(objects[k], w.depth[i] + 1)
+            for occurrence in occurrences:
+                w.edges.append(
+                    (j, i, occurrence, i) if backwards else (i, j, occurrence, i)
+                )
+            drawn += 1
+        if more:
+            w.more[i] = more
+    obj = None
+    objects.clear()
+    return w
+
+
+def _module_dicts(objects: list[Any]) -> dict[int, str]:
+    """id of a module's globals -> the module's name, for the proper
+    modules' dicts among ``objects`` (found through the modules in
+    ``sys.modules``, read through ``module``'s own descriptor)."""
+    ids = {id(obj) for obj in objects if type(obj) is dict}
+    found = {}
+    modules = sys.modules
+    for name, module in list(dict.items(modules)) if is_a(modules, dict) else ():
+        if is_a(module, types.ModuleType) and type(name) is str:
+            namespace = _MODULE_DICT(module)
+            if id(namespace) in ids and is_proper_module(module):
+                found[id(namespace)] = name
+    return found
 
 
 EdgeFunction = Callable[[Any], Iterable[Any]]

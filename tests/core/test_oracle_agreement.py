@@ -57,6 +57,7 @@ MUTABLE = (
     "exc",
     "defaults",
     "closure",
+    "hostile",
 )
 #: Kinds that take their references when they are made.
 IMMUTABLE = ("tuple", "method", "partial")
@@ -67,6 +68,7 @@ HASHABLE = ("inst", "slots", "cls", "exc", "defaults", "closure", "partial")
 WEAKREFABLE = (
     "set",
     "inst",
+    "hostile",
     "slots",
     "cls",
     "defaults",
@@ -88,6 +90,7 @@ _DESCRIPTIONS = {
     "dict_key": ("dict", "<key>"),
     "set": ("set", "<element>"),
     "inst": ("Plain instance", ".a{p}"),
+    "hostile": ("Hostile instance (every special method records)", ".a{p}"),
     "slots": ("Slotted instance", ".s{p}"),
     "cls": ("class", ".a{p}"),
     "exc": ("Exception", ".args[{p}]"),
@@ -198,6 +201,51 @@ class Plain:
     pass
 
 
+#: Special methods of Hostile instances and their class that ran (none
+#: may run while whyalive walks or renders).
+HOSTILE_CALLS: list[str] = []
+
+
+def _recorder(name):
+    def hook(self, *args):
+        HOSTILE_CALLS.append(name)
+        base = type if issubclass(type(self), type) else object
+        return getattr(base, name)(self, *args)
+
+    return hook
+
+
+_SPECIAL = (
+    "__getattribute__",
+    "__setattr__",
+    "__eq__",
+    "__ne__",
+    "__hash__",
+    "__repr__",
+    "__str__",
+    "__format__",
+    "__sizeof__",
+    "__reduce_ex__",
+    "__dir__",
+)
+HostileMeta = type(
+    "HostileMeta",
+    (type,),
+    {name: _recorder(name) for name in (*_SPECIAL, "__instancecheck__")},
+)
+Hostile = HostileMeta(
+    "Hostile",
+    (),
+    {
+        **{name: _recorder(name) for name in _SPECIAL},
+        "__getattr__": _recorder("__getattr__"),
+        "__len__": _recorder("__len__"),
+        "__iter__": _recorder("__iter__"),
+        "__bool__": _recorder("__bool__"),
+    },
+)
+
+
 class Slotted:
     __slots__ = (*(f"s{p}" for p in range(MAX_SLOTS)), "__weakref__")
 
@@ -245,6 +293,8 @@ def _empty(kind, count):
         return set()
     if kind == "inst":
         return Plain()
+    if kind == "hostile":
+        return object.__new__(Hostile)
     if kind == "slots":
         return Slotted()
     if kind == "cls":
@@ -272,6 +322,8 @@ def _fill(kind, obj, children):
             obj.add(child)
         elif kind in ("inst", "cls"):
             setattr(obj, f"a{p}", child)
+        elif kind == "hostile":
+            object.__setattr__(obj, f"a{p}", child)
         elif kind == "slots":
             setattr(obj, f"s{p}", child)
         elif kind == "closure":
@@ -353,8 +405,13 @@ def check_agreement(spec: Spec, expected: tuple[int, str] | None = None) -> None
     try:
         box, (local0, local1), external = _build(spec, module_name)
         answer = oracle.first_path(box)
+        HOSTILE_CALLS.clear()
         report = whyalive.explain(box.pop())
         del local0, local1
+        # and the report's renderings: no special method of a user's
+        # object or class ran (the Hostile kind records them)
+        str(report), repr(report), report.to_dict(), report.to_dot()
+        assert not HOSTILE_CALLS, (HOSTILE_CALLS[:5], spec.describe())
     finally:
         _release(external)
         module = sys.modules.pop(module_name, None)
@@ -411,6 +468,14 @@ SCENARIOS = {
             (("global", 5),),
         ),
         (3, "module"),
+    ),
+    "hostile_instances_on_the_path": (
+        Spec(
+            ("hostile", "hostile", "list", "hostile"),
+            ((1, 0), (2, 1), (3, 2)),
+            (("global", 3),),
+        ),
+        (4, "module"),
     ),
     "closure_cell": (
         Spec(("inst", "closure"), ((1, 0),), (("global", 1),)),

@@ -161,3 +161,54 @@ def test_find_backref_chain_to_a_module_skips_impostors_without_running_them():
     assert chain[0] is sys.modules[__name__]
     assert chain[-1] is holder
     assert not CALLS, CALLS[:5]
+
+
+class HostileThing(Widget):
+    """Instances whose special methods record too (their class's come
+    from the recording metaclass)."""
+
+    def __getattribute__(self, name):
+        CALLS.append(f"__getattribute__({name})")
+        return object.__getattribute__(self, name)
+
+    def __eq__(self, other):
+        CALLS.append("__eq__")
+        return self is other
+
+    def __hash__(self):
+        CALLS.append("__hash__")
+        return id(self)
+
+    def __repr__(self):
+        CALLS.append("__repr__")
+        return "HostileThing"
+
+    def __len__(self):
+        CALLS.append("__len__")
+        return 0
+
+
+#: Drawn boxes show repr() cut to 40 characters, as objgraph's do: the
+#: pictures call the objects' __repr__ on purpose, after the walk.
+PICTURES = {"show_backrefs", "show_refs", "show_chain"}
+
+
+def test_every_public_function_runs_no_special_method_of_hostile_objects():
+    import public_calls
+
+    world = public_calls.World()
+    world.module.HOSTILE = {"a": [HostileThing(), HostileThing()], "b": HostileThing}
+    world.module.REGISTRY["g"].append(HostileThing())
+    world.others.append(HostileThing())
+    try:
+        calls = public_calls.calls(world)
+        CALLS.clear()
+        for name, call in calls.items():
+            if name not in PICTURES:
+                call()
+                assert not CALLS, (name, CALLS[:5])
+        whyalive.explain_instances(HostileThing).to_dot()
+        str(whyalive.explain(world.module.HOSTILE["a"][0]))
+        assert not CALLS, CALLS[:5]
+    finally:
+        world.close()

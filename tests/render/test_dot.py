@@ -4,6 +4,7 @@ Report.to_dot()."""
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import re
 import shutil
@@ -11,8 +12,11 @@ import shutil
 import pytest
 
 import whyalive
+from whyalive import pictures
+from whyalive.compat import objgraph as compat
 from whyalive.refgraph import CALL_SLACK
 from whyalive.render import dot, graphviz
+from whyalive.render import text as TEXT
 from whyalive.render.dot import DotEdge, DotGraph, DotNode, GraphvizNotFoundError
 
 
@@ -317,7 +321,87 @@ def test_show_chain_draws_the_chain_only(module):
         whyalive.show_chain([])
 
 
+class Link:
+    __slots__ = ("nxt",)
+
+
+def _linked(module, size):
+    """A chain of ``size + 1`` links under ``module.HEAD``; its last."""
+    head = cur = Link()
+    for _ in range(size):
+        cur.nxt = Link()
+        cur = cur.nxt
+    module.HEAD = head
+    return cur
+
+
+def test_show_chain_of_a_long_chain_draws_each_link_once(module):
+    """5,000 links: drawn from the chain's own references (one traversal
+    of each object), every link with its label, module globals as the
+    module; whyalive's and objgraph-compat's pictures agree."""
+    tail = _linked(module, 5_000)
+    chain = whyalive.find_backref_chain(
+        tail, whyalive.is_proper_module, max_depth=6_000
+    )
+    assert len(chain) == 5_004 - 1
+    out, theirs = io.StringIO(), io.StringIO()
+    whyalive.show_chain(chain, output=out)
+    compat.show_chain(chain, output=theirs)
+    found = edges(out.getvalue())
+    links = chain[2:]
+    expected = [(key(a), key(b), ".nxt") for a, b in itertools.pairwise(links)]
+    assert sorted(e for e in found if e[2] == ".nxt") == sorted(expected)
+    assert (key(module.__dict__), key(module.HEAD), ".HEAD") in found
+    assert len(found) == len(chain) - 2
+    assert edges(theirs.getvalue()) == found
+    del chain, tail
+
+
+def test_show_chain_draws_what_the_level_walk_drew(module):
+    """On a small heap with a branch and a cycle, the chain's picture is
+    the one objgraph's walk (filtered to the chain's objects) draws."""
+    target = Widget()
+    inner = [target]
+    inner.append(inner)  # a reference among the chain's objects
+    module.KEEP = {"a": inner, "b": (inner,)}
+    chain = whyalive.find_backref_chain(target, whyalive.is_proper_module)
+    ours = io.StringIO()
+    whyalive.show_chain(chain, output=ours)
+    in_chain = {id(o) for o in chain}
+    walked = io.StringIO()
+    drawing = pictures.Drawing(
+        max_depth=len(chain) - 1,
+        filter=lambda o: id(o) in in_chain,
+        output=walked,
+        roots=False,
+        cull=whyalive.is_proper_module,
+    )
+    pictures.draw([[chain[-1]]], drawing)
+    assert sorted(edges(ours.getvalue())) == sorted(edges(walked.getvalue()))
+    assert node_keys(ours.getvalue()) == node_keys(walked.getvalue())
+
+
 # ----------------------------------------------------------- Report.to_dot
+
+
+def test_to_dot_cuts_a_long_path_head_and_tail_like_the_text_tree(module):
+    """A 3,000-reference path: its head and tail (the text tree's
+    numbers), one dashed box for the middle, not a box per object."""
+    tail = _linked(module, 3_000)
+    report = whyalive.explain(tail)
+    text = report.to_dot()
+    found = edges(text)
+    head, kept_tail = TEXT.HEAD_EDGES, TEXT.TAIL_EDGES
+    longest = max(len(path.edges) for path in report.targets[0].paths)
+    hidden = longest - head - kept_tail
+    assert f"... {hidden:,} more references ..." in text
+    elided = [e for e in found if e[0].startswith("elided")]
+    assert len(elided) == 1
+    # the drawn edges: head + tail references, the elided box's, the root's
+    assert sum(1 for e in found if e[2] == ".nxt") == head + kept_tail
+    assert text.count("\n") < 200
+    assert (key(module.__dict__), key(module.HEAD), ".HEAD") not in found
+    del tail, report
 
 
 def test_report_to_dot(make_sample_report):

@@ -149,6 +149,7 @@ node_t heap_add_if_holder(heap_t *h, PyObject *op);
 int heap_resolve_addresses(heap_t *h, void *const *addresses, size_t n,
                            node_t *out);
 
+
 /* Adds every object the collector tracks.  0 done, 1 deadline passed
  * (some are missing), -1 error. */
 int heap_enumerate(heap_t *h);
@@ -210,5 +211,42 @@ heap_row_end(const heap_t *h, node_t n)
 /* The node whose row holds edge position pos (< nedges), by binary
  * search over the row starts: for the few hops a shown path takes. */
 node_t heap_row_of(const heap_t *h, uint64_t pos);
+
+/* Sets `flag` on the nodes of ids, a tuple of ints (heap_resolve_addresses:
+ * compared, never dereferenced).  -1 with an exception set. */
+static inline int
+heap_flag_ids(heap_t *h, PyObject *ids, uint8_t flag)
+{
+    size_t n = (size_t)PyTuple_GET_SIZE(ids);
+    if (n == 0) {
+        return 0;
+    }
+    void **addresses = PyMem_RawMalloc(n * sizeof(void *));
+    node_t *nodes = PyMem_RawMalloc(n * sizeof(node_t));
+    int status = -1;
+    if (addresses == NULL || nodes == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        addresses[i] = PyLong_AsVoidPtr(PyTuple_GET_ITEM(ids, (Py_ssize_t)i));
+        if (addresses[i] == NULL && PyErr_Occurred()) {
+            goto done;
+        }
+    }
+    if (heap_resolve_addresses(h, addresses, n, nodes) < 0) {
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (nodes[i] != NODE_NONE) {
+            h->flags[nodes[i]] |= flag;
+        }
+    }
+    status = 0;
+done:
+    PyMem_RawFree(addresses);
+    PyMem_RawFree(nodes);
+    return status;
+}
 
 #endif /* WHYALIVE_HEAP_H */

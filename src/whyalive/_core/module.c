@@ -1,6 +1,7 @@
 /* module.c: whyalive._core, the bindings.  Glue only: argument parsing,
  * module state, and one call into the engine per function. */
 #include "census.h"
+#include "chain.h"
 #include "graph.h"
 #include "paths.h"
 #include "roots.h"
@@ -843,6 +844,8 @@ static PyMethodDef core_methods[] = {
      METH_VARARGS | METH_KEYWORDS, census_instances_doc},
     {"census_leaking", (PyCFunction)(void (*)(void))census_leaking_,
      METH_VARARGS | METH_KEYWORDS, census_leaking_doc},
+    {"chain_backrefs", (PyCFunction)(void (*)(void))chain_backrefs_binding,
+     METH_VARARGS | METH_KEYWORDS, chain_backrefs_doc},
     {"graph_referrers", (PyCFunction)(void (*)(void))graph_referrers_,
      METH_VARARGS | METH_KEYWORDS, graph_referrers_doc},
     {"graph_referents", (PyCFunction)(void (*)(void))graph_referents_,

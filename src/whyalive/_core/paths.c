@@ -76,37 +76,7 @@ add_excluded(search_t *s)
 static int
 mark_excluded_ids(search_t *s)
 {
-    PyObject *ids = s->q->excluded_ids;
-    size_t n = (size_t)PyTuple_GET_SIZE(ids);
-    if (n == 0) {
-        return 0;
-    }
-    void **addresses = PyMem_RawMalloc(n * sizeof(void *));
-    node_t *nodes = PyMem_RawMalloc(n * sizeof(node_t));
-    int status = -1;
-    if (addresses == NULL || nodes == NULL) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    for (size_t i = 0; i < n; i++) {
-        addresses[i] = PyLong_AsVoidPtr(PyTuple_GET_ITEM(ids, (Py_ssize_t)i));
-        if (addresses[i] == NULL && PyErr_Occurred()) {
-            goto done;
-        }
-    }
-    if (heap_resolve_addresses(&s->heap, addresses, n, nodes) < 0) {
-        goto done;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (nodes[i] != NODE_NONE) {
-            s->heap.flags[nodes[i]] |= NODE_EXCLUDED;
-        }
-    }
-    status = 0;
-done:
-    PyMem_RawFree(addresses);
-    PyMem_RawFree(nodes);
-    return status;
+    return heap_flag_ids(&s->heap, s->q->excluded_ids, NODE_EXCLUDED);
 }
 
 /* A call with *args reaches whyalive through C code (3.10, 3.11) that

@@ -592,10 +592,13 @@ select_paths(search_t *s)
                 uint32_t stop = path->root == PR_MODULE && path->nhops > 0
                                     ? path->nhops - 1
                                     : path->nhops;
+                /* hops [0, k) weigh `suffix`, summed as k grows: a
+                 * sum per hop would make a long path quadratic */
+                uint32_t suffix = 0;
                 for (uint32_t k = 1; k <= stop; k++) {
                     node_t x = path->hops[k - 1].referrer;
-                    if (candidates_at(s, t, p, k, x,
-                                      suffix_length(s, path, k),
+                    suffix += edge_weight(h, h->edges[path->hops[k - 1].edge_pos]);
+                    if (candidates_at(s, t, p, k, x, suffix,
                                       retainer_at(path, k), in, nin, &list,
                                       &count, &cap) < 0)
                     {

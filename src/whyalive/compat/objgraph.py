@@ -179,7 +179,8 @@ def show_refs(
 def show_chain(*chains: list[Any], **kw: Any) -> Any:
     """Draws chains from :func:`find_backref_chain` (or, with
     ``backrefs=False``, :func:`find_ref_chain`); keywords as for
-    :func:`show_backrefs`.
+    :func:`show_backrefs`.  Time linear in the chains' length (one
+    traversal of each object, not a heap pass per level).
 
     >>> import io
     >>> import whyalive.compat.objgraph as objgraph
@@ -195,7 +196,6 @@ def show_chain(*chains: list[Any], **kw: Any) -> Any:
     starts = (
         [chain[-1] for chain in chains] if backrefs else [chain[0] for chain in chains]
     )
-    del chains
     kw.setdefault("extra_ignore", (id(in_chains),))
     return _show_graph(
         starts,
@@ -205,6 +205,7 @@ def show_chain(*chains: list[Any], **kw: Any) -> Any:
         filter=lambda obj: id(obj) in in_chains,
         cull_func=is_proper_module if backrefs else None,
         _roots=False,
+        _chains=chains,
         **kw,
     )
 
@@ -268,11 +269,13 @@ def _show_graph(
     cull_func: Predicate | None = None,
     extra_node_attrs: Callable[[Any], dict[str, Any]] | None = None,
     _roots: bool = True,
+    _chains: tuple[list[Any], ...] | None = None,
 ) -> Any:
     """objgraph's picture maker.  ``gc.get_referrers`` and
     ``gc.get_referents`` as ``edge_func`` run on the core (labelled
     references, roots); any other function of one object is followed as
-    given, without labels."""
+    given, without labels.  ``_chains`` (show_chain): the references among
+    the chains' objects, found in time linear in their length."""
     on_core = edge_func is gc.get_referrers or edge_func is gc.get_referents
     interactive = None
     if IS_INTERACTIVE:
@@ -299,6 +302,7 @@ def _show_graph(
         edge_func=None if on_core else edge_func,
         interactive=interactive,
         presenter=lambda dot_filename, filename: _present_graph(dot_filename, filename),
+        chains=_chains if on_core else None,
     )
     box = [objs]
     del objs

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from ..errors import GraphvizNotFoundError
+from .text import HEAD_EDGES, MAX_SHOWN_EDGES, TAIL_EDGES
+from .words import elided_references
 
 __all__ = [
     "DotEdge",
@@ -67,8 +69,9 @@ class DotNode:
     key: str
     lines: list[str]
     depth: int = 0
-    #: 'object', 'module' (a module or its globals) or 'root' (a frame,
-    #: a thread state, a reference from outside the object graph)
+    #: 'object', 'module' (a module or its globals), 'root' (a frame,
+    #: a thread state, a reference from outside the object graph) or
+    #: 'elided' (the middle of a long path, cut as the text tree cuts it)
     kind: str = "object"
     start: bool = False
     highlight: bool = False
@@ -263,7 +266,22 @@ def report_graph(report: Any) -> DotGraph:
         for path in target.paths:
             below, depth = key, 0
             links: list[tuple[str, str, str | None]] = []
-            for e in path.edges:
+            edges = path.edges
+            # a long path head and tail, as the text tree shows it
+            cut = len(edges) > MAX_SHOWN_EDGES
+            hidden = range(HEAD_EDGES, len(edges) - TAIL_EDGES) if cut else range(0)
+            for n in range(len(edges)):
+                if n in hidden:
+                    if n == hidden.start:
+                        depth += 1
+                        src = f"elided{len(nodes)}"
+                        more = elided_references(len(hidden))
+                        node = add(src, [more], depth, kind="elided")
+                        node.attrs["style"] = "dashed,filled"
+                        links.append((src, below, None))
+                        below = src
+                    continue
+                e = edges[n]
                 depth += 1
                 src = f"o{e.referrer_id}"
                 add(src, _describe_lines(e.referrer_type, e.referrer_name), depth)

@@ -21,7 +21,7 @@ from typing import IO, NamedTuple
 
 from ..report import Report, RetainerPath, Target
 from ..vocab import UNRESOLVED_STATUSES
-from .words import describe_size
+from .words import describe_size, elided_references
 
 __all__ = [
     "Line",
@@ -223,7 +223,7 @@ def _edge_lines(path: RetainerPath, target: Target) -> list[Line]:
         hidden = len(lines) - HEAD_EDGES - TAIL_EDGES
         lines = [
             *lines[:HEAD_EDGES],
-            Line(f"... {hidden:,} more references ...", "elided"),
+            Line(elided_references(hidden), "elided"),
             *lines[-TAIL_EDGES:],
         ]
     lines.append(Line(root.describe(), "root", None, root.kind, root.tag()))

@@ -22,6 +22,7 @@ __all__ = [
     "describe_root",
     "describe_size",
     "edge_run",
+    "elided_references",
     "frame_slot_label",
     "interpreter_root_label",
     "root_tag",
@@ -168,6 +169,16 @@ def describe_garbage_reason(
     if saved_by_debug:
         return "gc.DEBUG_SAVEALL is set: the collector saves all the garbage it finds"
     return "not garbage the collector found: the program put it there"
+
+
+def elided_references(count: int) -> str:
+    """What stands for the middle of a long path, cut head and tail (the
+    text tree and the DOT picture).
+
+    >>> elided_references(99_964)
+    '... 99,964 more references ...'
+    """
+    return f"... {count:,} more references ..."
 
 
 def describe_size(size: int) -> str:
