@@ -43,3 +43,19 @@ def run_python(source: str, timeout: float = 180):
         text=True,
         timeout=timeout,
     )
+
+
+class Link:
+    """One link of a chain: its only reference is ``.nxt``."""
+
+    __slots__ = ("nxt",)
+
+
+def linked_chain(module, size: int) -> Link:
+    """A chain of ``size + 1`` links under ``module.HEAD``; returns its last."""
+    head = cur = Link()
+    for _ in range(size):
+        cur.nxt = Link()
+        cur = cur.nxt
+    module.HEAD = head
+    return cur

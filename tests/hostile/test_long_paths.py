@@ -7,23 +7,11 @@ running sum gives must be the paths' own."""
 from __future__ import annotations
 
 import whyalive
-
-
-class Link:
-    __slots__ = ("nxt",)
-
-
-def _chain(module, size):
-    head = cur = Link()
-    for _ in range(size):
-        cur.nxt = Link()
-        cur = cur.nxt
-    module.HEAD = head
-    return cur
+from helpers import linked_chain
 
 
 def test_a_long_path_beside_short_ones_is_chosen_with_its_length(module):
-    tail = _chain(module, 5_000)
+    tail = linked_chain(module, 5_000)
     holder = [tail]
 
     def asks():  # a closure cell and a list hold it too

@@ -12,6 +12,7 @@ import shutil
 import pytest
 
 import whyalive
+from helpers import linked_chain
 from whyalive import pictures
 from whyalive.compat import objgraph as compat
 from whyalive.refgraph import CALL_SLACK
@@ -321,25 +322,11 @@ def test_show_chain_draws_the_chain_only(module):
         whyalive.show_chain([])
 
 
-class Link:
-    __slots__ = ("nxt",)
-
-
-def _linked(module, size):
-    """A chain of ``size + 1`` links under ``module.HEAD``; its last."""
-    head = cur = Link()
-    for _ in range(size):
-        cur.nxt = Link()
-        cur = cur.nxt
-    module.HEAD = head
-    return cur
-
-
 def test_show_chain_of_a_long_chain_draws_each_link_once(module):
     """5,000 links: drawn from the chain's own references (one traversal
     of each object), every link with its label, module globals as the
     module; whyalive's and objgraph-compat's pictures agree."""
-    tail = _linked(module, 5_000)
+    tail = linked_chain(module, 5_000)
     chain = whyalive.find_backref_chain(
         tail, whyalive.is_proper_module, max_depth=6_000
     )
@@ -387,7 +374,7 @@ def test_show_chain_draws_what_the_level_walk_drew(module):
 def test_to_dot_cuts_a_long_path_head_and_tail_like_the_text_tree(module):
     """A 3,000-reference path: its head and tail (the text tree's
     numbers), one dashed box for the middle, not a box per object."""
-    tail = _linked(module, 3_000)
+    tail = linked_chain(module, 3_000)
     report = whyalive.explain(tail)
     text = report.to_dot()
     found = edges(text)
