@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gc
+import platform
 import struct
 import sys
+import sysconfig
 import types
 
 import pytest
@@ -386,7 +388,100 @@ def test_census_instances_bad_input():
         _core.census_instances((object,), since=[1, 2])
 
 
-YOUNG_CENSUS = sys.version_info < (3, 14)
+#: The CPythons whose collector the young census reads: generational with
+#: three lists, 3.10-3.13, 3.14.5+ (3.14.0-3.14.4 collect incrementally)
+#: and 3.15 releases; not the free-threaded build, which has no lists.
+YOUNG_CENSUS = not sysconfig.get_config_var("Py_GIL_DISABLED") and (
+    sys.hexversion < 0x030E0000
+    or 0x030E05F0 <= sys.hexversion < 0x030F0000
+    or 0x030F00F0 <= sys.hexversion < 0x03100000
+)
+young_census = pytest.mark.skipif(
+    not YOUNG_CENSUS, reason="no young censuses on this CPython"
+)
+
+
+def test_young_censuses_on_the_cpythons_whose_collector_they_read():
+    why = _core._young_census_check()
+    assert (why is None) == YOUNG_CENSUS, why
+
+
+@young_census
+def test_stamp_counts_the_collections_gc_get_stats_counts():
+    """The stamp's first two words are the collections of generations 1 and
+    2 as gc.get_stats() counts them (3.15: the newest of each ring of
+    records), and its third the last object of the oldest generation."""
+    gc.disable()
+    try:
+        gc.collect(1)
+        gc.collect()
+        gc.collect(1)
+        oldest = gc.get_objects(2)
+        stamp, _, _ = _core.census_instances(())
+        stats = gc.get_stats()
+        assert stamp[:2] == (stats[1]["collections"], stats[2]["collections"])
+        assert stamp[0] >= 2 and stamp[1] >= 1
+        gc_head = 2 * struct.calcsize("P")  # PyGC_Head: two words
+        assert stamp[2] == id(oldest[-1]) - gc_head
+        del oldest
+    finally:
+        gc.enable()
+
+
+@young_census
+def test_census_is_full_while_the_young_census_check_refuses():
+    """A CPython the young census is not right for (3.14.0-3.14.4's
+    incremental collector, say) or whose collector state is elsewhere:
+    no stamp, so every census walks the whole heap, and finds all."""
+
+    class Kept:
+        pass
+
+    old = [Kept()]
+    gc.collect()
+    stamp, _, young = _core.census_instances((Kept,))
+    assert stamp is not None and not young
+    fields = ["version"] + (["gc.size"] if sys.version_info >= (3, 14) else [])
+    try:
+        for field in fields:
+            why = _core._young_census_check(field, 0x030E04F0, keep=True)
+            assert why.startswith("no young censuses on CPython")
+            assert "every census walks the whole heap" in why
+            made = Kept()
+            stamp2, found, young = _core.census_instances((Kept,), stamp)
+            assert stamp2 is None and not young
+            assert set(found) == {id(old[0]), id(made)}
+            del made
+    finally:
+        assert _core._young_census_check(None, keep=True) is None
+    stamp3, _, young = _core.census_instances((Kept,))
+    assert stamp3 is not None and not young
+    assert _core.census_instances((Kept,), stamp3)[2]  # young again
+    del old
+
+
+@young_census
+def test_young_census_check_names_the_version_and_the_field():
+    why = _core._young_census_check("version", 0x030E04F0)
+    assert "CPython 3.14.4" in why
+    assert f"built for CPython {platform.python_version()}" in why
+    if sys.version_info >= (3, 14):
+        why = _core._young_census_check("gc.size", 7)
+        assert " gc.size is 7, not " in why
+    assert _core._young_census_check() is None  # nothing kept
+
+
+@pytest.mark.parametrize("field", ["nope", "gc", "gc.collecting", ""])
+def test_young_census_check_unknown_field_is_a_value_error(field):
+    with pytest.raises(ValueError, match="field must be"):
+        _core._young_census_check(field, 1)
+
+
+def test_young_census_check_bad_types():
+    with pytest.raises(TypeError):
+        _core._young_census_check(b"version", 1)
+    with pytest.raises(TypeError):
+        _core._young_census_check("version", "3.14")
 
 
 def test_census_instances_walks_the_young_generations_while_the_stamp_holds():
@@ -400,7 +495,7 @@ def test_census_instances_walks_the_young_generations_while_the_stamp_holds():
     assert not young
     made = Young()
     stamp2, found2, young2 = _core.census_instances((Young,), stamp)
-    if YOUNG_CENSUS:  # 3.10-3.13: the young generations alone
+    if YOUNG_CENSUS:  # the young generations alone
         assert young2 and stamp2 == stamp
         assert set(found2) == {id(made)}
     else:  # no young censuses: every census is full

@@ -501,14 +501,29 @@ instances_visit(PyObject *op, void *arg)
     return 0;
 }
 
+/* The field and value compat_young_census_check takes the running
+ * CPython to have, for tests (_core._young_census_check(...,
+ * keep=True)); an empty name: none.  Protected by the GIL. */
+static char young_override_name[64];
+static uint64_t young_override_value;
+
 /* The stamp of the collector's lists now, as a tuple of ints, or None
- * where this build has no young censuses. */
+ * where no young census may be taken: this build has none, or the
+ * running CPython is not one it is right for (compat_young_census_check:
+ * then nothing of the collector's state is read). */
 static PyObject *
 stamp_now(void)
 {
 #if COMPAT_YOUNG_CENSUS
+    char why[512];
     uint64_t words[COMPAT_STAMP_WORDS];
-    compat_gc_stamp(words);
+    if (compat_young_census_check(
+            young_override_name[0] ? young_override_name : NULL,
+            young_override_value, why, sizeof(why)) < 0 ||
+        compat_gc_stamp(words) < 0)
+    {
+        Py_RETURN_NONE;
+    }
     PyObject *stamp = PyTuple_New(COMPAT_STAMP_WORDS);
     for (Py_ssize_t i = 0; stamp != NULL && i < COMPAT_STAMP_WORDS; i++) {
         PyObject *word = PyLong_FromUnsignedLongLong(words[i]);
@@ -522,6 +537,52 @@ stamp_now(void)
 #else
     Py_RETURN_NONE;
 #endif
+}
+
+const char census_young_check_doc[] =
+    "_young_census_check(field=None, value=0, *, keep=False)\n"
+    "--\n\n"
+    "Whether census_instances may take young censuses on this CPython:\n"
+    "None when it may, else why not (then every census is full).  For\n"
+    "tests, field ('version', the running CPython's as sys.hexversion\n"
+    "spells it, or a gc field of _Py_DebugOffsets) is taken to be value;\n"
+    "with keep=True that holds for every census until the next call with\n"
+    "keep=True (field None: none).";
+
+PyObject *
+census_young_check_binding(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"field", "value", "keep", NULL};
+    const char *field = NULL;
+    unsigned long long value = 0;
+    int keep = 0;
+    (void)module;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|zK$p:_young_census_check",
+                                     kwlist, &field, &value, &keep))
+    {
+        return NULL;
+    }
+    if (field != NULL && (!compat_young_has_field(field) ||
+                          strlen(field) >= sizeof(young_override_name)))
+    {
+        return PyErr_Format(PyExc_ValueError,
+                            "field must be 'version' or a field the young "
+                            "census check compares on this CPython, not "
+                            "'%s'",
+                            field);
+    }
+    if (keep) {
+        snprintf(young_override_name, sizeof(young_override_name), "%s",
+                 field != NULL ? field : "");
+        young_override_value = value;
+    }
+    char message[512];
+    if (compat_young_census_check(field, value, message, sizeof(message)) ==
+        0)
+    {
+        Py_RETURN_NONE;
+    }
+    return PyUnicode_FromString(message);
 }
 
 /* {id: type} of the w->count objects found. */

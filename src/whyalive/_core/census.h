@@ -29,12 +29,19 @@ PyObject *census_objects_at(PyObject *ids, Py_ssize_t limit);
 /* The tracked objects whose type is one of classes (a tuple of types)
  * or a subclass of one by its MRO, without collecting; no
  * __instancecheck__ runs.  (stamp, {id: type}, young): stamp describes
- * the collector's lists now (None where this build has no young
- * censuses); when `since`, a stamp of an earlier call, equals it, only
+ * the collector's lists now (None where no young census may be taken:
+ * compat_young_census_check); when `since`, a stamp of an earlier call, equals it, only
  * the young generations are walked (young is True): every object
  * tracked since that call is among them.  Otherwise every tracked
  * object, frozen ones included. */
 PyObject *census_instances(PyObject *classes, PyObject *since);
+
+/* _core._young_census_check(field=None, value=0, *, keep=False): None
+ * when census_instances may take young censuses on this CPython, else
+ * why not (compat_young_census_check); the test hook's override. */
+PyObject *census_young_check_binding(PyObject *module, PyObject *args,
+                                     PyObject *kwargs);
+extern const char census_young_check_doc[];
 
 /* Every tracked object as (address, type id) pairs sorted by address:
  * (rows, pairs) where rows are census_type_counts' rows and pairs a

@@ -84,11 +84,8 @@
  * own bookkeeping).  It must not allocate Python objects. */
 typedef int (*compat_object_cb)(PyObject *op, void *arg);
 
-#if PY_VERSION_HEX < 0x030E0000 && !defined(Py_GIL_DISABLED)
-/* 3.10-3.13: read the generation lists and the permanent generation
- * (gc.freeze()) directly; nothing is written, unlike
- * PyUnstable_GC_VisitObjects, which also skips the permanent generation
- * before 3.12.10 and 3.13.3. */
+#ifndef Py_GIL_DISABLED
+/* One of the collector's doubly linked lists, read only. */
 static inline int
 compat_gc_list_walk(PyGC_Head *head, compat_object_cb cb, void *arg)
 {
@@ -102,7 +99,13 @@ compat_gc_list_walk(PyGC_Head *head, compat_object_cb cb, void *arg)
     }
     return 0;
 }
+#endif
 
+#if PY_VERSION_HEX < 0x030E0000 && !defined(Py_GIL_DISABLED)
+/* 3.10-3.13: read the generation lists and the permanent generation
+ * (gc.freeze()) directly; nothing is written, unlike
+ * PyUnstable_GC_VisitObjects, which also skips the permanent generation
+ * before 3.12.10 and 3.13.3. */
 static inline int
 compat_gc_foreach(compat_object_cb cb, void *arg)
 {
@@ -114,44 +117,6 @@ compat_gc_foreach(compat_object_cb cb, void *arg)
         }
     }
     return compat_gc_list_walk(&gcstate->permanent_generation.head, cb, arg);
-}
-
-/* Young censuses: the two young generations alone, and a stamp that
- * changes whenever an object may have entered the oldest generation or
- * the permanent one (gc.freeze()): the collections of generations 1 and
- * 2 (the only moves into the oldest generation, besides gc.unfreeze())
- * and the last object of each of those two lists (appending to a list
- * changes its last object).  While the stamp stays the same, every
- * object tracked since it was taken is in generation 0 or 1. */
-#define COMPAT_YOUNG_CENSUS 1
-#define COMPAT_STAMP_WORDS 4
-
-static inline int
-compat_gc_foreach_young(compat_object_cb cb, void *arg)
-{
-    PyInterpreterState *interp = PyInterpreterState_Get();
-    struct _gc_runtime_state *gcstate = &interp->gc;
-    for (int i = 0; i < NUM_GENERATIONS - 1; i++) {
-        if (compat_gc_list_walk(&gcstate->generations[i].head, cb, arg) < 0) {
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static inline void
-compat_gc_stamp(uint64_t stamp[COMPAT_STAMP_WORDS])
-{
-    PyInterpreterState *interp = PyInterpreterState_Get();
-    struct _gc_runtime_state *gcstate = &interp->gc;
-    stamp[0] = (uint64_t)gcstate->generation_stats[1].collections;
-    stamp[1] = (uint64_t)gcstate->generation_stats[NUM_GENERATIONS - 1]
-                   .collections;
-    stamp[2] = (uint64_t)(gcstate->generations[NUM_GENERATIONS - 1]
-                              .head._gc_prev &
-                          _PyGC_PREV_MASK);
-    stamp[3] = (uint64_t)(gcstate->permanent_generation.head._gc_prev &
-                          _PyGC_PREV_MASK);
 }
 #else
 /* 3.14+: the GC state layout differs between patch releases (incremental
@@ -181,9 +146,126 @@ compat_gc_foreach(compat_object_cb cb, void *arg)
     PyUnstable_GC_VisitObjects(compat_visit_one, &state);
     return state.failed ? -1 : 0;
 }
+#endif
 
-/* No young censuses: every census walks the whole heap. */
+/* Young censuses: the two young generations alone, and a stamp that
+ * changes whenever an object may have entered the oldest generation or
+ * the permanent one (gc.freeze()): the collections of generations 1 and
+ * 2 (the only moves into the oldest generation, besides gc.unfreeze())
+ * and the last object of each of those two lists (appending to a list
+ * changes its last object).  While the stamp stays the same, every
+ * object tracked since it was taken is in generation 0 or 1.
+ *
+ * That holds for a generational collector of three lists: every patch
+ * release of 3.10-3.13, 3.14 from 3.14.5 on (3.14.0-3.14.4 collect
+ * incrementally: the same three lists, young/old[2], but objects move
+ * between the old ones at every young collection, and the low bit of
+ * _gc_next flags an object's old space), and 3.15 from its
+ * release on (its alphas were incremental too).  Only headers of those
+ * releases compile the young census in (COMPAT_YOUNG_SINCE, the first
+ * release it is right for; COMPAT_YOUNG_BEFORE, the next minor), and
+ * census.c takes a stamp only while compat_young_census_check
+ * (compat_layout.h) finds the running CPython among those releases with
+ * the collector's state where these headers put it; otherwise every
+ * census walks the whole heap, as compat_gc_foreach does: slower, never
+ * wrong, and the state is never read at an offset that may be another
+ * field's.  Free-threaded builds have no generation lists. */
+#if defined(Py_GIL_DISABLED)
 #define COMPAT_YOUNG_CENSUS 0
+#elif PY_VERSION_HEX < 0x030E0000
+#define COMPAT_YOUNG_CENSUS 1
+#define COMPAT_YOUNG_SINCE (PY_VERSION_HEX & 0xFFFF0000UL)
+#elif PY_VERSION_HEX >= 0x030E05F0 && PY_VERSION_HEX < 0x030F0000
+#define COMPAT_YOUNG_CENSUS 1
+#define COMPAT_YOUNG_SINCE 0x030E05F0UL /* 3.14.5 */
+#elif PY_VERSION_HEX >= 0x030F00F0 && PY_VERSION_HEX < 0x03100000
+#define COMPAT_YOUNG_CENSUS 1
+#define COMPAT_YOUNG_SINCE 0x030F00F0UL /* 3.15.0 */
+#else
+/* 3.14.0-3.14.4 headers (incremental), 3.15 pre-releases, 3.16+ (not
+ * looked at): every census walks the whole heap. */
+#define COMPAT_YOUNG_CENSUS 0
+#endif
+
+#if COMPAT_YOUNG_CENSUS
+#define COMPAT_YOUNG_BEFORE ((((unsigned long)PY_VERSION_HEX >> 16) + 1) << 16)
+#define COMPAT_STAMP_WORDS 4
+
+/* The CPython running this extension, as PY_VERSION_HEX spells it.
+ * Py_Version is 3.11+; a 3.10 build runs only on 3.10, all of whose
+ * patch releases the young census is right for. */
+static inline uint64_t
+compat_running_version(void)
+{
+#if PY_VERSION_HEX >= 0x030B0000
+    return (uint64_t)Py_Version;
+#else
+    return (uint64_t)PY_VERSION_HEX;
+#endif
+}
+
+static inline int
+compat_gc_foreach_young(compat_object_cb cb, void *arg)
+{
+    PyInterpreterState *interp = PyInterpreterState_Get();
+    struct _gc_runtime_state *gcstate = &interp->gc;
+    for (int i = 0; i < NUM_GENERATIONS - 1; i++) {
+        if (compat_gc_list_walk(&gcstate->generations[i].head, cb, arg) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The collections of `generation` (1 or 2) since the interpreter
+ * started; -1 where they cannot be read. */
+static inline int64_t
+compat_gc_collections(struct _gc_runtime_state *gcstate, int generation)
+{
+#if PY_VERSION_HEX >= 0x030F0000
+    /* 3.15: each generation keeps a ring of its last collections'
+     * records (gc_stats, heap-allocated), each record's collections the
+     * total since start (add_stats copies the previous record and adds
+     * one collection): the largest is the newest, whatever the ring's
+     * index. */
+    const struct gc_stats *stats = gcstate->generation_stats;
+    if (stats == NULL) {
+        return -1;
+    }
+    const struct gc_old_stats_buffer *ring = &stats->old[generation - 1];
+    Py_ssize_t most = 0;
+    for (int i = 0; i < GC_OLD_STATS_SIZE; i++) {
+        if (ring->items[i].collections > most) {
+            most = ring->items[i].collections;
+        }
+    }
+    return (int64_t)most;
+#else
+    return (int64_t)gcstate->generation_stats[generation].collections;
+#endif
+}
+
+/* The stamp now: 0, or -1 where it cannot be taken (no young census
+ * then). */
+static inline int
+compat_gc_stamp(uint64_t stamp[COMPAT_STAMP_WORDS])
+{
+    PyInterpreterState *interp = PyInterpreterState_Get();
+    struct _gc_runtime_state *gcstate = &interp->gc;
+    int64_t middle = compat_gc_collections(gcstate, 1);
+    int64_t oldest = compat_gc_collections(gcstate, NUM_GENERATIONS - 1);
+    if (middle < 0 || oldest < 0) {
+        return -1;
+    }
+    stamp[0] = (uint64_t)middle;
+    stamp[1] = (uint64_t)oldest;
+    stamp[2] = (uint64_t)(gcstate->generations[NUM_GENERATIONS - 1]
+                              .head._gc_prev &
+                          _PyGC_PREV_MASK);
+    stamp[3] = (uint64_t)(gcstate->permanent_generation.head._gc_prev &
+                          _PyGC_PREV_MASK);
+    return 0;
+}
 #endif
 
 /* ------------------------------------------------------------------ */

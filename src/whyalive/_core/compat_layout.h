@@ -11,7 +11,10 @@
  * running binary.  compat_layout_check compares each field the core
  * relies on with what it was compiled with, and on a difference the
  * module refuses to load with a message that names both CPython versions
- * and the field.  Included by compat.h, after the internal headers. */
+ * and the field.  compat_young_census_check, last here, asks the same
+ * of what the young census reads (compat.h); a difference there only
+ * turns young censuses off.  Included by compat.h, after the internal
+ * headers. */
 #ifndef WHYALIVE_COMPAT_LAYOUT_H
 #define WHYALIVE_COMPAT_LAYOUT_H
 
@@ -103,6 +106,27 @@ static const compat_layout_field compat_layout_fields[] = {
 #endif
 };
 
+#if COMPAT_YOUNG_CENSUS && PY_VERSION_HEX >= 0x030E0000
+/* What the young census (compat.h) reads beyond the fields above, as
+ * _Py_DebugOffsets publishes it: the collector's state, by its size
+ * (3.14.0-3.14.4's incremental state is 240 bytes, 3.14.5+'s 264), and
+ * on 3.15 where its ring of collection records is and how large.  A
+ * difference turns young censuses off (compat_young_census_check); it
+ * does not refuse the import. */
+static const compat_layout_field compat_young_fields[] = {
+    COMPAT_LAYOUT(gc, size, sizeof(struct _gc_runtime_state)),
+#if PY_VERSION_HEX >= 0x030F0000
+    COMPAT_LAYOUT(gc, generation_stats,
+                  offsetof(struct _gc_runtime_state, generation_stats)),
+    COMPAT_LAYOUT(gc, generation_stats_size, sizeof(struct gc_stats)),
+#endif
+};
+#define COMPAT_YOUNG_FIELD_COUNT \
+    (sizeof(compat_young_fields) / sizeof(compat_young_fields[0]))
+#else
+#define COMPAT_YOUNG_FIELD_COUNT 0
+#endif
+
 #undef COMPAT_LAYOUT
 
 #define COMPAT_LAYOUT_COUNT \
@@ -119,6 +143,30 @@ compat_layout_version(uint64_t hex, char *buf, size_t size)
     snprintf(buf, size, "%u.%u.%u", (unsigned)((hex >> 24) & 0xFF),
              (unsigned)((hex >> 16) & 0xFF), (unsigned)((hex >> 8) & 0xFF));
 }
+
+#if PY_VERSION_HEX >= 0x030D0000
+/* The first of count fields whose place the running CPython's
+ * _Py_DebugOffsets give otherwise than this build has it (its value
+ * there in *actual), or NULL; override_name, if one of them, is taken
+ * to be at override_value. */
+static inline const compat_layout_field *
+compat_layout_first_difference(const compat_layout_field *fields,
+                               size_t count, const char *override_name,
+                               uint64_t override_value, uint64_t *actual)
+{
+    const _Py_DebugOffsets *runtime = &_PyRuntime.debug_offsets;
+    for (size_t i = 0; i < count; i++) {
+        memcpy(actual, (const char *)runtime + fields[i].at, sizeof(*actual));
+        if (override_name != NULL && strcmp(override_name, fields[i].name) == 0) {
+            *actual = override_value;
+        }
+        if (*actual != fields[i].compiled) {
+            return &fields[i];
+        }
+    }
+    return NULL;
+}
+#endif
 
 /* Whether the running CPython lays out the structures the core reads as
  * the headers it was compiled against do.  Returns 0 when they agree
@@ -155,24 +203,20 @@ compat_layout_check(const char *override_name, uint64_t override_value,
                  running, runtime->free_threaded ? "free-threaded" : "default");
         return -1;
     }
-    for (size_t i = 0; i < (size_t)COMPAT_LAYOUT_COUNT; i++) {
-        const compat_layout_field *f = &compat_layout_fields[i];
-        uint64_t actual;
-        memcpy(&actual, (const char *)runtime + f->at, sizeof(actual));
-        if (override_name != NULL && strcmp(override_name, f->name) == 0) {
-            actual = override_value;
-        }
-        if (actual != f->compiled) {
-            snprintf(buf, size,
-                     "whyalive was built for CPython %s, whose %s is %" PRIu64
-                     ", but in this CPython %s it is %" PRIu64
-                     " (its _Py_DebugOffsets say so): whyalive would read "
-                     "the wrong fields; rebuild it for this interpreter "
-                     "(pip install --force-reinstall --no-binary whyalive "
-                     "whyalive)",
-                     built, f->name, f->compiled, running, actual);
-            return -1;
-        }
+    uint64_t actual;
+    const compat_layout_field *f = compat_layout_first_difference(
+        compat_layout_fields, COMPAT_LAYOUT_COUNT, override_name,
+        override_value, &actual);
+    if (f != NULL) {
+        snprintf(buf, size,
+                 "whyalive was built for CPython %s, whose %s is %" PRIu64
+                 ", but in this CPython %s it is %" PRIu64
+                 " (its _Py_DebugOffsets say so): whyalive would read "
+                 "the wrong fields; rebuild it for this interpreter "
+                 "(pip install --force-reinstall --no-binary whyalive "
+                 "whyalive)",
+                 built, f->name, f->compiled, running, actual);
+        return -1;
     }
     return 0;
 #else
@@ -210,6 +254,88 @@ compat_layout_has_field(const char *name)
     (void)name;
 #endif
     return 0;
+}
+
+/* Whether name is what compat_young_census_check compares: "version"
+ * (the running CPython's, as PY_VERSION_HEX spells it) or one of
+ * compat_young_fields. */
+static inline int
+compat_young_has_field(const char *name)
+{
+#if COMPAT_YOUNG_CENSUS
+    if (strcmp(name, "version") == 0) {
+        return 1;
+    }
+#if PY_VERSION_HEX >= 0x030E0000
+    for (size_t i = 0; i < COMPAT_YOUNG_FIELD_COUNT; i++) {
+        if (strcmp(compat_young_fields[i].name, name) == 0) {
+            return 1;
+        }
+    }
+#endif
+#else
+    (void)name;
+#endif
+    return 0;
+}
+
+/* Whether the young census may read the collector's state of the
+ * running CPython: it is a release the census is right for
+ * (COMPAT_YOUNG_SINCE up to the next minor: a generational collector)
+ * and, 3.14+, its _Py_DebugOffsets place what the census reads where
+ * this build's headers do.  Returns 0, or -1 with the reason in buf;
+ * then census.c takes no stamp and every census walks the whole heap
+ * with the public visitor.  For tests, the field override_name (NULL:
+ * none) is taken to be override_value. */
+static inline int
+compat_young_census_check(const char *override_name, uint64_t override_value,
+                          char *buf, size_t size)
+{
+#if COMPAT_YOUNG_CENSUS
+    char built[32], running[32];
+    uint64_t version = compat_running_version();
+    if (override_name != NULL && strcmp(override_name, "version") == 0) {
+        version = override_value;
+    }
+    compat_layout_version(PY_VERSION_HEX, built, sizeof(built));
+    compat_layout_version(version, running, sizeof(running));
+    if (version < COMPAT_YOUNG_SINCE || version >= COMPAT_YOUNG_BEFORE) {
+        char since[32];
+        compat_layout_version(COMPAT_YOUNG_SINCE, since, sizeof(since));
+        snprintf(buf, size,
+                 "no young censuses on CPython %s: whyalive, built for "
+                 "CPython %s, reads the collector's generations of %s to "
+                 "%u.%u.x only; every census walks the whole heap",
+                 running, built, since,
+                 (unsigned)((PY_VERSION_HEX >> 24) & 0xFF),
+                 (unsigned)((PY_VERSION_HEX >> 16) & 0xFF));
+        return -1;
+    }
+#if PY_VERSION_HEX >= 0x030E0000
+    uint64_t actual;
+    const compat_layout_field *f = compat_layout_first_difference(
+        compat_young_fields, COMPAT_YOUNG_FIELD_COUNT, override_name,
+        override_value, &actual);
+    if (f != NULL) {
+        snprintf(buf, size,
+                 "no young censuses on CPython %s: its %s is %" PRIu64
+                 ", not %" PRIu64 " as in CPython %s, which whyalive was "
+                 "built for (its _Py_DebugOffsets say so); every census "
+                 "walks the whole heap",
+                 running, f->name, actual, f->compiled, built);
+        return -1;
+    }
+#endif
+    return 0;
+#else
+    (void)override_name;
+    (void)override_value;
+    snprintf(buf, size,
+             "no young censuses in this build of whyalive (its CPython's "
+             "collector is not one the census reads): every census walks "
+             "the whole heap");
+    return -1;
+#endif
 }
 
 #endif /* WHYALIVE_COMPAT_LAYOUT_H */

@@ -324,8 +324,9 @@ PyDoc_STRVAR(
     "The tracked objects whose type is one of classes, a tuple of types,\n"
     "or a subclass of one by its MRO (no __instancecheck__ runs).  Nothing\n"
     "is collected first.  Returns (stamp, {id: type}, young): stamp, a\n"
-    "tuple of ints, describes the collector's lists now (None on builds\n"
-    "without young censuses).  When since, the stamp of an earlier call,\n"
+    "tuple of ints, describes the collector's lists now (None where no\n"
+    "young census may be taken: _young_census_check() says why).  When\n"
+    "since, the stamp of an earlier call,\n"
     "equals it, no object has entered the oldest or the permanent\n"
     "generation since that call, so only the two young generations are\n"
     "walked and young is True: the objects found are those among them,\n"
@@ -840,6 +841,9 @@ static PyMethodDef core_methods[] = {
      METH_VARARGS | METH_KEYWORDS, census_objects_at_doc},
     {"census_snapshot", census_snapshot_, METH_NOARGS, census_snapshot_doc},
     {"census_new_ids", census_new_ids_, METH_VARARGS, census_new_ids_doc},
+    {"_young_census_check",
+     (PyCFunction)(void (*)(void))census_young_check_binding,
+     METH_VARARGS | METH_KEYWORDS, census_young_check_doc},
     {"census_instances", (PyCFunction)(void (*)(void))census_instances_,
      METH_VARARGS | METH_KEYWORDS, census_instances_doc},
     {"census_leaking", (PyCFunction)(void (*)(void))census_leaking_,
