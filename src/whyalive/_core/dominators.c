@@ -17,22 +17,26 @@
 #include "snapshot.h"
 #include "array.h"
 
-typedef struct {
-    uint32_t node;
-    uint64_t next; /* the next edge position of its row to follow */
-} frame_t;
-
 /* Vertices are numbered in preorder from 1; 1 is the virtual root and 0
- * means none. */
+ * means none.  Each working array is allocated when first needed, lent
+ * to a later step when its own is over, and freed as soon as it is
+ * done with: the peak is the semidominator step's (5 words per node
+ * and one per reference).  The search's stack borrows the arrays the
+ * semidominators use later; an edge position fits 32 bits (snapview_open
+ * holds nedges below 2**32). */
 typedef struct {
     const snapview_t *v;
-    uint32_t *pre;    /* node -> preorder number, 0 unvisited */
-    uint32_t *vertex; /* preorder number -> node (vertex[1] unused) */
-    uint32_t *parent; /* in the depth-first tree, by preorder number */
-    uint8_t *seed;    /* by node: a child of the virtual root */
-    uint32_t next;    /* the next preorder number */
-    frame_t *stack;
+    uint32_t *pre;        /* node -> preorder number, 0 unvisited */
+    uint32_t *vertex;     /* preorder number -> node (vertex[1] unused) */
+    uint32_t *parent;     /* in the depth-first tree, by preorder number */
+    uint8_t *seed;        /* bit per node: a child of the virtual root */
+    uint32_t *stack_node; /* the search's stack: nodes, */
+    uint32_t *stack_next; /* and the next edge position of each row */
+    uint32_t next;        /* the next preorder number */
 } dfs_t;
+
+#define SEED_SET(d, n) ((d)->seed[(n) >> 3] |= (uint8_t)(1u << ((n) & 7)))
+#define SEED_GET(d, n) (((d)->seed[(n) >> 3] >> ((n) & 7)) & 1u)
 
 /* Depth-first from node s, a child of the virtual root. */
 static void
@@ -40,39 +44,42 @@ dfs_from(dfs_t *d, uint32_t s, int root)
 {
     const snapview_t *v = d->v;
     if (root) {
-        d->seed[s] = 1; /* the virtual root refers to it, visited or not */
+        SEED_SET(d, s); /* the virtual root refers to it, visited or not */
     }
     if (d->pre[s] != 0) {
         return;
     }
-    d->seed[s] = 1;
+    SEED_SET(d, s);
     size_t nstack = 0;
     d->pre[s] = d->next;
     d->vertex[d->next] = s;
     d->parent[d->next] = 1;
     d->next++;
-    d->stack[nstack].node = s;
-    d->stack[nstack].next = v->edge_start[s];
+    d->stack_node[nstack] = s;
+    d->stack_next[nstack] = (uint32_t)v->edge_start[s];
     nstack++;
     while (nstack > 0) {
-        frame_t *top = &d->stack[nstack - 1];
-        uint64_t end = v->edge_start[top->node + 1];
-        while (top->next < end) {
-            uint32_t x = SNAP_EDGE_NODE(v->edges[top->next++]);
+        size_t top = nstack - 1;
+        uint32_t node = d->stack_node[top];
+        uint32_t pos = d->stack_next[top];
+        uint32_t end = (uint32_t)v->edge_start[node + 1];
+        while (pos < end) {
+            uint32_t x = SNAP_EDGE_NODE(v->edges[pos++]);
             if (d->pre[x] == 0) {
                 d->pre[x] = d->next;
                 d->vertex[d->next] = x;
-                d->parent[d->next] = d->pre[top->node];
+                d->parent[d->next] = d->pre[node];
                 d->next++;
                 /* each node is pushed once: the stack never outgrows
                  * the node count */
-                d->stack[nstack].node = x;
-                d->stack[nstack].next = v->edge_start[x];
+                d->stack_node[nstack] = x;
+                d->stack_next[nstack] = (uint32_t)v->edge_start[x];
                 nstack++;
                 break;
             }
         }
-        if (top == &d->stack[nstack - 1] && top->next >= end) {
+        d->stack_next[top] = pos;
+        if (nstack == top + 1 && pos >= end) {
             nstack--;
         }
     }
@@ -105,6 +112,8 @@ eval(uint32_t *ancestor, uint32_t *label, const uint32_t *semi,
     return label[w];
 }
 
+#define FREE(p) (PyMem_RawFree(p), (p) = NULL)
+
 PyObject *
 dominators_compute(PyObject *data)
 {
@@ -119,26 +128,22 @@ dominators_compute(PyObject *data)
     d.v = &v;
     d.next = 2;
     uint32_t *pred_start = NULL, *preds = NULL, *semi = NULL, *label = NULL;
-    uint32_t *ancestor = NULL, *idom_pre = NULL, *path = NULL;
+    uint32_t *ancestor = NULL, *path = NULL;
     PyObject *b_idom = NULL, *b_retained = NULL, *b_count = NULL, *result = NULL;
+
+    /* 1. the depth-first search; its stack in semi and label */
     d.pre = PyMem_RawCalloc(n + 1, sizeof(uint32_t));
     d.vertex = PyMem_RawCalloc(nv, sizeof(uint32_t));
     d.parent = PyMem_RawCalloc(nv, sizeof(uint32_t));
-    d.seed = PyMem_RawCalloc(n + 1, 1);
-    d.stack = PyMem_RawMalloc((n + 1) * sizeof(frame_t));
-    pred_start = PyMem_RawCalloc(n + 2, sizeof(uint32_t));
-    preds = PyMem_RawMalloc((size_t)(v.nedges ? v.nedges : 1) * sizeof(uint32_t));
+    d.seed = PyMem_RawCalloc(n / 8 + 1, 1);
     semi = PyMem_RawMalloc(nv * sizeof(uint32_t));
     label = PyMem_RawMalloc(nv * sizeof(uint32_t));
-    ancestor = PyMem_RawCalloc(nv, sizeof(uint32_t));
-    idom_pre = PyMem_RawCalloc(nv, sizeof(uint32_t));
-    path = PyMem_RawMalloc(nv * sizeof(uint32_t));
-    if (!d.pre || !d.vertex || !d.parent || !d.seed || !d.stack || !pred_start ||
-        !preds || !semi || !label || !ancestor || !idom_pre || !path)
-    {
+    if (!d.pre || !d.vertex || !d.parent || !d.seed || !semi || !label) {
         PyErr_NoMemory();
         goto done;
     }
+    d.stack_node = semi;
+    d.stack_next = label;
     /* the roots, then what is held from outside, then the rest */
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(v.modules); i++) {
         PyObject *m = PyList_GET_ITEM(v.modules, i);
@@ -157,7 +162,14 @@ dominators_compute(PyObject *data)
         dfs_from(&d, (uint32_t)i, 0);
     }
 
-    /* predecessors of each node, as preorder numbers */
+    /* 2. predecessors of each node, as preorder numbers; then pre is
+     * over, and its memory is eval's path */
+    pred_start = PyMem_RawCalloc(n + 2, sizeof(uint32_t));
+    preds = PyMem_RawMalloc((size_t)(v.nedges ? v.nedges : 1) * sizeof(uint32_t));
+    if (!pred_start || !preds) {
+        PyErr_NoMemory();
+        goto done;
+    }
     for (uint64_t e = 0; e < v.nedges; e++) {
         pred_start[SNAP_EDGE_NODE(v.edges[e]) + 1]++;
     }
@@ -174,15 +186,22 @@ dominators_compute(PyObject *data)
         pred_start[i] = pred_start[i - 1];
     }
     pred_start[0] = 0;
+    path = d.pre; /* a compressed path is at most n long */
+    d.pre = NULL;
 
-    /* semidominators, in reverse preorder */
+    /* 3. semidominators, in reverse preorder */
+    ancestor = PyMem_RawCalloc(nv, sizeof(uint32_t));
+    if (!ancestor) {
+        PyErr_NoMemory();
+        goto done;
+    }
     for (size_t w = 0; w < nv; w++) {
         semi[w] = (uint32_t)w;
         label[w] = (uint32_t)w;
     }
     for (uint32_t w = (uint32_t)nv - 1; w >= 2; w--) {
         uint32_t node = d.vertex[w];
-        if (d.seed[node]) {
+        if (SEED_GET(&d, node)) {
             semi[w] = 1; /* the virtual root refers to it */
         }
         else {
@@ -195,15 +214,25 @@ dominators_compute(PyObject *data)
         }
         ancestor[w] = d.parent[w]; /* link */
     }
-    /* immediate dominators: the nearest ancestor at or above semi */
-    idom_pre[1] = 1;
+    FREE(preds);
+    FREE(pred_start);
+    FREE(ancestor);
+    FREE(label);
+    FREE(path);
+
+    /* 4. immediate dominators: the nearest ancestor at or above semi,
+     * in place of parent (idom[w] reads parent[w] and the idoms of
+     * vertices before w only) */
+    d.parent[1] = 1;
     for (uint32_t w = 2; w < nv; w++) {
         uint32_t x = d.parent[w];
         while (x > semi[w]) {
-            x = idom_pre[x];
+            x = d.parent[x];
         }
-        idom_pre[w] = x;
+        d.parent[w] = x;
     }
+    FREE(semi);
+    uint32_t *idom_pre = d.parent;
 
     b_idom = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(4 * n));
     b_retained = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(8 * n));
@@ -214,11 +243,11 @@ dominators_compute(PyObject *data)
     uint32_t *idom = (uint32_t *)(void *)PyBytes_AS_STRING(b_idom);
     uint64_t *retained = (uint64_t *)(void *)PyBytes_AS_STRING(b_retained);
     uint32_t *count = (uint32_t *)(void *)PyBytes_AS_STRING(b_count);
-    for (size_t i = 0; i < n; i++) {
-        uint32_t dom = idom_pre[d.pre[i]];
-        idom[i] = dom == 1 ? SNAP_NONE : d.vertex[dom];
-        retained[i] = v.sizes[i];
-        count[i] = 1;
+    for (uint32_t w = 2; w < nv; w++) {
+        uint32_t node = d.vertex[w], dom = idom_pre[w];
+        idom[node] = dom == 1 ? SNAP_NONE : d.vertex[dom];
+        retained[node] = v.sizes[node];
+        count[node] = 1;
     }
     /* dominators come before what they dominate in preorder */
     for (uint32_t w = (uint32_t)nv - 1; w >= 2; w--) {
@@ -237,13 +266,11 @@ done:
     PyMem_RawFree(d.vertex);
     PyMem_RawFree(d.parent);
     PyMem_RawFree(d.seed);
-    PyMem_RawFree(d.stack);
     PyMem_RawFree(pred_start);
     PyMem_RawFree(preds);
     PyMem_RawFree(semi);
     PyMem_RawFree(label);
     PyMem_RawFree(ancestor);
-    PyMem_RawFree(idom_pre);
     PyMem_RawFree(path);
     return result;
 }
