@@ -1,6 +1,6 @@
 """Heap snapshot files: ``snap.save(path)`` and :func:`load_snapshot`.
 
-The format (version 1; ``docs/snapshots.md`` describes it field by field):
+The format (version 2; ``docs/snapshots.md`` describes it field by field):
 
 * a header of 16 bytes: the magic ``b"WHYALIVE"``, the format version
   (uint32, little-endian), and the number of sections (uint32);
@@ -14,8 +14,13 @@ The format (version 1; ``docs/snapshots.md`` describes it field by field):
   (uint32) then its UTF-8 (surrogates escaped);
 * one section per array of the snapshot (``IDS ``, ``TYPE``, ``SIZE``,
   ``NAME``, ``RCNT``, ``SEEN``, ``FLAG``, ``ROWS``, ``EDGE``, ``ELAB``,
-  ``LABL``), integers little-endian; ``ROWS`` holds each object's count of
-  references (uint32), from which the rows are rebuilt.
+  ``LABL``, ``BIGV``), integers little-endian; ``ROWS`` holds each object's
+  count of references (uint32), from which the rows are rebuilt; ``SIZE``
+  and ``RCNT`` are uint32 and ``SEEN`` uint8, the few values too big for
+  them in ``BIGV``.
+
+Version 1 files (``SIZE`` and ``RCNT`` 64-bit, ``SEEN`` uint32, no
+``BIGV``) still load: their arrays are narrowed on reading.
 
 Reading checks everything before a snapshot exists: the magic, the version,
 each section's bounds, checksum and decompression, the JSON's shape, and
@@ -41,7 +46,9 @@ from .errors import SnapshotFormatError
 __all__ = ["FORMAT_VERSION", "MAGIC", "load", "save"]
 
 MAGIC = b"WHYALIVE"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Versions load() reads.
+READS = (1, 2)
 _HEADER = struct.Struct("<8sII")
 _SECTION = struct.Struct("<4sQI")
 
@@ -49,18 +56,26 @@ _SECTION = struct.Struct("<4sQI")
 _ARRAYS = (
     (b"IDS ", 1, "Q"),
     (b"TYPE", 2, "I"),
-    (b"SIZE", 3, "Q"),
+    (b"SIZE", 3, "I"),
     (b"NAME", 4, "I"),
-    (b"RCNT", 5, "q"),
-    (b"SEEN", 6, "I"),
+    (b"RCNT", 5, "I"),
+    (b"SEEN", 6, "B"),
     (b"FLAG", 7, "B"),
     (b"EDGE", 9, "I"),
     (b"ELAB", 10, "I"),
     (b"LABL", 11, "i"),
 )
+#: Version 1's wider arrays, narrowed on reading.
+_ARRAYS_V1 = {b"SIZE": "Q", b"RCNT": "q", b"SEEN": "I"}
 _ROW_START = 8
-_STRINGS, _MODULES, _REFS, _STATS = 0, 12, 13, 14
-_FIELDS = 15
+_STRINGS, _MODULES, _REFS, _STATS, _BIG = 0, 12, 13, 14, 15
+_FIELDS = 16
+#: The big values (snapshot.h): (node, field, value) records.
+_BIG_NATIVE = struct.Struct("=IIQ")
+_BIG_LITTLE = struct.Struct("<IIQ")
+#: Marks in the narrow arrays, and the big value fields.
+_IN_BIG, _IMMORTAL, _SEEN_IN_BIG = 0xFFFFFFFF, 0xFFFFFFFE, 0xFF
+_BIG_SIZE, _BIG_REFCOUNT, _BIG_SEEN = 0, 1, 2
 _LITTLE = sys.byteorder == "little"
 
 
@@ -87,7 +102,7 @@ def _pack_strings(strings: list[str]) -> bytes:
 def save(data: tuple, thread_names: dict[int, str], path: Any) -> None:
     """Writes the core's snapshot data to ``path`` (see the module)."""
     strings = data[_STRINGS]
-    starts = memoryview(data[_ROW_START]).cast("Q")
+    starts = memoryview(data[_ROW_START]).cast("I")
     rows = array("I", (starts[i + 1] - starts[i] for i in range(len(starts) - 1)))
     meta = {
         "format": "whyalive heap snapshot",
@@ -109,6 +124,10 @@ def save(data: tuple, thread_names: dict[int, str], path: Any) -> None:
         (b"ROWS", _to_little(rows.tobytes(), "I")),
     ]
     sections += [(tag, _to_little(data[i], code)) for tag, i, code in _ARRAYS]
+    big = b"".join(
+        _BIG_LITTLE.pack(*item) for item in _BIG_NATIVE.iter_unpack(data[_BIG])
+    )
+    sections.append((b"BIGV", big))
     with open(path, "wb") as out:
         out.write(_HEADER.pack(MAGIC, FORMAT_VERSION, len(sections)))
         for tag, payload in sections:
@@ -124,7 +143,7 @@ def _tuples(value: Any) -> Any:
     return value
 
 
-def _read_sections(blob: bytes, where: str) -> dict[bytes, bytes]:
+def _read_sections(blob: bytes, where: str) -> tuple[int, dict[bytes, bytes]]:
     if len(blob) < _HEADER.size:
         raise SnapshotFormatError(f"{where}: truncated: {len(blob)} bytes, no header")
     magic, version, count = _HEADER.unpack_from(blob, 0)
@@ -132,10 +151,10 @@ def _read_sections(blob: bytes, where: str) -> dict[bytes, bytes]:
         raise SnapshotFormatError(
             f"{where}: not a whyalive heap snapshot (starts with {magic!r})"
         )
-    if version != FORMAT_VERSION:
+    if version not in READS:
         raise SnapshotFormatError(
-            f"{where}: format version {version}; this whyalive reads version"
-            f" {FORMAT_VERSION}"
+            f"{where}: format version {version}; this whyalive reads versions"
+            f" {', '.join(map(str, READS))}"
         )
     sections: dict[bytes, bytes] = {}
     offset = _HEADER.size
@@ -168,7 +187,7 @@ def _read_sections(blob: bytes, where: str) -> dict[bytes, bytes]:
         raise SnapshotFormatError(
             f"{where}: {len(blob) - offset} unexpected bytes after the last section"
         )
-    return sections
+    return version, sections
 
 
 def _unpack_strings(payload: bytes, where: str) -> list[str]:
@@ -215,6 +234,37 @@ def _check_meta(meta: Any, where: str) -> None:
             raise SnapshotFormatError(f"{where}: section 'META': bad 'threads'")
 
 
+def _narrow_v1(data: list[Any]) -> bytes:
+    """Version 1's sizes (uint64), refcounts (int64) and seen (uint32) as
+    version 2's narrow arrays, in place in ``data``; returns the big
+    values.  A negative refcount other than -1 (immortal) or a count past
+    2**63 is left for the core's check to refuse."""
+    big: list[tuple[int, int, int]] = []
+
+    def narrow(values: bytes, code: str, field: int, limit: int, mark: int) -> array:
+        wide = array(code, values)
+        out = array("I" if mark != _SEEN_IN_BIG else "B")
+        append = out.append
+        for node, value in enumerate(wide):
+            if value == -1 and field == _BIG_REFCOUNT:
+                append(_IMMORTAL)
+            elif 0 <= value < limit:
+                append(value)
+            else:
+                append(mark)
+                big.append((node, field, value))
+        return out
+
+    sizes = narrow(data[3], "Q", _BIG_SIZE, _IN_BIG, _IN_BIG)
+    refcounts = narrow(data[5], "q", _BIG_REFCOUNT, _IMMORTAL, _IN_BIG)
+    seen = narrow(data[6], "I", _BIG_SEEN, _SEEN_IN_BIG, _SEEN_IN_BIG)
+    data[3], data[5], data[6] = sizes.tobytes(), refcounts.tobytes(), seen.tobytes()
+    return b"".join(
+        _BIG_NATIVE.pack(node, field, value & 0xFFFFFFFFFFFFFFFF)
+        for node, field, value in sorted(big, key=lambda item: (item[1], item[0]))
+    )
+
+
 def load(path: Any) -> tuple[tuple, dict[int, str]]:
     """The core's data tuple and thread names, read from ``path``."""
     where = (
@@ -222,8 +272,9 @@ def load(path: Any) -> tuple[tuple, dict[int, str]]:
     )
     with open(path, "rb") as f:
         blob = f.read()
-    sections = _read_sections(blob, where)
+    version, sections = _read_sections(blob, where)
     wanted = [b"META", b"STRS", b"ROWS"] + [tag for tag, _, _ in _ARRAYS]
+    wanted += [b"BIGV"] if version >= 2 else []
     missing = [t.decode("ascii") for t in wanted if t not in sections]
     if missing:
         raise SnapshotFormatError(f"{where}: missing sections {missing}")
@@ -237,19 +288,32 @@ def load(path: Any) -> tuple[tuple, dict[int, str]]:
     data: list[Any] = [None] * _FIELDS
     data[_STRINGS] = _unpack_strings(sections[b"STRS"], where)
     for tag, i, code in _ARRAYS:
+        if version == 1:
+            code = _ARRAYS_V1.get(tag, code)
         payload = sections[tag]
         if len(payload) % array(code).itemsize:
             raise SnapshotFormatError(
                 f"{where}: section {tag.decode('ascii')!r} has a partial item"
             )
         data[i] = _from_little(payload, code)
+    if version == 1:
+        data[_BIG] = _narrow_v1(data)
+    else:
+        big = sections[b"BIGV"]
+        if len(big) % _BIG_LITTLE.size:
+            raise SnapshotFormatError(f"{where}: section 'BIGV' has a partial item")
+        data[_BIG] = b"".join(
+            _BIG_NATIVE.pack(*item) for item in _BIG_LITTLE.iter_unpack(big)
+        )
     rows_payload = sections[b"ROWS"]
     if len(rows_payload) % 4:
         raise SnapshotFormatError(f"{where}: section 'ROWS' has a partial item")
     rows = array("I", _from_little(rows_payload, "I"))
     starts = array("Q", [0])
     starts.extend(itertools.accumulate(rows))
-    data[_ROW_START] = starts.tobytes()
+    if starts[-1] >= 0xFFFFFFFF:
+        raise SnapshotFormatError(f"{where}: section 'ROWS': too many references")
+    data[_ROW_START] = array("I", starts).tobytes()
     data[_MODULES] = [_tuples(m) for m in meta["modules"]]
     data[_REFS] = [_tuples(r) for r in meta["refs"]]
     data[_STATS] = tuple(meta["stats"])

@@ -23,8 +23,10 @@ import bisect
 import gc
 import os
 import re
+import struct
 import sys  # noqa: F401 (the docstring examples')
 import time
+from array import array
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any, NamedTuple
@@ -52,6 +54,11 @@ __all__ = [
 #: Positions in the core's data tuple (``_core.snapshot_capture``).
 _STRINGS, _IDS, _TYPES, _SIZES, _NAMES, _REFCOUNTS, _SEEN = range(7)
 _EDGE_START, _EDGES, _EDGE_LABELS, _LABELS, _MODULES, _REFS, _STATS = range(8, 15)
+_BIG = 15
+#: The mark of a size kept in the big values (snapshot.h), and its field.
+_SIZE_IN_BIG = 0xFFFFFFFF
+_BIG_SIZE = 0
+_BIG_ITEM = struct.Struct("=IIQ")
 #: idom value of an object directly under the roots.
 _NO_DOMINATOR = 0xFFFFFFFF
 #: A dominated child holding at least this share of an object's retained
@@ -62,7 +69,8 @@ _FOCUS_SHARE = 0.9
 class SnapshotArrays(NamedTuple):
     """A snapshot's data as arrays, for writers of other formats: per
     object (by node number) ``ids``, ``types`` and ``names`` (indices into
-    ``strings``) and ``sizes``; its references ``edges[edge_start[n]:
+    ``strings``) and ``sizes`` (an ``array("Q")``, made when asked); its
+    references ``edges[edge_start[n]:
     edge_start[n + 1]]`` (referent node, high bit set for a reference into
     a container its owner keeps internally) with ``edge_labels`` (label
     numbers: label ``k`` is ``labels[5k:5k + 5]``, its text in
@@ -73,7 +81,7 @@ class SnapshotArrays(NamedTuple):
     strings: list[str]
     ids: memoryview
     types: memoryview
-    sizes: memoryview
+    sizes: array
     names: memoryview
     edge_start: memoryview
     edges: memoryview
@@ -224,6 +232,25 @@ class HeapSnapshot:
     def _array(self, field: int, code: str) -> memoryview:
         return memoryview(self._data[field]).cast(code)
 
+    def _big_sizes(self) -> dict[int, int]:
+        """{node: size} of the few sizes too big for the 32-bit array."""
+        return {
+            node: value
+            for node, field, value in _BIG_ITEM.iter_unpack(self._data[_BIG])
+            if field == _BIG_SIZE
+        }
+
+    def _size(self, n: int) -> int:
+        size = self._array(_SIZES, "I")[n]
+        return self._big_sizes()[n] if size == _SIZE_IN_BIG else size
+
+    def _sizes(self) -> array:
+        """Every node's size, 64 bits each."""
+        sizes = array("Q", self._array(_SIZES, "I"))
+        for node, size in self._big_sizes().items():
+            sizes[node] = size
+        return sizes
+
     def _node_of(self, obj_id: Any) -> int:
         check_int(obj_id, "id")
         node = self._find(obj_id)
@@ -270,7 +297,9 @@ class HeapSnapshot:
     @property
     def total_size(self) -> int:
         """The shallow sizes of every object, in bytes."""
-        return sum(self._array(_SIZES, "Q"))
+        big = self._big_sizes()
+        small = sum(self._array(_SIZES, "I")) - _SIZE_IN_BIG * len(big)
+        return small + sum(big.values())
 
     @property
     def ids(self) -> Iterator[int]:
@@ -287,9 +316,9 @@ class HeapSnapshot:
             data[_STRINGS],
             self._array(_IDS, "Q"),
             self._array(_TYPES, "I"),
-            self._array(_SIZES, "Q"),
+            self._sizes(),
             self._array(_NAMES, "I"),
-            self._array(_EDGE_START, "Q"),
+            self._array(_EDGE_START, "I"),
             self._array(_EDGES, "I"),
             self._array(_EDGE_LABELS, "I"),
             self._array(_LABELS, "i"),
@@ -330,7 +359,7 @@ class HeapSnapshot:
             (
                 ids[n],
                 strings[self._array(_TYPES, "I")[n]],
-                self._array(_SIZES, "Q")[n],
+                self._size(n),
                 retained[n],
                 None if dom == _NO_DOMINATOR else ids[dom],
                 strings[self._array(_NAMES, "I")[n]],
@@ -446,11 +475,12 @@ class HeapSnapshot:
         strings = self._data[_STRINGS]
         counts: Counter[int] = Counter()
         sizes: Counter[int] = Counter()
-        for t, size in zip(
-            self._array(_TYPES, "I"), self._array(_SIZES, "Q"), strict=True
-        ):
+        types = self._array(_TYPES, "I")
+        for t, size in zip(types, self._array(_SIZES, "I"), strict=True):
             counts[t] += 1
             sizes[t] += size
+        for node, size in self._big_sizes().items():
+            sizes[types[node]] += size - _SIZE_IN_BIG
         return {strings[t]: (counts[t], sizes[t]) for t in counts}
 
     def diff(self, earlier: HeapSnapshot) -> SnapshotDiff:

@@ -427,3 +427,20 @@ def test_the_core_refuses_malformed_data():
     broken[9] = b"\xff\xff\xff\x7f" + broken[9][4:]  # leads nowhere
     with pytest.raises(ValueError, match="snapshot data"):
         _core.snapshot_check(tuple(broken))
+
+
+def test_a_snapshot_counts_the_references_explain_counts():
+    """seen: the references the walk saw, per object (a regression: the
+    capture once read four objects' one-byte counts as one object's)."""
+
+    class Widget:
+        pass
+
+    widget = Widget()
+    holders = [widget, widget, {"k": widget}]
+    neighbours = [Widget() for _ in range(3)]  # noqa: F841 (their counts)
+    stored = whyalive.heap_snapshot().explain(id(widget)).targets[0]
+    # the list twice, the dict, this frame's local
+    assert stored.seen == 4
+    assert stored.refcount - stored.seen == stored.unseen >= 0
+    assert holders[0] is widget

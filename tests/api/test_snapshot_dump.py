@@ -47,7 +47,7 @@ def saved(app, tmp_path_factory):
 def _sections(blob: bytes) -> list[tuple[bytes, bytes]]:
     """The file read as the documentation says, independently of dump.py."""
     magic, version, count = HEADER.unpack_from(blob, 0)
-    assert (magic, version) == (b"WHYALIVE", 1)
+    assert (magic, version) == (b"WHYALIVE", 2)
     offset, out = HEADER.size, []
     for _ in range(count):
         tag, length, crc = SECTION.unpack_from(blob, offset)
@@ -59,7 +59,7 @@ def _sections(blob: bytes) -> list[tuple[bytes, bytes]]:
     return out
 
 
-def _write(path: Path, sections: list[tuple[bytes, bytes]], version: int = 1) -> None:
+def _write(path: Path, sections: list[tuple[bytes, bytes]], version: int = 2) -> None:
     with open(path, "wb") as f:
         f.write(HEADER.pack(b"WHYALIVE", version, len(sections)))
         for tag, payload in sections:
@@ -86,7 +86,7 @@ def test_the_file_is_as_documented(saved):
     snap, path = saved
     sections = dict(_sections(path.read_bytes()))
     meta = json.loads(sections[b"META"])
-    assert meta["format_version"] == 1
+    assert meta["format_version"] == 2
     assert meta["python_version"] == list(sys.version_info[:3])
     assert meta["objects"] == len(snap)
     strings, offset, payload = [], 0, sections[b"STRS"]
@@ -99,6 +99,18 @@ def test_the_file_is_as_documented(saved):
     assert set(ids) == set(snap.ids)
     rows = struct.unpack(f"<{len(snap)}I", sections[b"ROWS"])
     assert sum(rows) == meta["references"] == len(sections[b"EDGE"]) // 4
+    # sizes 32-bit, each too big for them in BIGV (field 0) in node order
+    n = len(snap)
+    assert len(sections[b"SIZE"]) == len(sections[b"RCNT"]) == 4 * n
+    assert len(sections[b"SEEN"]) == n
+    small = struct.unpack(f"<{n}I", sections[b"SIZE"])
+    big = {
+        node: value
+        for node, field, value in struct.iter_unpack("<IIQ", sections[b"BIGV"])
+        if field == 0
+    }
+    sizes = [big[i] if size == 0xFFFFFFFF else size for i, size in enumerate(small)]
+    assert sum(sizes) == snap.total_size
     # compact: well under the 24 bytes per object + 8 per reference budget
     budget = 24 * len(snap) + 8 * meta["references"]
     assert path.stat().st_size < budget
@@ -134,7 +146,7 @@ def test_refusals_say_what_and_where(saved, tmp_path):
     cases = {
         b"hello": "truncated",
         b"NOTASNAPSHOT" + blob[12:]: "not a whyalive heap snapshot",
-        HEADER.pack(b"WHYALIVE", 2, 0) + blob[HEADER.size :]: "format version 2",
+        HEADER.pack(b"WHYALIVE", 3, 0) + blob[HEADER.size :]: "format version 3",
         blob[: len(blob) // 2]: "truncated",
         blob[:-1]: "truncated",
         blob + b"x": "unexpected bytes",
@@ -144,6 +156,43 @@ def test_refusals_say_what_and_where(saved, tmp_path):
         bad.write_bytes(content)
         with pytest.raises(SnapshotFormatError, match=message):
             whyalive.load_snapshot(bad)
+
+
+def _as_version_1(sections: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """A version 2 file's sections as version 1 wrote them (uint64 sizes,
+    int64 refcounts, -1 immortal, uint32 seen, no BIGV)."""
+    found = dict(sections)
+    n = len(found[b"IDS "]) // 8
+    big = {
+        (field, node): value
+        for node, field, value in struct.iter_unpack("<IIQ", found[b"BIGV"])
+    }
+
+    def wide(tag, field, mark, fmt, code, immortal=None):
+        values = struct.unpack(f"<{n}{fmt}", found[tag])
+        out = [
+            -1 if v == immortal else big[field, i] if v == mark else v
+            for i, v in enumerate(values)
+        ]
+        return struct.pack(f"<{n}{code}", *out)
+
+    wider = {
+        b"SIZE": wide(b"SIZE", 0, 0xFFFFFFFF, "I", "Q"),
+        b"RCNT": wide(b"RCNT", 1, 0xFFFFFFFF, "I", "q", immortal=0xFFFFFFFE),
+        b"SEEN": wide(b"SEEN", 2, 0xFF, "B", "I"),
+    }
+    return [(t, wider.get(t, p)) for t, p in sections if t != b"BIGV"]
+
+
+def test_version_1_files_still_load(saved, tmp_path):
+    snap, path = saved
+    sections = _sections(path.read_bytes())
+    old = tmp_path / "v1.whyalive"
+    _write(old, _as_version_1(sections), version=1)
+    loaded = whyalive.load_snapshot(old)
+    assert loaded._data == whyalive.load_snapshot(path)._data
+    assert loaded.total_size == snap.total_size
+    assert loaded.top_retainers(3) == snap.top_retainers(3)
 
 
 def test_consistent_looking_files_are_still_checked(saved, tmp_path):
@@ -162,6 +211,14 @@ def test_consistent_looking_files_are_still_checked(saved, tmp_path):
     # a section missing
     _write(bad, [s for s in sections if s[0] != b"SIZE"])
     with pytest.raises(SnapshotFormatError, match="missing sections"):
+        whyalive.load_snapshot(bad)
+    # a size marked as too big for its array, with no value for it
+    size = dict(sections)[b"SIZE"]
+    broken = [
+        (t, p if t != b"SIZE" else b"\xff\xff\xff\xff" + size[4:]) for t, p in sections
+    ]
+    _write(bad, broken)
+    with pytest.raises(SnapshotFormatError, match="big values"):
         whyalive.load_snapshot(bad)
     # META not what it says
     broken = [(t, p if t != b"META" else b'{"modules": 3}') for t, p in sections]

@@ -22,10 +22,30 @@ NONE = 0xFFFFFFFF
 FOLD = 0x80000000
 
 
+def narrow(values, limit, mark, field, big, immortal=None):
+    """Values in the narrow array, those past limit marked and in big."""
+    out = []
+    for node, value in enumerate(values):
+        if immortal is not None and value == -1:
+            out.append(immortal)
+        elif value < limit:
+            out.append(value)
+        else:
+            out.append(mark)
+            big.append((field, node, value))
+    return out
+
+
 def make_data(sizes, refcounts, seen, rows, modules, refs):
     """The core's data tuple for a graph: rows[n] lists node n's referents
-    (| FOLD for a folded reference)."""
+    (| FOLD for a folded reference); sizes, counts as wide as they come
+    (the big values of snapshot.h hold what the arrays cannot)."""
     n = len(sizes)
+    big = []
+    sizes = narrow(sizes, NONE, NONE, 0, big)
+    refcounts = narrow(refcounts, NONE - 1, NONE, 1, big, immortal=NONE - 1)
+    seen = narrow(seen, 255, 255, 2, big)
+    big_bytes = b"".join(struct.pack("=IIQ", node, f, v) for f, node, v in sorted(big))
     starts = [0]
     edges = []
     for row in rows:
@@ -38,18 +58,19 @@ def make_data(sizes, refcounts, seen, rows, modules, refs):
         strings,
         struct.pack(f"={n}Q", *ids),
         struct.pack(f"={n}I", *([1] * n)),
-        struct.pack(f"={n}Q", *sizes),
+        struct.pack(f"={n}I", *sizes),
         struct.pack(f"={n}I", *([0] * n)),
-        struct.pack(f"={n}q", *refcounts),
-        struct.pack(f"={n}I", *seen),
+        struct.pack(f"={n}I", *refcounts),
+        struct.pack(f"={n}B", *seen),
         bytes(n),
-        struct.pack(f"={n + 1}Q", *starts),
+        struct.pack(f"={n + 1}I", *starts),
         struct.pack(f"={len(edges)}I", *edges),
         bytes(4 * len(edges)),
         struct.pack("=5i", *label),
         [(m, "m") for m in modules],
         [(r, 1, ("frame", "f", "")) for r in refs],  # 1: PR_FRAME
         (0, 0, 0.0),
+        big_bytes,
     )
 
 
@@ -111,6 +132,8 @@ def random_graph(seed):
             row.append(target | (FOLD if rng.random() < 0.2 else 0))
         if row and rng.random() < 0.2:
             row.append(row[0])  # the same referent twice
+        if row and rng.random() < 0.05:
+            row += [row[0]] * 300  # seen past 8 bits
         rows.append(row)
     sizes = [
         rng.choice((0, 16, 56, 1000, 2**32 - 1, 2**32 + 7, 2**40))

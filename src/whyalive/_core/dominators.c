@@ -56,13 +56,13 @@ dfs_from(dfs_t *d, uint32_t s, int root)
     d->parent[d->next] = 1;
     d->next++;
     d->stack_node[nstack] = s;
-    d->stack_next[nstack] = (uint32_t)v->edge_start[s];
+    d->stack_next[nstack] = v->edge_start[s];
     nstack++;
     while (nstack > 0) {
         size_t top = nstack - 1;
         uint32_t node = d->stack_node[top];
         uint32_t pos = d->stack_next[top];
-        uint32_t end = (uint32_t)v->edge_start[node + 1];
+        uint32_t end = v->edge_start[node + 1];
         while (pos < end) {
             uint32_t x = SNAP_EDGE_NODE(v->edges[pos++]);
             if (d->pre[x] == 0) {
@@ -73,7 +73,7 @@ dfs_from(dfs_t *d, uint32_t s, int root)
                 /* each node is pushed once: the stack never outgrows
                  * the node count */
                 d->stack_node[nstack] = x;
-                d->stack_next[nstack] = (uint32_t)v->edge_start[x];
+                d->stack_next[nstack] = v->edge_start[x];
                 nstack++;
                 break;
             }
@@ -154,7 +154,7 @@ dominators_compute(PyObject *data)
         dfs_from(&d, (uint32_t)PyLong_AsSize_t(PyTuple_GET_ITEM(r, 0)), 1);
     }
     for (size_t i = 0; i < n; i++) {
-        if (v.refcounts[i] > 0 && (uint64_t)v.refcounts[i] > v.seen[i]) {
+        if (snap_held_outside(&v, (uint32_t)i)) {
             dfs_from(&d, (uint32_t)i, 0);
         }
     }
@@ -246,7 +246,7 @@ dominators_compute(PyObject *data)
     for (uint32_t w = 2; w < nv; w++) {
         uint32_t node = d.vertex[w], dom = idom_pre[w];
         idom[node] = dom == 1 ? SNAP_NONE : d.vertex[dom];
-        retained[node] = v.sizes[node];
+        retained[node] = snap_size(&v, node);
         count[node] = 1;
     }
     /* dominators come before what they dominate in preorder */

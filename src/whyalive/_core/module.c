@@ -652,10 +652,12 @@ PyDoc_STRVAR(
     "Walk the heap once and return it as plain data, holding no reference\n"
     "to any object of it: (strings, ids, types, sizes, names, refcounts,\n"
     "seen, flags, edge_start, edges, edge_labels, labels, modules, refs,\n"
-    "stats), as snapshot.h describes: per-node and per-reference arrays\n"
-    "in bytes (native uint64/uint32/int64/uint8), strings as indices into\n"
-    "`strings`, modules [(dict_node, name)], refs [(node, root_kind,\n"
-    "(kind, name, detail))], stats (threads, frames, seconds).");
+    "stats, big), as snapshot.h describes: per-node and per-reference\n"
+    "arrays in bytes (native uint64/uint32/uint8), strings as indices\n"
+    "into `strings`, modules [(dict_node, name)], refs [(node, root_kind,\n"
+    "(kind, name, detail))], stats (threads, frames, seconds), big the\n"
+    "(node uint32, field uint32, value uint64) too big for sizes,\n"
+    "refcounts (uint32) or seen (uint8), which mark them all ones.");
 
 static PyObject *
 snapshot_capture_(PyObject *module, PyObject *args, PyObject *kwargs)

@@ -44,6 +44,82 @@ check_string_index(const snapview_t *v, int64_t i)
     return i >= 0 && i < (int64_t)PyList_GET_SIZE(v->strings);
 }
 
+/* Entry i of big: (node, field, value). */
+static void
+big_entry(const snapview_t *v, size_t i, uint32_t *node, uint32_t *field,
+          uint64_t *value)
+{
+    memcpy(node, v->big + 16 * i, 4);
+    memcpy(field, v->big + 16 * i + 4, 4);
+    memcpy(value, v->big + 16 * i + 8, 8);
+}
+
+/* Is node n's item of that field marked "in big"? */
+static int
+big_marked(const snapview_t *v, uint32_t field, uint32_t n)
+{
+    return field == SNAP_BIG_SIZE       ? v->sizes[n] == SNAP_BIG
+           : field == SNAP_BIG_REFCOUNT ? v->refcounts[n] == SNAP_BIG
+                                        : v->seen[n] == SNAP_SEEN_BIG;
+}
+
+/* big holds one value per marked item, in order, each too big for its
+ * array (so that a snapshot has one form): snapview_big never misses. */
+static int
+check_big(const snapview_t *v)
+{
+    size_t marked = 0;
+    for (size_t n = 0; n < v->count; n++) {
+        marked += (v->sizes[n] == SNAP_BIG) + (v->refcounts[n] == SNAP_BIG) +
+                  (v->seen[n] == SNAP_SEEN_BIG);
+    }
+    if (marked != v->nbig) {
+        return bad("big values do not match the marked items");
+    }
+    uint64_t previous = 0;
+    for (size_t i = 0; i < v->nbig; i++) {
+        uint32_t node, field;
+        uint64_t value;
+        big_entry(v, i, &node, &field, &value);
+        uint64_t order = ((uint64_t)field << 32) | node;
+        uint64_t least = field == SNAP_BIG_SEEN ? SNAP_SEEN_BIG
+                         : field == SNAP_BIG_REFCOUNT ? SNAP_IMMORTAL
+                                                      : SNAP_BIG;
+        if (field >= SNAP_BIG_FIELDS || node >= v->count ||
+            (i > 0 && order <= previous) || !big_marked(v, field, node) ||
+            value < least || (field == SNAP_BIG_REFCOUNT && value > INT64_MAX))
+        {
+            return bad("a big value is out of range or out of order");
+        }
+        previous = order;
+    }
+    return 0;
+}
+
+uint64_t
+snapview_big(const snapview_t *v, uint32_t field, uint32_t node)
+{
+    uint64_t want = ((uint64_t)field << 32) | node;
+    size_t lo = 0, hi = v->nbig;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        uint32_t n, f;
+        uint64_t value;
+        big_entry(v, mid, &n, &f, &value);
+        uint64_t order = ((uint64_t)f << 32) | n;
+        if (order == want) {
+            return value;
+        }
+        if (order < want) {
+            lo = mid + 1;
+        }
+        else {
+            hi = mid;
+        }
+    }
+    return 0; /* not reached: check_big saw every marked item's value */
+}
+
 int
 snapview_open(snapview_t *v, PyObject *data)
 {
@@ -57,10 +133,11 @@ snapview_open(snapview_t *v, PyObject *data)
     PyObject *ids = PyTuple_GET_ITEM(data, SNAP_IDS);
     PyObject *edges = PyTuple_GET_ITEM(data, SNAP_EDGES);
     PyObject *labels = PyTuple_GET_ITEM(data, SNAP_LABELS);
+    PyObject *big = PyTuple_GET_ITEM(data, SNAP_BIG_VALUES);
     if (!PyList_CheckExact(v->strings) || PyList_GET_SIZE(v->strings) < 1 ||
         !PyList_CheckExact(v->modules) || !PyList_CheckExact(v->refs) ||
         !PyBytes_CheckExact(ids) || !PyBytes_CheckExact(edges) ||
-        !PyBytes_CheckExact(labels))
+        !PyBytes_CheckExact(labels) || !PyBytes_CheckExact(big))
     {
         return bad("a field has the wrong type");
     }
@@ -72,24 +149,29 @@ snapview_open(snapview_t *v, PyObject *data)
     v->count = (size_t)PyBytes_GET_SIZE(ids) / 8;
     v->nedges = (uint64_t)PyBytes_GET_SIZE(edges) / 4;
     v->nlabels = (size_t)PyBytes_GET_SIZE(labels) / (4 * SNAP_LABEL_FIELDS);
+    v->nbig = (size_t)PyBytes_GET_SIZE(big) / 16;
     if (v->count >= SNAP_NONE / 2 || v->nedges >= UINT32_MAX) {
         return bad("too many nodes or references");
     }
     size_t n = v->count;
     if (!(v->ids = field_bytes(data, SNAP_IDS, n, 8, "ids")) ||
         !(v->types = field_bytes(data, SNAP_TYPES, n, 4, "types")) ||
-        !(v->sizes = field_bytes(data, SNAP_SIZES, n, 8, "sizes")) ||
+        !(v->sizes = field_bytes(data, SNAP_SIZES, n, 4, "sizes")) ||
         !(v->names = field_bytes(data, SNAP_NAMES, n, 4, "names")) ||
-        !(v->refcounts = field_bytes(data, SNAP_REFCOUNTS, n, 8, "refcounts")) ||
-        !(v->seen = field_bytes(data, SNAP_SEEN, n, 4, "seen")) ||
+        !(v->refcounts = field_bytes(data, SNAP_REFCOUNTS, n, 4, "refcounts")) ||
+        !(v->seen = field_bytes(data, SNAP_SEEN, n, 1, "seen")) ||
         !(v->flags = field_bytes(data, SNAP_FLAGS, n, 1, "flags")) ||
-        !(v->edge_start = field_bytes(data, SNAP_EDGE_START, n + 1, 8, "edge_start")) ||
+        !(v->edge_start = field_bytes(data, SNAP_EDGE_START, n + 1, 4, "edge_start")) ||
         !(v->edges = field_bytes(data, SNAP_EDGES, v->nedges, 4, "edges")) ||
         !(v->edge_labels = field_bytes(data, SNAP_EDGE_LABELS, v->nedges, 4,
                                        "edge_labels")) ||
         !(v->labels = field_bytes(data, SNAP_LABELS, v->nlabels,
-                                  4 * SNAP_LABEL_FIELDS, "labels")))
+                                  4 * SNAP_LABEL_FIELDS, "labels")) ||
+        !(v->big = field_bytes(data, SNAP_BIG_VALUES, v->nbig, 16, "big")))
     {
+        return -1;
+    }
+    if (check_big(v) < 0) {
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
@@ -314,8 +396,8 @@ snapshot_search(PyObject *data)
     }
     /* held from outside the graph: more references than it shows */
     for (size_t n = 0; n < v.count; n++) {
-        if ((s.dist[n] & DIST_MASK) == DIST_NONE && v.refcounts[n] > 0 &&
-            (uint64_t)v.refcounts[n] > v.seen[n] &&
+        if ((s.dist[n] & DIST_MASK) == DIST_NONE &&
+            snap_held_outside(&v, (uint32_t)n) &&
             seed_node(&s, (uint32_t)n, 1, LINK_OUTSIDE, PR_EXTERNAL) < 0)
         {
             goto done;
@@ -448,10 +530,10 @@ root_tuple(snap_paths_t *p, uint32_t seed, const uint64_t *hops, uint32_t n,
     uint32_t link = p->reached_by[seed] & ~LINK_SEED;
     *absorbed = 0;
     if (link == LINK_OUTSIDE) {
-        int64_t refcount = v->refcounts[seed];
+        int64_t refcount = snap_refcount(v, seed);
+        int64_t seen = (int64_t)snap_seen(v, seed);
         return Py_BuildValue("(ss(LLL))", "external", "", (long long)refcount,
-                             (long long)v->seen[seed],
-                             (long long)(refcount - (int64_t)v->seen[seed]));
+                             (long long)seen, (long long)(refcount - seen));
     }
     if (link & LINK_MODULE) {
         PyObject *m = PyList_GET_ITEM(v->modules, link & ~LINK_MODULE);
@@ -695,8 +777,8 @@ snapshot_explain(PyObject *data, PyObject *search, uint32_t target,
         Py_DECREF(path);
         shown++;
     }
-    int64_t refcount = v.refcounts[target];
-    int64_t seen = v.seen[target];
+    int64_t refcount = snap_refcount(&v, target);
+    int64_t seen = (int64_t)snap_seen(&v, target);
     int64_t unseen = refcount < 0 ? -1 : (refcount > seen ? refcount - seen : 0);
     uint32_t origin = p.dist[target] >> DIST_BITS;
     const char *status = (p.dist[target] & DIST_MASK) == DIST_NONE ? "garbage"

@@ -313,7 +313,55 @@ new_bytes(size_t count, size_t item, char **out)
     return b;
 }
 
-/* The per-node arrays, into result[SNAP_IDS .. SNAP_FLAGS]. */
+/* Values too big for their narrow array, by field (snapshot.h's big),
+ * each in increasing order of node as capture_nodes meets them. */
+typedef struct {
+    uint64_t *items[SNAP_BIG_FIELDS]; /* node, value, node, value... */
+    size_t count[SNAP_BIG_FIELDS], capacity[SNAP_BIG_FIELDS];
+} big_values_t;
+
+/* Keeps value for (field, node): 0, or -1 with MemoryError set. */
+static int
+big_add(big_values_t *b, uint32_t field, node_t node, uint64_t value)
+{
+    if (array_grow((void **)&b->items[field], &b->capacity[field],
+                   2 * (b->count[field] + 1), sizeof(uint64_t)) < 0)
+    {
+        return -1;
+    }
+    b->items[field][2 * b->count[field]] = node;
+    b->items[field][2 * b->count[field] + 1] = value;
+    b->count[field]++;
+    return 0;
+}
+
+/* The big values as snapshot.h's bytes: (node, field, value) each. */
+static PyObject *
+big_bytes(const big_values_t *b)
+{
+    size_t total = 0;
+    for (uint32_t f = 0; f < SNAP_BIG_FIELDS; f++) {
+        total += b->count[f];
+    }
+    char *out = NULL;
+    PyObject *bytes = new_bytes(total, 16, &out);
+    if (bytes == NULL) {
+        return NULL;
+    }
+    for (uint32_t f = 0; f < SNAP_BIG_FIELDS; f++) {
+        for (size_t i = 0; i < b->count[f]; i++) {
+            uint32_t node = (uint32_t)b->items[f][2 * i];
+            memcpy(out, &node, 4);
+            memcpy(out + 4, &f, 4);
+            memcpy(out + 8, &b->items[f][2 * i + 1], 8);
+            out += 16;
+        }
+    }
+    return bytes;
+}
+
+/* The per-node arrays, into result[SNAP_IDS .. SNAP_FLAGS] and
+ * result[SNAP_BIG_VALUES]. */
 static int
 capture_nodes(capture_t *c, PyObject *result)
 {
@@ -323,10 +371,12 @@ capture_nodes(capture_t *c, PyObject *result)
     char *refcounts = NULL, *seen = NULL, *flags = NULL;
     PyObject *arrays[] = {
         new_bytes(n, 8, &ids),       new_bytes(n, 4, &types),
-        new_bytes(n, 8, &sizes),     new_bytes(n, 4, &names),
-        new_bytes(n, 8, &refcounts), new_bytes(n, 4, &seen),
+        new_bytes(n, 4, &sizes),     new_bytes(n, 4, &names),
+        new_bytes(n, 4, &refcounts), new_bytes(n, 1, &seen),
         new_bytes(n, 1, &flags),
     };
+    big_values_t big;
+    memset(&big, 0, sizeof(big));
     int status = 0;
     for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++) {
         if (arrays[i] == NULL) {
@@ -335,32 +385,52 @@ capture_nodes(capture_t *c, PyObject *result)
         PyTuple_SET_ITEM(result, SNAP_IDS + (Py_ssize_t)i,
                          arrays[i] ? arrays[i] : Py_NewRef(Py_None));
     }
-    if (status < 0) {
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; status == 0 && i < n; i++) {
         PyObject *op = h->objs[i];
         uint64_t id = (uint64_t)(uintptr_t)op;
         int64_t type = type_string(c, Py_TYPE(op));
         int64_t name = intern_new(c, names_object_name(&c->names, op));
         if (type < 0 || name < 0) {
-            return -1;
+            status = -1;
+            break;
         }
         uint64_t size = (uint64_t)sizes_shallow(c->sizes, op);
-        int64_t refcount = compat_is_immortal(op) ? -1 : (int64_t)Py_REFCNT(op);
+        uint64_t refcount = (uint64_t)Py_REFCNT(op);
+        uint32_t seen_count = heap_seen(h, (node_t)i);
         uint32_t type32 = (uint32_t)type, name32 = (uint32_t)name;
+        uint32_t size32 = size < SNAP_BIG ? (uint32_t)size : SNAP_BIG;
+        uint32_t refcount32 = compat_is_immortal(op) ? SNAP_IMMORTAL
+                              : refcount < SNAP_IMMORTAL ? (uint32_t)refcount
+                                                         : SNAP_BIG;
+        uint8_t seen8 = seen_count < SNAP_SEEN_BIG ? (uint8_t)seen_count
+                                                   : SNAP_SEEN_BIG;
+        if ((size32 == SNAP_BIG &&
+             big_add(&big, SNAP_BIG_SIZE, (node_t)i, size) < 0) ||
+            (refcount32 == SNAP_BIG &&
+             big_add(&big, SNAP_BIG_REFCOUNT, (node_t)i, refcount) < 0) ||
+            (seen8 == SNAP_SEEN_BIG &&
+             big_add(&big, SNAP_BIG_SEEN, (node_t)i, seen_count) < 0))
+        {
+            status = -1;
+            break;
+        }
         uint8_t f = 0;
         f |= (h->flags[i] & NODE_CELL) ? SNAP_FLAG_CELL : 0;
         f |= (h->flags[i] & NODE_MODULE_DICT) ? SNAP_FLAG_MODULE_DICT : 0;
         memcpy(ids + 8 * i, &id, 8);
         memcpy(types + 4 * i, &type32, 4);
-        memcpy(sizes + 8 * i, &size, 8);
+        memcpy(sizes + 4 * i, &size32, 4);
         memcpy(names + 4 * i, &name32, 4);
-        memcpy(refcounts + 8 * i, &refcount, 8);
-        memcpy(seen + 4 * i, &h->seen[i], 4);
+        memcpy(refcounts + 4 * i, &refcount32, 4);
+        seen[i] = (char)seen8;
         flags[i] = (char)f;
     }
-    return 0;
+    PyObject *b = status == 0 ? big_bytes(&big) : NULL;
+    PyTuple_SET_ITEM(result, SNAP_BIG_VALUES, b ? b : Py_NewRef(Py_None));
+    for (uint32_t f = 0; f < SNAP_BIG_FIELDS; f++) {
+        PyMem_RawFree(big.items[f]);
+    }
+    return b != NULL ? 0 : -1;
 }
 
 /* The CSR rows and labels, into result[SNAP_EDGE_START .. SNAP_LABELS]. */
@@ -369,7 +439,7 @@ capture_edges(capture_t *c, PyObject *result)
 {
     heap_t *h = &c->heap;
     char *starts = NULL, *edges = NULL, *labels = NULL;
-    PyObject *b_starts = new_bytes(h->count + 1, 8, &starts);
+    PyObject *b_starts = new_bytes(h->count + 1, 4, &starts);
     PyObject *b_edges = new_bytes(h->nedges, 4, &edges);
     PyObject *b_labels = new_bytes(h->nedges, 4, &labels);
     PyTuple_SET_ITEM(result, SNAP_EDGE_START, b_starts ? b_starts : Py_NewRef(Py_None));
@@ -378,10 +448,12 @@ capture_edges(capture_t *c, PyObject *result)
     if (b_starts == NULL || b_edges == NULL || b_labels == NULL) {
         return -1;
     }
-    for (size_t n = 0; n <= h->count; n++) {
-        uint64_t start = h->edge_start[n];
-        memcpy(starts + 8 * n, &start, 8);
+    if (h->nedges >= UINT32_MAX) {
+        PyErr_SetString(PyExc_MemoryError,
+                        "whyalive: a snapshot holds fewer than 2**32 references");
+        return -1;
     }
+    memcpy(starts, h->edge_start, 4 * (h->count + 1));
     uint32_t *row_labels = (uint32_t *)(void *)labels;
     for (size_t n = 0; n < h->count; n++) {
         uint64_t start = heap_row_start(h, (node_t)n);

@@ -10,12 +10,15 @@
  *   strings      list of str; strings[0] == ""
  *   ids          bytes, uint64 per node: id() of the object
  *   types        bytes, uint32 per node: index in strings of its type
- *   sizes        bytes, uint64 per node: shallow size (sizes.c's rule)
+ *   sizes        bytes, uint32 per node: shallow size (sizes.c's rule),
+ *                SNAP_BIG: in big
  *   names        bytes, uint32 per node: index in strings of its name
- *   refcounts    bytes, int64 per node, -1 for immortal objects
- *   seen         bytes, uint32 per node: references the graph shows
+ *   refcounts    bytes, uint32 per node; SNAP_IMMORTAL for immortal
+ *                objects, SNAP_BIG: in big
+ *   seen         bytes, uint8 per node: references the graph shows,
+ *                SNAP_SEEN_BIG: in big
  *   flags        bytes, uint8 per node: SNAP_FLAG_*
- *   edge_start   bytes, uint64 per node + 1 (CSR rows)
+ *   edge_start   bytes, uint32 per node + 1 (CSR rows)
  *   edges        bytes, uint32 per reference: referent | SNAP_EDGE_FOLD
  *   edge_labels  bytes, uint32 per reference: index in labels
  *   labels       bytes, SNAP_LABEL_FIELDS int32 per label: text (in
@@ -26,6 +29,12 @@
  *                interpreter references, in search order; root is
  *                find_paths' (kind, name, detail)
  *   stats        (threads, frames, seconds)
+ *   big          bytes, (node uint32, field uint32, value uint64) per
+ *                value too big for its array (field SNAP_BIG_*), in
+ *                increasing order of (field, node), one per marked item
+ * The few values that do not fit their narrow array (sizes of 4 GiB,
+ * counts of 4G, more than 254 references seen) are found in big by a
+ * binary search.
  * All integers native-endian; node numbers index the per-node arrays.
  */
 #ifndef WHYALIVE_SNAPSHOT_H
@@ -49,12 +58,25 @@ enum snap_field {
     SNAP_MODULES,
     SNAP_REFS,
     SNAP_STATS,
+    SNAP_BIG_VALUES,
     SNAP_FIELD_COUNT
 };
 
 #define SNAP_EDGE_FOLD 0x80000000u
 #define SNAP_EDGE_NODE(e) ((uint32_t)((e) & 0x7FFFFFFFu))
 #define SNAP_NONE UINT32_MAX
+
+/* Marks in the narrow per-node arrays. */
+#define SNAP_BIG UINT32_MAX            /* sizes, refcounts: in big */
+#define SNAP_IMMORTAL (UINT32_MAX - 1) /* refcounts: an immortal object */
+#define SNAP_SEEN_BIG UINT8_MAX        /* seen: in big */
+
+enum snap_big_field {
+    SNAP_BIG_SIZE = 0,
+    SNAP_BIG_REFCOUNT,
+    SNAP_BIG_SEEN,
+    SNAP_BIG_FIELDS
+};
 
 enum snap_flag {
     SNAP_FLAG_CELL = 1 << 0,        /* a cell: a frame root absorbs it */
@@ -83,22 +105,59 @@ typedef struct {
     PyObject *strings;
     const uint64_t *ids;
     const uint32_t *types;
-    const uint64_t *sizes;
+    const uint32_t *sizes;    /* read with snap_size() */
     const uint32_t *names;
-    const int64_t *refcounts;
-    const uint32_t *seen;
+    const uint32_t *refcounts; /* read with snap_refcount() */
+    const uint8_t *seen;       /* read with snap_seen() */
     const uint8_t *flags;
-    const uint64_t *edge_start;
+    const uint32_t *edge_start;
     const uint32_t *edges;
     const uint32_t *edge_labels;
     const int32_t *labels;
     PyObject *modules;
     PyObject *refs;
+    const uint8_t *big; /* 16 bytes per value (snapshot.h's big) */
+    size_t nbig;
 } snapview_t;
 
 /* Checks the tuple's shape and every index in it (a loaded file is
  * not trusted): 0, or -1 with ValueError saying what is wrong. */
 int snapview_open(snapview_t *v, PyObject *data);
+
+/* The value of big for (field, node); snapview_open checked it is there. */
+uint64_t snapview_big(const snapview_t *v, uint32_t field, uint32_t node);
+
+static inline uint64_t
+snap_size(const snapview_t *v, uint32_t n)
+{
+    return v->sizes[n] != SNAP_BIG ? v->sizes[n]
+                                   : snapview_big(v, SNAP_BIG_SIZE, n);
+}
+
+static inline uint64_t
+snap_seen(const snapview_t *v, uint32_t n)
+{
+    return v->seen[n] != SNAP_SEEN_BIG ? v->seen[n]
+                                       : snapview_big(v, SNAP_BIG_SEEN, n);
+}
+
+/* -1 for immortal objects. */
+static inline int64_t
+snap_refcount(const snapview_t *v, uint32_t n)
+{
+    uint32_t r = v->refcounts[n];
+    return r == SNAP_IMMORTAL ? -1
+           : r != SNAP_BIG    ? (int64_t)r
+                              : (int64_t)snapview_big(v, SNAP_BIG_REFCOUNT, n);
+}
+
+/* Held from outside: more references than the graph shows. */
+static inline int
+snap_held_outside(const snapview_t *v, uint32_t n)
+{
+    int64_t r = snap_refcount(v, n);
+    return r > 0 && (uint64_t)r > snap_seen(v, n);
+}
 
 /* The search every path query starts from (snapquery.c): for each
  * node, (distance | origin bits) and how it was reached, as in
