@@ -119,18 +119,19 @@ _SnapshotData = tuple[
     list[str],  # strings; strings[0] == ""
     bytes,  # ids: uint64 per node
     bytes,  # types: uint32 per node, index in strings
-    bytes,  # sizes: uint64 per node, shallow
+    bytes,  # sizes: uint32 per node, shallow; 0xFFFFFFFF: in big
     bytes,  # names: uint32 per node, index in strings
-    bytes,  # refcounts: int64 per node, -1 immortal
-    bytes,  # seen: uint32 per node
+    bytes,  # refcounts: uint32 per node, 0xFFFFFFFE immortal, 0xFFFFFFFF: in big
+    bytes,  # seen: uint8 per node; 0xFF: in big
     bytes,  # flags: uint8 per node (1 cell, 2 module dict)
-    bytes,  # edge_start: uint64 per node + 1
+    bytes,  # edge_start: uint32 per node + 1
     bytes,  # edges: uint32 per reference, referent | 0x80000000 when folded
     bytes,  # edge_labels: uint32 per reference, index in labels
     bytes,  # labels: 5 int32 per label (text, kind, role, key, index)
     list[tuple[int, str]],  # modules: (dict_node, module_name)
     list[tuple[int, int, _Root]],  # refs: (node, root_kind, root)
     tuple[int, int, float],  # stats: (threads, frames, seconds)
+    bytes,  # big: (node uint32, field uint32, value uint64), by (field, node)
 ]
 """snapshot_capture's data, which every snapshot query reads"""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import random
+import struct
 import sys
 import types
 import weakref
@@ -427,6 +428,24 @@ def test_the_core_refuses_malformed_data():
     broken[9] = b"\xff\xff\xff\x7f" + broken[9][4:]  # leads nowhere
     with pytest.raises(ValueError, match="snapshot data"):
         _core.snapshot_check(tuple(broken))
+    # a size marked "in big" with no big value, a big value not marked,
+    # one that would fit its array, two out of order
+    marked = list(data)
+    marked[3] = b"\xff\xff\xff\xff" + data[3][4:]
+    first = struct.unpack_from("=I", data[3])[0]
+    cases = [
+        (marked, data[15]),
+        (data, data[15] + struct.pack("=IIQ", 0, 0, 2**40)),
+        (marked, data[15] + struct.pack("=IIQ", 0, 0, 5)),
+        (marked, data[15] + struct.pack("=IIQ", 0, 0, 2**40)),
+    ]
+    assert data[15]  # (types seen more than 254 times): the last is out of order
+    for base, big in cases:
+        broken = list(base)
+        broken[15] = big
+        with pytest.raises(ValueError, match="big value"):
+            _core.snapshot_check(tuple(broken))
+    assert first != 0xFFFFFFFF
 
 
 def test_a_snapshot_counts_the_references_explain_counts():
