@@ -463,3 +463,34 @@ def test_a_snapshot_counts_the_references_explain_counts():
     assert stored.seen == 4
     assert stored.refcount - stored.seen == stored.unseen >= 0
     assert holders[0] is widget
+
+
+def _row_labels(snap, obj):
+    """The label texts of obj's references, in the walk's order."""
+    arrays = snap.arrays
+    node = snap._node_of(id(obj))
+    start, end = arrays.edge_start[node], arrays.edge_start[node + 1]
+    labels = arrays.labels
+    return [
+        arrays.strings[labels[5 * arrays.edge_labels[e]]] for e in range(start, end)
+    ]
+
+
+def test_items_and_attributes_held_twice_are_labelled_at_each_place():
+    class Item:
+        pass
+
+    class Pair:
+        __slots__ = ("first", "second")
+
+    item = Item()
+    in_list, in_tuple = [item, item, None, item], (item, 1.5, item)
+    pair, other = Pair(), Pair()
+    pair.first = pair.second = item
+    other.first, other.second = None, item
+    snap = whyalive.heap_snapshot()
+    # lists and tuples are traversed last item first
+    assert _row_labels(snap, in_list) == ["[3]", "[2]", "[1]", "[0]"]
+    assert _row_labels(snap, in_tuple) == ["[2]", "[1]", "[0]"]
+    assert sorted(_row_labels(snap, pair)) == [".__class__", ".first", ".second"]
+    assert sorted(_row_labels(snap, other)) == [".__class__", ".first", ".second"]

@@ -36,6 +36,9 @@ names_free(names_t *nm)
     stdnames_free(nm);
     PyMem_RawFree(nm->big_values);
     PyMem_RawFree(nm->big_keys);
+    for (size_t i = 0; i < sizeof(nm->attr_texts) / sizeof(nm->attr_texts[0]); i++) {
+        Py_CLEAR(nm->attr_texts[i].text);
+    }
     memset(nm, 0, sizeof(*nm));
 }
 
@@ -347,8 +350,19 @@ names_set_label(raw_label_t *out, int kind, int role, PyObject *text)
 }
 
 static int
-attr_label(raw_label_t *out, const char *name)
+attr_label(names_t *nm, raw_label_t *out, const char *name)
 {
+    size_t slot = ((uintptr_t)name >> 3) % (sizeof(nm->attr_texts) /
+                                            sizeof(nm->attr_texts[0]));
+    PyObject *known = nm->attr_texts[slot].text;
+    if (known != NULL && nm->attr_texts[slot].name == name) {
+        const char *utf8 = PyUnicode_AsUTF8(known);
+        if (utf8 != NULL && strcmp(utf8 + 1, name) == 0) {
+            return set_label(out, EDGE_KIND_ATTR, nm->attr_texts[slot].role,
+                             Py_NewRef(known));
+        }
+        PyErr_Clear();
+    }
     int role = ROLE_PLAIN;
     if (strcmp(name, "__dict__") == 0) {
         role = ROLE_OWN_DICT;
@@ -359,8 +373,13 @@ attr_label(raw_label_t *out, const char *name)
     else if (strcmp(name, "gi_frame") == 0) {
         role = ROLE_FRAME;
     }
-    return set_label(out, EDGE_KIND_ATTR, role,
-                     PyUnicode_FromFormat(".%s", name));
+    PyObject *text = PyUnicode_FromFormat(".%s", name);
+    if (text != NULL) {
+        Py_XSETREF(nm->attr_texts[slot].text, Py_NewRef(text));
+        nm->attr_texts[slot].name = name;
+        nm->attr_texts[slot].role = role;
+    }
+    return set_label(out, EDGE_KIND_ATTR, role, text);
 }
 
 static int
@@ -610,8 +629,8 @@ label_frame_slots(compat_frame *data, PyObject *child, raw_label_t *out)
 
 /* Instance attributes, slots and members, for any object. */
 static int
-label_instance(PyObject *op, PyObject *child, Py_ssize_t occurrence,
-               raw_label_t *out)
+label_instance(names_t *nm, PyObject *op, PyObject *child,
+               Py_ssize_t occurrence, raw_label_t *out)
 {
     PyObject **values;
     Py_ssize_t count;
@@ -644,7 +663,7 @@ label_instance(PyObject *op, PyObject *child, Py_ssize_t occurrence,
         }
     }
     if (child == compat_instance_dict(op)) {
-        return attr_label(out, "__dict__");
+        return attr_label(nm, out, "__dict__");
     }
     /* the occurrence-th member holding child (property(f, f, f): .fget,
      * .fset, .fdel), else the first */
@@ -672,17 +691,17 @@ label_instance(PyObject *op, PyObject *child, Py_ssize_t occurrence,
             }
             if (*(PyObject **)((char *)op + m->offset) == child) {
                 if (member_matches++ == occurrence) {
-                    return attr_label(out, m->name);
+                    return attr_label(nm, out, m->name);
                 }
                 first_member = first_member ? first_member : m->name;
             }
         }
     }
     if (first_member != NULL) {
-        return attr_label(out, first_member);
+        return attr_label(nm, out, first_member);
     }
     if ((PyObject *)Py_TYPE(op) == child) {
-        return attr_label(out, "__class__");
+        return attr_label(nm, out, "__class__");
     }
     return 0;
 }
@@ -798,9 +817,9 @@ label_by_type(names_t *nm, PyObject *op, PyObject *child, Py_ssize_t occurrence,
                                                               : NULL;
     }
     if (field != NULL) {
-        return attr_label(out, field);
+        return attr_label(nm, out, field);
     }
-    return label_instance(op, child, occurrence, out);
+    return label_instance(nm, op, child, occurrence, out);
 }
 
 int

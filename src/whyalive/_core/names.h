@@ -64,6 +64,14 @@ typedef struct {
     PyObject **big_keys;
     size_t big_mask;
     struct stdnames *std; /* stdnames.c's types, found on first use */
+    /* attr_label's ".name" texts by the address of the C name (a
+     * member's or a field's), so that labelling every instance of a
+     * class makes one text per attribute; a hit is compared too */
+    struct {
+        const char *name;
+        PyObject *text;
+        int role;
+    } attr_texts[64];
 } names_t;
 
 int names_init(names_t *nm);

@@ -35,6 +35,10 @@ typedef struct {
     ptrmap_t type_strings;  /* type -> index in strings of its name */
     ptrmap_t closures;      /* closure tuple -> node of its function */
     ptrmap_t key_labels;    /* str dict key -> index in labels */
+    ptrmap_t text_labels;   /* a label's text object -> index in labels,
+                               for labels with no key nor index (names.c
+                               hands out one text per attribute) */
+    PyObject *held_texts;   /* list: text_labels' keys, kept alive */
     uint32_t key_label;     /* "<key>"'s index in labels + 1, 0: none */
     uint32_t index_labels[INDEX_LABEL_CACHE]; /* index + 1, 0: none */
 } capture_t;
@@ -88,6 +92,19 @@ type_string(capture_t *c, PyTypeObject *tp)
     return index;
 }
 
+/* Label `label` (returned) has text object `text` from now on: a
+ * later label with the same object is found by its address (held, so
+ * no other object takes it). */
+static int64_t
+remember_text(capture_t *c, PyObject *text, int64_t label)
+{
+    int inserted = ptrmap_put(&c->text_labels, text, (uint32_t)label, NULL);
+    if (inserted < 0 || (inserted == 1 && PyList_Append(c->held_texts, text) < 0)) {
+        return -1;
+    }
+    return label;
+}
+
 /* The index in labels of a raw label (whose text it consumes), with
  * key_name naming a closure variable when not NULL. */
 static int64_t
@@ -96,6 +113,19 @@ intern_label(capture_t *c, raw_label_t *raw, PyObject *key_name)
     PyObject *key = key_name ? key_name
                     : (raw->key && PyUnicode_CheckExact(raw->key)) ? raw->key
                                                                    : Py_None;
+    /* the same text object as a known label's: no tuple to make.  Only
+     * texts something else holds (names.c's attribute texts) come back:
+     * a fresh one is not remembered */
+    int plain = key == Py_None && raw->index == -1;
+    int remember = plain && Py_REFCNT(raw->text) > 1;
+    uint32_t seen_text = plain ? ptrmap_get(&c->text_labels, raw->text)
+                               : PTRMAP_NONE;
+    if (seen_text != PTRMAP_NONE &&
+        c->labels[(size_t)seen_text * SNAP_LABEL_FIELDS + 1] == raw->kind &&
+        c->labels[(size_t)seen_text * SNAP_LABEL_FIELDS + 2] == raw->role)
+    {
+        return seen_text;
+    }
     /* the text alone is not the label: "[3]" is a list's index or a
      * dict's int key, and the export tells them apart by kind */
     PyObject *dict_key = Py_BuildValue("(OOiin)", raw->text, key, (int)raw->kind,
@@ -106,7 +136,9 @@ intern_label(capture_t *c, raw_label_t *raw, PyObject *key_name)
     PyObject *known = PyDict_GetItemWithError(c->label_index, dict_key);
     if (known != NULL) {
         Py_DECREF(dict_key);
-        return PyLong_AsLongLong(known);
+        int64_t label = PyLong_AsLongLong(known);
+        return remember && label >= 0 ? remember_text(c, raw->text, label)
+                                      : label;
     }
     int64_t text = PyErr_Occurred() ? -1 : intern_string(c, raw->text);
     int64_t key_index = key == Py_None ? -1 : intern_string(c, key);
@@ -128,7 +160,8 @@ intern_label(capture_t *c, raw_label_t *raw, PyObject *key_name)
     out[2] = raw->role;
     out[3] = (int32_t)key_index;
     out[4] = (int32_t)(raw->index < INT32_MAX ? raw->index : -1);
-    return (int64_t)c->nlabels++;
+    int64_t label = (int64_t)c->nlabels++;
+    return remember ? remember_text(c, raw->text, label) : label;
 }
 
 /* The label of the reference at position pos of node n's row. */
@@ -139,19 +172,15 @@ edge_label(capture_t *c, node_t n, uint64_t pos)
     node_t referent = EDGE_NODE(h->edges[pos]);
     uint64_t start = heap_row_start(h, n);
     PyObject *owner = h->objs[n];
-    Py_ssize_t occurrence = 0;
-    if (pos - start <= OCCURRENCE_ROW_LIMIT) {
-        for (uint64_t e = start; e < pos; e++) {
-            occurrence += EDGE_NODE(h->edges[e]) == referent;
-        }
-    }
     Py_ssize_t ordinal = (Py_ssize_t)(pos - start);
     /* exact lists and tuples are traversed last item first */
     int sequence = PyList_CheckExact(owner) || PyTuple_CheckExact(owner);
     uint32_t closure_of = sequence && PyTuple_CheckExact(owner)
                               ? ptrmap_get(&c->closures, owner)
                               : PTRMAP_NONE;
-    if (sequence && closure_of == PTRMAP_NONE && occurrence == 0) {
+    /* the item at its place is "[index]" whatever its other places
+     * (names.c's label_sequence) */
+    if (sequence && closure_of == PTRMAP_NONE) {
         Py_ssize_t size = Py_SIZE(owner);
         PyObject **items = PyList_CheckExact(owner)
                                ? ((PyListObject *)owner)->ob_item
@@ -161,6 +190,12 @@ edge_label(capture_t *c, node_t n, uint64_t pos)
             items[index] == h->objs[referent] && c->index_labels[index] != 0)
         {
             return c->index_labels[index] - 1;
+        }
+    }
+    Py_ssize_t occurrence = 0;
+    if (pos - start <= OCCURRENCE_ROW_LIMIT) {
+        for (uint64_t e = start; e < pos; e++) {
+            occurrence += EDGE_NODE(h->edges[e]) == referent;
         }
     }
     raw_label_t raw;
@@ -545,7 +580,8 @@ capture_run(capture_t *c, const snapshot_query_t *q, PyObject *result)
         (c->sizes = sizes_cache_new()) == NULL ||
         ptrmap_init(&c->type_strings, 1024) < 0 ||
         ptrmap_init(&c->closures, 1024) < 0 ||
-        ptrmap_init(&c->key_labels, 1024) < 0)
+        ptrmap_init(&c->key_labels, 1024) < 0 ||
+        ptrmap_init(&c->text_labels, 1024) < 0)
     {
         return -1;
     }
@@ -566,8 +602,9 @@ capture_run(capture_t *c, const snapshot_query_t *q, PyObject *result)
     c->strings = PyList_New(0);
     c->string_index = PyDict_New();
     c->label_index = PyDict_New();
+    c->held_texts = PyList_New(0);
     if (c->strings == NULL || c->string_index == NULL ||
-        c->label_index == NULL)
+        c->label_index == NULL || c->held_texts == NULL)
     {
         return -1;
     }
@@ -603,6 +640,8 @@ snapshot_capture(const snapshot_query_t *q)
     ptrmap_free(&c.type_strings);
     ptrmap_free(&c.closures);
     ptrmap_free(&c.key_labels);
+    ptrmap_free(&c.text_labels);
+    Py_XDECREF(c.held_texts);
     PyMem_RawFree(c.labels);
     Py_XDECREF(c.strings);
     Py_XDECREF(c.string_index);
