@@ -41,6 +41,7 @@ typedef struct {
     PyObject *held_texts;   /* list: text_labels' keys, kept alive */
     uint32_t key_label;     /* "<key>"'s index in labels + 1, 0: none */
     uint32_t index_labels[INDEX_LABEL_CACHE]; /* index + 1, 0: none */
+    int edges_lent; /* heap.edges is the snapshot's bytes, not its own */
 } capture_t;
 
 /* The index of s in the table, added if new; -1 on error. */
@@ -468,27 +469,43 @@ capture_nodes(capture_t *c, PyObject *result)
     return b != NULL ? 0 : -1;
 }
 
-/* The CSR rows and labels, into result[SNAP_EDGE_START .. SNAP_LABELS]. */
+#if EDGE_FOLD != SNAP_EDGE_FOLD
+#error "a snapshot's edges are the heap's: the same fold bit"
+#endif
+
+/* The CSR rows and labels, into result[SNAP_EDGE_START .. SNAP_LABELS].
+ * The edges are the heap's, copied once; the heap then reads the copy
+ * (c->edges_lent) and its own array is freed before the labels'. */
 static int
 capture_edges(capture_t *c, PyObject *result)
 {
     heap_t *h = &c->heap;
-    char *starts = NULL, *edges = NULL, *labels = NULL;
-    PyObject *b_starts = new_bytes(h->count + 1, 4, &starts);
-    PyObject *b_edges = new_bytes(h->nedges, 4, &edges);
-    PyObject *b_labels = new_bytes(h->nedges, 4, &labels);
-    PyTuple_SET_ITEM(result, SNAP_EDGE_START, b_starts ? b_starts : Py_NewRef(Py_None));
-    PyTuple_SET_ITEM(result, SNAP_EDGES, b_edges ? b_edges : Py_NewRef(Py_None));
-    PyTuple_SET_ITEM(result, SNAP_EDGE_LABELS, b_labels ? b_labels : Py_NewRef(Py_None));
-    if (b_starts == NULL || b_edges == NULL || b_labels == NULL) {
-        return -1;
-    }
     if (h->nedges >= UINT32_MAX) {
         PyErr_SetString(PyExc_MemoryError,
                         "whyalive: a snapshot holds fewer than 2**32 references");
         return -1;
     }
+    char *starts = NULL, *edges = NULL, *labels = NULL;
+    PyObject *b_starts = new_bytes(h->count + 1, 4, &starts);
+    PyObject *b_edges = new_bytes(h->nedges, 4, &edges);
+    PyTuple_SET_ITEM(result, SNAP_EDGE_START, b_starts ? b_starts : Py_NewRef(Py_None));
+    PyTuple_SET_ITEM(result, SNAP_EDGES, b_edges ? b_edges : Py_NewRef(Py_None));
+    if (b_starts == NULL || b_edges == NULL) {
+        return -1;
+    }
     memcpy(starts, h->edge_start, 4 * (h->count + 1));
+    if (h->nedges > 0) {
+        memcpy(edges, h->edges, 4 * (size_t)h->nedges);
+    }
+    big_free(h->edges, (size_t)h->edges_capacity, sizeof(*h->edges));
+    h->edges = (uint32_t *)(void *)edges;
+    h->edges_capacity = 0;
+    c->edges_lent = 1;
+    PyObject *b_labels = new_bytes(h->nedges, 4, &labels);
+    PyTuple_SET_ITEM(result, SNAP_EDGE_LABELS, b_labels ? b_labels : Py_NewRef(Py_None));
+    if (b_labels == NULL) {
+        return -1;
+    }
     uint32_t *row_labels = (uint32_t *)(void *)labels;
     for (size_t n = 0; n < h->count; n++) {
         uint64_t start = heap_row_start(h, (node_t)n);
@@ -506,11 +523,6 @@ capture_edges(capture_t *c, PyObject *result)
                 }
                 row_labels[e] = (uint32_t)label;
             }
-        }
-        for (uint64_t e = start; e < end; e++) {
-            uint32_t edge = h->edges[e];
-            uint32_t stored = EDGE_NODE(edge) | ((edge & EDGE_FOLD) ? SNAP_EDGE_FOLD : 0);
-            memcpy(edges + 4 * e, &stored, 4);
         }
     }
     char *out = NULL;
@@ -634,6 +646,9 @@ snapshot_capture(const snapshot_query_t *q)
     int status = capture_run(&c, q, result);
     size_t threads = c.roots.nthreads, frames = c.roots.nframes;
     roots_free(&c.roots);
+    if (c.edges_lent) {
+        c.heap.edges = NULL;
+    }
     heap_free(&c.heap);
     names_free(&c.names);
     sizes_cache_free(c.sizes);
