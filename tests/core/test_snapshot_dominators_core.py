@@ -188,3 +188,25 @@ def test_a_long_chain_and_a_wide_fan():
     assert idom[0] == NONE and idom[1] == 0 and idom[2] == 0 and idom[3] == 2
     assert retained[0] == 10 * n
     assert struct.unpack(f"={n}I", count)[0] == n
+
+
+@pytest.mark.parametrize(
+    "shape", ["random", "sorted", "reversed", "few values", "organ pipe", "tiny"]
+)
+def test_nodes_by_id_are_in_order_of_id(shape):
+    rng = random.Random(shape)
+    n = 3 if shape == "tiny" else 20_000
+    ids = [rng.randrange(2**48) for _ in range(n)]
+    if shape == "sorted":
+        ids.sort()
+    elif shape == "reversed":
+        ids.sort(reverse=True)
+    elif shape == "few values":
+        ids = [rng.choice((16, 32, 48)) for _ in range(n)]
+    elif shape == "organ pipe":
+        ids = list(range(n // 2)) + list(range(n - n // 2, 0, -1))
+    data = list(make_data([16] * n, [1] * n, [0] * n, [[] for _ in range(n)], [], []))
+    data[1] = struct.pack(f"={n}Q", *ids)
+    order = struct.unpack(f"={n}I", _core.snapshot_by_id(tuple(data)))
+    assert sorted(order) == list(range(n))
+    assert [ids[i] for i in order] == sorted(ids)
