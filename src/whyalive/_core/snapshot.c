@@ -41,7 +41,9 @@ typedef struct {
     PyObject *held_texts;   /* list: text_labels' keys, kept alive */
     uint32_t key_label;     /* "<key>"'s index in labels + 1, 0: none */
     uint32_t index_labels[INDEX_LABEL_CACHE]; /* index + 1, 0: none */
-    int edges_lent; /* heap.edges is the snapshot's bytes, not its own */
+    /* heap.objs, .edge_start, .edges are the snapshot's bytes (ids, its
+     * rows, its edges: the same values), not the heap's own arrays */
+    int objs_lent, edge_start_lent, edges_lent;
 } capture_t;
 
 /* The index of s in the table, added if new; -1 on error. */
@@ -421,9 +423,17 @@ capture_nodes(capture_t *c, PyObject *result)
         PyTuple_SET_ITEM(result, SNAP_IDS + (Py_ssize_t)i,
                          arrays[i] ? arrays[i] : Py_NewRef(Py_None));
     }
+#if SIZEOF_VOID_P == 8
+    /* ids are the addresses: the heap reads them from now on */
+    if (status == 0 && n > 0) {
+        memcpy(ids, h->objs, 8 * n);
+        big_free(h->objs, h->capacity, sizeof(*h->objs));
+        h->objs = (PyObject **)(void *)ids;
+        c->objs_lent = 1;
+    }
+#endif
     for (size_t i = 0; status == 0 && i < n; i++) {
         PyObject *op = h->objs[i];
-        uint64_t id = (uint64_t)(uintptr_t)op;
         int64_t type = type_string(c, Py_TYPE(op));
         int64_t name = intern_new(c, names_object_name(&c->names, op));
         if (type < 0 || name < 0) {
@@ -453,7 +463,10 @@ capture_nodes(capture_t *c, PyObject *result)
         uint8_t f = 0;
         f |= (h->flags[i] & NODE_CELL) ? SNAP_FLAG_CELL : 0;
         f |= (h->flags[i] & NODE_MODULE_DICT) ? SNAP_FLAG_MODULE_DICT : 0;
-        memcpy(ids + 8 * i, &id, 8);
+        if (!c->objs_lent) {
+            uint64_t id = (uint64_t)(uintptr_t)op;
+            memcpy(ids + 8 * i, &id, 8);
+        }
         memcpy(types + 4 * i, &type32, 4);
         memcpy(sizes + 4 * i, &size32, 4);
         memcpy(names + 4 * i, &name32, 4);
@@ -494,6 +507,9 @@ capture_edges(capture_t *c, PyObject *result)
         return -1;
     }
     memcpy(starts, h->edge_start, 4 * (h->count + 1));
+    big_free(h->edge_start, h->capacity + 1, sizeof(*h->edge_start));
+    h->edge_start = (uint32_t *)(void *)starts;
+    c->edge_start_lent = 1;
     if (h->nedges > 0) {
         memcpy(edges, h->edges, 4 * (size_t)h->nedges);
     }
@@ -646,9 +662,9 @@ snapshot_capture(const snapshot_query_t *q)
     int status = capture_run(&c, q, result);
     size_t threads = c.roots.nthreads, frames = c.roots.nframes;
     roots_free(&c.roots);
-    if (c.edges_lent) {
-        c.heap.edges = NULL;
-    }
+    c.heap.objs = c.objs_lent ? NULL : c.heap.objs;
+    c.heap.edge_start = c.edge_start_lent ? NULL : c.heap.edge_start;
+    c.heap.edges = c.edges_lent ? NULL : c.heap.edges;
     heap_free(&c.heap);
     names_free(&c.names);
     sizes_cache_free(c.sizes);
