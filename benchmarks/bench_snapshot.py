@@ -42,12 +42,12 @@ import whyalive
 
 
 def _kept_bytes(snap: whyalive.HeapSnapshot) -> int:
-    """The bytes of the snapshot's own arrays and strings."""
-    arrays = snap.arrays
-    total = sys.getsizeof(arrays.strings) + sum(map(sys.getsizeof, arrays.strings))
-    for item in arrays[1:9]:
-        total += item.nbytes
-    return total
+    """The bytes of the snapshot's own data: every array of its data tuple
+    and its strings (dominators, once computed, are counted apart)."""
+    data = snap._data
+    strings = data[0]
+    total = sys.getsizeof(strings) + sum(map(sys.getsizeof, strings))
+    return total + sum(len(item) for item in data if isinstance(item, bytes))
 
 
 def run(size: int, runs: int) -> list[list[str]]:
@@ -80,6 +80,7 @@ def run(size: int, runs: int) -> list[list[str]]:
             facts["nodes"] = nodes
             facts["edges"] = edges
             facts["kept"] = _kept_bytes(snap)
+            facts["dominators"] = sum(map(len, snap._dominators or ()))
             if hasattr(snap, "save"):
                 with tempfile.TemporaryDirectory() as tmp:
                     path = os.path.join(tmp, "heap.whyalive")
@@ -116,10 +117,12 @@ def run(size: int, runs: int) -> list[list[str]]:
                 ]
             )
         kept = facts["kept"]
+        budget = 32 * nodes + 8 * facts["edges"]
         print(
             f"{format_size(size)}: {nodes:,} objects, {int(facts['edges']):,} "
             f"references; kept snapshot {kept / nodes:.1f} bytes/object "
-            f"({kept / (nodes + facts['edges']):.1f} per object+reference)"
+            f"(goal 32/object + 8/reference: {budget / nodes:.1f}), "
+            f"+{facts['dominators'] / nodes:.1f} once dominators are known"
             + (
                 f"; dump {facts['file'] / nodes:.1f} bytes/object"
                 if "file" in facts
