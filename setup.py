@@ -15,6 +15,8 @@ SOURCES = [
     "deadline.c",
     "heap.c",
     "heaprows.c",
+    "scratch.c",
+    "ftlist.c",
     "roots.c",
     "paths.c",
     "chain.c",

@@ -3,6 +3,12 @@ sys.path once pytest has loaded tests/conftest.py."""
 
 from __future__ import annotations
 
+import sysconfig
+
+#: A free-threaded CPython (3.13t): whyalive runs there with the GIL on;
+#: its collector keeps no lists and no generations.
+FREE_THREADED = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+
 
 def labels(path) -> list[str]:
     """The labels of a path, target side first."""

@@ -77,6 +77,7 @@ import heapq
 import importlib.util
 import os
 import sys
+import sysconfig
 import types
 from dataclasses import dataclass
 
@@ -99,6 +100,9 @@ _TOOL_PREFIX = (
 del _spec
 
 _PTR = ctypes.sizeof(ctypes.c_void_p)
+_FREE_THREADED = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+# words before an object up to its managed dict: no GC header on 3.13t
+_DICT_BEFORE = 1 if _FREE_THREADED else 3
 _MANAGED_DICT = 1 << 4  # Py_TPFLAGS_MANAGED_DICT, 3.11+
 _IMMORTAL = 1 << 29  # refcounts this high are immortal or static objects
 _MODULE_DICT = types.ModuleType.__dict__["__dict__"]
@@ -313,10 +317,18 @@ def _unseen(objs, shown, slot_refs):
 
 
 def _refcounts(objs):
-    """sys.getrefcount of every item; _BIAS is what the call itself adds."""
+    """sys.getrefcount of every item; _BIAS is what the call itself adds.
+
+    The free-threaded build counts one more for an object it defers
+    (functions, classes, modules, code: bit 64 of ``ob_gc_bits``, the
+    byte at offset 11 of its header), which no reference stands for.
+    """
     counts = []
     for i in range(len(objs)):
-        counts.append(sys.getrefcount(objs[i]))
+        count = sys.getrefcount(objs[i])
+        if _FREE_THREADED and ctypes.c_uint8.from_address(id(objs[i]) + 11).value & 64:
+            count -= 1
+        counts.append(count)
     return counts
 
 
@@ -439,7 +451,8 @@ def _owned_dict_address(obj) -> int:
     """
     tp = type(obj)
     if sys.version_info >= (3, 11) and tp.__flags__ & _MANAGED_DICT:
-        word = ctypes.c_size_t.from_address(id(obj) - 3 * _PTR).value
+        # before the object: the dict, then (default build) the GC header
+        word = ctypes.c_size_t.from_address(id(obj) - _DICT_BEFORE * _PTR).value
         if sys.version_info[:2] == (3, 12) and word & 1:
             return 0  # tagged pointer to inline values: no dict
         return word

@@ -15,15 +15,24 @@ heap done by a C core::
 """
 
 import sysconfig as _sysconfig
-
-if _sysconfig.get_config_var("Py_GIL_DISABLED"):
-    raise ImportError(
-        "whyalive does not support the free-threaded build of CPython yet: "
-        "its heap walk needs the GIL"
-    )
+import warnings as _warnings
 
 try:
-    from . import _core
+    if _sysconfig.get_config_var("Py_GIL_DISABLED"):
+        # 3.13t: loading the core turns the GIL on (it declares
+        # Py_MOD_GIL_USED: a walk needs the other threads stopped), as the
+        # README says; CPython's RuntimeWarning saying it once more would
+        # be a second line on every command's output
+        with _warnings.catch_warnings():
+            _warnings.filterwarnings(
+                "ignore",
+                message=r"The global interpreter lock \(GIL\) has been enabled "
+                r"to load module 'whyalive\._core'",
+                category=RuntimeWarning,
+            )
+            from . import _core
+    else:
+        from . import _core
 except ImportError as _exc:
     if "subinterpreter" not in str(_exc):
         raise

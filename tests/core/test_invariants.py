@@ -11,7 +11,7 @@ import weakref
 import pytest
 
 import whyalive
-from helpers import find_path, labels
+from helpers import FREE_THREADED, find_path, labels
 from whyalive._tool import TOOL_PREFIX
 
 
@@ -189,9 +189,16 @@ def test_collector_stays_off_during_the_walk(monkeypatch):
     monkeypatch.setattr(whyalive._core, "find_paths", find_paths)
     old = gc.get_threshold()
     gc.callbacks.append(on_gc)
-    gc.set_threshold(1)  # any allocation of a container would collect
+    # any allocation of a container would collect; 3.13t counts each
+    # thread's allocations 512 at a time, subtracts what is freed (the
+    # earlier tests' big heaps left its count far below 0 until a
+    # collection) and waits for a quarter of the long-lived objects
+    # unless the second threshold is 0
+    if FREE_THREADED:
+        gc.collect()
+    gc.set_threshold(*((1, 0) if FREE_THREADED else (1,)))
     try:
-        garbage = [[i] for i in range(2000)]
+        garbage = [[i] for i in range(20_000 if FREE_THREADED else 2000)]
         report = whyalive.explain_instances(Leaky, collect=False)
         whyalive.explain(garbage, max_paths=5)
         assert gc.isenabled()

@@ -34,9 +34,10 @@ if _TESTS not in sys.path:
     sys.path.insert(0, _TESTS)
 
 import oracle  # noqa: E402  (tests/oracle.py, found through the path above)
+from helpers import FREE_THREADED  # noqa: E402
 
 try:
-    from hypothesis import HealthCheck, given, settings
+    from hypothesis import HealthCheck, assume, given, settings
     from hypothesis import strategies as st
 except ImportError:  # pragma: no cover - the test extra installs it
     given = None
@@ -392,6 +393,22 @@ def _release(external):
 _counter = itertools.count()
 
 
+UNTRACKED_CLASSES = (
+    "3.13t: once a second thread has started, a new class is immortal and "
+    "untracked, so gc.get_referrers (the oracle's tool) cannot see a class "
+    "holding anything"
+)
+
+
+def classes_untracked(spec: Spec) -> bool:
+    """Is the class kind in spec one the oracle cannot model here?"""
+    return (
+        FREE_THREADED
+        and "cls" in spec.kinds
+        and not gc.is_tracked(type("Probe", (), {}))
+    )
+
+
 def check_agreement(spec: Spec, expected: tuple[int, str] | None = None) -> None:
     """Builds spec, asks the oracle and the core, compares their answers.
 
@@ -589,6 +606,8 @@ SCENARIOS = {
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_scenario(name):
     spec, expected = SCENARIOS[name]
+    if classes_untracked(spec):
+        pytest.skip(UNTRACKED_CLASSES)
     check_agreement(spec, expected)
 
 
@@ -703,11 +722,13 @@ if given is not None:
     @settings(GENERATED, max_examples=50)
     @given(spec=small_graphs())
     def test_small_generated_graphs(spec):
+        assume(not classes_untracked(spec))
         check_agreement(spec)
 
     @settings(GENERATED, max_examples=25)
     @given(spec=chains())
     def test_generated_chains(spec):
+        assume(not classes_untracked(spec))
         check_agreement(spec)
 
 else:  # pragma: no cover

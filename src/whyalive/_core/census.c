@@ -266,7 +266,7 @@ static int
 tuple_held_once(PyObject *op)
 {
     return PyTuple_Check(op) && !compat_is_immortal(op) &&
-           Py_REFCNT(op) == 1;
+           compat_refcount(op) == 1;
 }
 
 typedef struct {
@@ -935,7 +935,7 @@ leaks_result(leaks_t *l)
             continue;
         }
         PyObject *row = Py_BuildValue(
-            "(Onn)", op, immortal ? (Py_ssize_t)-1 : Py_REFCNT(op),
+            "(Onn)", op, immortal ? (Py_ssize_t)-1 : compat_refcount(op),
             immortal ? (Py_ssize_t)-1 : outside);
         if (row == NULL || PyList_Append(result, row) < 0) {
             Py_CLEAR(result);

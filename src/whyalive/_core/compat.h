@@ -71,8 +71,48 @@
 #endif
 
 #ifdef Py_GIL_DISABLED
-/* module.c refuses to load; the rest must still compile. */
 #define WHYALIVE_FREE_THREADED 1
+#include "internal/pycore_ceval.h"
+#endif
+
+/* ------------------------------------------------------------------ */
+/* The free-threaded build                                             */
+/* ------------------------------------------------------------------ */
+
+#ifdef Py_GIL_DISABLED
+/* Why whyalive cannot walk the heap of this free-threaded interpreter,
+ * written to message (returns 1), or 0 when it can.  A walk reads every
+ * object with no other thread running: on 3.13t that holds while the
+ * GIL is on, as importing whyalive turns it on (its module says
+ * Py_MOD_GIL_USED) unless PYTHON_GIL=0 or -X gil=0 keep it off; 3.13
+ * exports no way to stop the other threads.  3.14t+ (deferred stack
+ * references, per-thread reference counts) cannot be run here, so it
+ * is refused rather than walked untested. */
+static inline int
+compat_free_threaded_refusal(PyThreadState *tstate, char *message,
+                             size_t size)
+{
+#if PY_VERSION_HEX >= 0x030E0000
+    (void)tstate;
+    PyOS_snprintf(message, size,
+                  "whyalive does not support the free-threaded build of "
+                  "CPython %s yet: only 3.13t (with the GIL on) is supported",
+                  PY_VERSION);
+    return 1;
+#else
+    if (_PyEval_IsGILEnabled(tstate)) {
+        return 0;
+    }
+    PyOS_snprintf(message, size,
+                  "whyalive cannot walk the heap of free-threaded CPython %s "
+                  "with the GIL disabled (PYTHON_GIL=0 or -X gil=0): a walk "
+                  "needs every other thread stopped, and CPython 3.13 offers "
+                  "no way to stop them; run without PYTHON_GIL=0 (importing "
+                  "whyalive then turns the GIL on)",
+                  PY_VERSION);
+    return 1;
+#endif
+}
 #endif
 
 /* ------------------------------------------------------------------ */
@@ -117,6 +157,16 @@ compat_gc_foreach(compat_object_cb cb, void *arg)
         }
     }
     return compat_gc_list_walk(&gcstate->permanent_generation.head, cb, arg);
+}
+#elif defined(Py_GIL_DISABLED)
+/* Free-threaded builds keep no lists: ftlist.c lists the tracked
+ * objects through PyUnstable_GC_VisitObjects, frozen ones by traversal. */
+int ftlist_foreach(compat_object_cb cb, void *arg);
+
+static inline int
+compat_gc_foreach(compat_object_cb cb, void *arg)
+{
+    return ftlist_foreach(cb, arg);
 }
 #else
 /* 3.14+: the GC state layout differs between patch releases (incremental
@@ -281,14 +331,19 @@ compat_is_gc(PyObject *op)
     return PyType_IS_GC(tp) && (tp->tp_is_gc == NULL || tp->tp_is_gc(op));
 }
 
+#ifndef Py_GIL_DISABLED
 /* The header word the collector uses for the previous object of its
  * list (plus flag bits in the low 2 bits).  heap.c borrows it during a
- * walk, as gc.collect() does, and restores it before any code runs. */
+ * walk, as gc.collect() does, and restores it before any code runs.
+ * Free-threaded objects have no such word (no PyGC_Head: the memory
+ * before them is the managed-dict pre-header or another block):
+ * heap.c keeps its words in a table there (scratch.h). */
 static inline uintptr_t *
 compat_gc_prev_word(PyObject *op)
 {
     return &((PyGC_Head *)op - 1)->_gc_prev;
 }
+#endif
 
 /* ------------------------------------------------------------------ */
 /* Reference counts                                                    */
@@ -309,6 +364,33 @@ compat_is_immortal(PyObject *op)
     (void)op;
     return 0;
 #endif
+}
+
+/* The references that hold op: its reference count as Py_REFCNT reads
+ * it, less what the free-threaded build adds for deferred reference
+ * counting (functions, code objects, modules, classes: _PyGC_BITS_DEFERRED).
+ * 3.13t adds 1 to ob_ref_local when it defers an object (so that only
+ * the collector frees it), as its collector's update_refs subtracts.
+ * On 3.13t, Py_REFCNT (ob_ref_local + ob_ref_shared >> 2) may also count
+ * one reference more while a decref by a thread that does not own op
+ * waits in the owner's merge queue (the queue holds it): such a count
+ * shows as one reference from outside the graph, never as one less.
+ * 3.14t (refused at import, compile-checked only) defers by adding
+ * _Py_REF_DEFERRED to the shared count and keeps per-thread counts of
+ * classes and code objects, which this does not add. */
+static inline Py_ssize_t
+compat_refcount(PyObject *op)
+{
+#if defined(Py_GIL_DISABLED) && PY_VERSION_HEX >= 0x030E0000
+    if (_PyObject_HasDeferredRefcount(op)) {
+        return Py_REFCNT(op) - _Py_REF_DEFERRED;
+    }
+#elif defined(Py_GIL_DISABLED)
+    if (_PyObject_HasDeferredRefcount(op)) {
+        return Py_REFCNT(op) - 1;
+    }
+#endif
+    return Py_REFCNT(op);
 }
 
 /* ------------------------------------------------------------------ */

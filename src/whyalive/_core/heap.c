@@ -50,6 +50,39 @@ header_node(uintptr_t word)
                : NODE_NONE;
 }
 
+/* A GC node's word: its GC header's on the default build; on
+ * free-threaded builds, which have no header word to borrow, a word in
+ * h->scratch (scratch.h), made if absent (NULL with MemoryError set). */
+static inline uintptr_t *
+node_word(heap_t *h, PyObject *op)
+{
+#ifdef Py_GIL_DISABLED
+    return scratch_word(&h->scratch, op);
+#else
+    (void)h;
+    return compat_gc_prev_word(op);
+#endif
+}
+
+/* op's word if it has one (never made): NULL on free-threaded builds
+ * for an object that is not a node. */
+static inline uintptr_t *
+node_word_find(heap_t *h, PyObject *op)
+{
+#ifdef Py_GIL_DISABLED
+    return scratch_find(&h->scratch, op);
+#else
+    (void)h;
+    return compat_gc_prev_word(op);
+#endif
+}
+
+#ifdef Py_GIL_DISABLED
+#define WORD_MISSING(word) ((word) == NULL)
+#else
+#define WORD_MISSING(word) 0 /* a header is always there */
+#endif
+
 /* Fibonacci hashing of the address; the low 4 bits are alignment. */
 static inline size_t
 side_slot_of(const heap_t *h, PyObject *op)
@@ -217,6 +250,9 @@ heap_init(heap_t *h, deadline_t *deadline)
         h->edges_capacity = INITIAL_EDGES / 2;
     }
     if (grow_nodes(h, nodes > INITIAL_NODES ? nodes : INITIAL_NODES) < 0 ||
+#ifdef Py_GIL_DISABLED
+        scratch_init(&h->scratch, nodes > INITIAL_NODES ? nodes : INITIAL_NODES) < 0 ||
+#endif
         side_rehash(h, INITIAL_SIDE_BITS) < 0 || grow_edges(h) < 0)
     {
         heap_free(h);
@@ -235,10 +271,16 @@ heap_init(heap_t *h, deadline_t *deadline)
 static inline uintptr_t
 predicted_prev(const heap_t *h, size_t n)
 {
+#ifdef Py_GIL_DISABLED
+    (void)h; /* a fresh scratch word is 0: nothing to predict */
+    (void)n;
+    return 0;
+#else
     if (n == 0 || n >= h->listed || (h->flags[n - 1] & NODE_SIDE)) {
         return 0;
     }
     return (uintptr_t)compat_gc_prev_word(h->objs[n - 1]) - offsetof(PyGC_Head, _gc_prev);
+#endif
 }
 
 /* Gives every borrowed GC header its own word back, keeping the count
@@ -257,19 +299,25 @@ restore_headers(heap_t *h, int keep_counts)
         if (h->flags[n] & NODE_SIDE) {
             continue;
         }
-        uintptr_t *word = compat_gc_prev_word(h->objs[n]);
+        uintptr_t *word = node_word_find(h, h->objs[n]);
         if (keep_counts && status == 0 &&
             seen_set(h, (node_t)n, (*word >> HEADER_SEEN_SHIFT) & HEADER_SEEN_MAX) < 0)
         {
             status = -1;
         }
+#ifndef Py_GIL_DISABLED /* a scratch word is simply forgotten */
         if (k < h->nprev_exceptions && h->prev_exceptions[k].node == n) {
             *word = h->prev_exceptions[k++].word;
         }
         else {
             *word = predicted_prev(h, n) | h->prev_low[n];
         }
+#endif
     }
+    (void)k;
+#ifdef Py_GIL_DISABLED
+    scratch_free(&h->scratch);
+#endif
     h->headers_borrowed = 0;
     /* not needed any more: the search's arrays can have the memory */
     big_free(h->prev_low, h->capacity, sizeof(*h->prev_low));
@@ -284,6 +332,9 @@ void
 heap_free(heap_t *h)
 {
     (void)restore_headers(h, 0);
+#ifdef Py_GIL_DISABLED
+    scratch_free(&h->scratch);
+#endif
     big_free(h->objs, h->capacity, sizeof(*h->objs));
     big_free(h->flags, h->capacity, sizeof(*h->flags));
     big_free(h->seen, h->capacity, sizeof(*h->seen));
@@ -314,37 +365,6 @@ side_find(const heap_t *h, PyObject *op)
     }
 }
 
-/* After the headers are restored: a sorted (address, node) index. */
-static node_t
-find_by_address(heap_t *h, PyObject *op)
-{
-    if (h->by_address == NULL) {
-        h->by_address = PyMem_RawMalloc((h->count + 1) * 2 * sizeof(uint64_t));
-        if (h->by_address == NULL) {
-            return NODE_NONE;
-        }
-        for (size_t n = 0; n < h->count; n++) {
-            h->by_address[2 * n] = (uint64_t)(uintptr_t)h->objs[n];
-            h->by_address[2 * n + 1] = n;
-        }
-        qsort(h->by_address, h->count, 2 * sizeof(uint64_t), compare_u64);
-    }
-    uint64_t key = (uint64_t)(uintptr_t)op;
-    size_t lo = 0, hi = h->count;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (h->by_address[2 * mid] < key) {
-            lo = mid + 1;
-        }
-        else {
-            hi = mid;
-        }
-    }
-    return lo < h->count && h->by_address[2 * lo] == key
-               ? (node_t)h->by_address[2 * lo + 1]
-               : NODE_NONE;
-}
-
 node_t
 heap_find(heap_t *h, PyObject *op)
 {
@@ -352,9 +372,10 @@ heap_find(heap_t *h, PyObject *op)
         return side_find(h, op);
     }
     if (h->finished) {
-        return find_by_address(h, op); /* the headers are back */
+        return heap_find_by_address(h, op); /* the headers are back */
     }
-    return header_node(*compat_gc_prev_word(op));
+    uintptr_t *word = node_word_find(h, op);
+    return WORD_MISSING(word) ? NODE_NONE : header_node(*word);
 }
 
 static node_t
@@ -520,7 +541,10 @@ heap_add(heap_t *h, PyObject *op)
         return NODE_NONE;
     }
     if (compat_is_gc(op)) {
-        uintptr_t *word = compat_gc_prev_word(op);
+        uintptr_t *word = node_word(h, op);
+        if (WORD_MISSING(word)) {
+            return NODE_NONE;
+        }
         node_t n = header_node(*word);
         return n != NODE_NONE ? n : add_gc_node(h, op, word);
     }
@@ -566,47 +590,6 @@ heap_add_if_holder(heap_t *h, PyObject *op)
     return heap_add(h, op);
 }
 
-int
-heap_resolve_addresses(heap_t *h, void *const *addresses, size_t n,
-                       node_t *out)
-{
-    if (n == 0) {
-        return 0;
-    }
-    /* a small set of the addresses, then one pass over the nodes */
-    int bits = 4;
-    while (((size_t)1 << bits) < 2 * n) {
-        bits++;
-    }
-    size_t mask = ((size_t)1 << bits) - 1;
-    uint32_t *set = PyMem_RawCalloc(mask + 1, sizeof(uint32_t));
-    if (set == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        out[i] = NODE_NONE;
-        uint64_t x = (uint64_t)(uintptr_t)addresses[i] >> 4;
-        size_t slot = (size_t)((x * 0x9E3779B97F4A7C15ull) >> (64 - bits));
-        while (set[slot] != 0) {
-            slot = (slot + 1) & mask;
-        }
-        set[slot] = (uint32_t)i + 1;
-    }
-    for (size_t node = 0; node < h->count; node++) {
-        uint64_t x = (uint64_t)(uintptr_t)h->objs[node] >> 4;
-        size_t slot = (size_t)((x * 0x9E3779B97F4A7C15ull) >> (64 - bits));
-        for (; set[slot] != 0; slot = (slot + 1) & mask) {
-            size_t i = set[slot] - 1;
-            if (addresses[i] == (void *)h->objs[node]) {
-                out[i] = (node_t)node;
-            }
-        }
-    }
-    PyMem_RawFree(set);
-    return 0;
-}
-
 /* Enumeration comes first: every tracked object is a new GC node. */
 static int
 add_tracked(PyObject *op, void *arg)
@@ -616,7 +599,11 @@ add_tracked(PyObject *op, void *arg)
     if (deadline_passed(h->deadline)) {
         return -1; /* stop; heap_enumerate tells it from an error */
     }
-    return add_gc_node(h, op, compat_gc_prev_word(op)) == NODE_NONE ? -1 : 0;
+    uintptr_t *word = node_word(h, op);
+    if (WORD_MISSING(word)) {
+        return -1;
+    }
+    return add_gc_node(h, op, word) == NODE_NONE ? -1 : 0;
 }
 
 int
@@ -732,7 +719,10 @@ visit_reference(PyObject *op, void *arg)
     }
     PyTypeObject *tp = Py_TYPE(op);
     if (PyType_IS_GC(tp) && (tp->tp_is_gc == NULL || tp->tp_is_gc(op))) {
-        uintptr_t *word = compat_gc_prev_word(op);
+        uintptr_t *word = node_word(h, op);
+        if (WORD_MISSING(word)) {
+            return fail(ctx);
+        }
         n = header_node(*word);
         if (n == NODE_NONE) {
             if (object_is_freed(op)) {
@@ -975,7 +965,10 @@ heap_mark_target(heap_t *h, node_t n)
 {
     h->flags[n] |= NODE_TARGET;
     if (!(h->flags[n] & NODE_SIDE) && !h->finished) {
-        *compat_gc_prev_word(h->objs[n]) |= HEADER_TARGET;
+        uintptr_t *word = node_word_find(h, h->objs[n]);
+        if (!WORD_MISSING(word)) {
+            *word |= HEADER_TARGET;
+        }
     }
 }
 

@@ -11,6 +11,9 @@
  * own GC header (the collector's "previous" word, tagged), so finding
  * a referent's node costs what gc.collect() pays per reference; other
  * nodes (strs, code objects before 3.14...) are in a small side table.
+ * Free-threaded builds have no such header word: there the same word
+ * lives in a table keyed by address (scratch.h), and nothing is written
+ * to any object.
  * heap_traverse_all() restores every header before it returns, and
  * heap_free() restores them on any other exit: between the first
  * heap_add() and that point, no Python code may run, no object of the
@@ -25,6 +28,7 @@
 #include "compat.h"
 #include "deadline.h"
 #include "nogc.h"
+#include "scratch.h"
 
 typedef uint32_t node_t;
 #define NODE_NONE ((node_t)UINT32_MAX)
@@ -77,6 +81,9 @@ typedef struct {
     size_t count;
     size_t capacity;
     int headers_borrowed;  /* some GC header holds a node number */
+#ifdef Py_GIL_DISABLED
+    scratch_t scratch;     /* the GC nodes' words (no header to borrow) */
+#endif
     int finished;          /* traversal over, headers given back */
 
     /* side table: address -> node + 1 (0 = empty), open addressing,
@@ -137,6 +144,9 @@ void heap_free(heap_t *h);
 
 /* The node of op, a live object, or NODE_NONE. */
 node_t heap_find(heap_t *h, PyObject *op);
+/* The same once the traversal is finished, from a sorted (address,
+ * node) index built on the first call (heaprows.c). */
+node_t heap_find_by_address(heap_t *h, PyObject *op);
 /* The node of op, a live object, added if absent.  NODE_NONE with
  * MemoryError set.  Only before heap_traverse_all() returns. */
 node_t heap_add(heap_t *h, PyObject *op);

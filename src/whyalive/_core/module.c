@@ -888,13 +888,15 @@ member_offset(PyTypeObject *tp, const char *name)
 static int
 core_exec(PyObject *module)
 {
-#ifdef WHYALIVE_FREE_THREADED
-    PyErr_SetString(PyExc_ImportError,
-                    "whyalive does not support the free-threaded build of "
-                    "CPython yet: its heap walk needs the GIL");
-    return -1;
-#endif
     char message[512];
+#ifdef WHYALIVE_FREE_THREADED
+    if (compat_free_threaded_refusal(PyThreadState_Get(), message,
+                                     sizeof(message)))
+    {
+        PyErr_SetString(PyExc_ImportError, message);
+        return -1;
+    }
+#endif
     int layout = compat_layout_check(
         layout_override_name[0] ? layout_override_name : NULL,
         layout_override_value, message, sizeof(message));

@@ -279,7 +279,7 @@ root_tuple(search_t *s, const target_t *t, const path_t *p, uint32_t *absorbed)
     }
     case PR_EXTERNAL: {
         PyObject *op = h->objs[outer];
-        Py_ssize_t refcount = Py_REFCNT(op);
+        Py_ssize_t refcount = compat_refcount(op);
         Py_ssize_t seen = heap_seen(h, outer);
         return Py_BuildValue("(ss(nnn))", "external", "", refcount, seen,
                              refcount - seen);
@@ -367,7 +367,7 @@ target_tuple(search_t *s, target_t *t)
         Py_DECREF(path);
     }
     int immortal = compat_is_immortal(op);
-    Py_ssize_t refcount = immortal ? -1 : Py_REFCNT(op);
+    Py_ssize_t refcount = immortal ? -1 : compat_refcount(op);
     Py_ssize_t seen = heap_seen(h, t->node);
     Py_ssize_t unseen = immortal ? -1 : unseen_refs(s, t->node);
     if (s->traverse_status != 0) {

@@ -441,7 +441,7 @@ capture_nodes(capture_t *c, PyObject *result)
             break;
         }
         uint64_t size = (uint64_t)sizes_shallow(c->sizes, op);
-        uint64_t refcount = (uint64_t)Py_REFCNT(op);
+        uint64_t refcount = (uint64_t)compat_refcount(op);
         uint32_t seen_count = heap_seen(h, (node_t)i);
         uint32_t type32 = (uint32_t)type, name32 = (uint32_t)name;
         uint32_t size32 = size < SNAP_BIG ? (uint32_t)size : SNAP_BIG;

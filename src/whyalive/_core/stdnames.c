@@ -309,10 +309,13 @@ is_hamt_node(PyObject *op)
     PyTypeObject *tp = Py_TYPE(op);
     return tp != NULL &&
            (tp == hamt_bitmap_type || tp == hamt_array_type ||
-            /* collisions are too rare to make one: a static type of
-             * this name, which only the core defines */
+            /* collisions are too rare to make one, and on 3.13t the
+             * probe's variables may share hash bits so that no array
+             * node forms: a static type of this name, which only the
+             * core defines */
             (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) &&
-             strcmp(tp->tp_name, "hamt_collision_node") == 0 &&
+             (strcmp(tp->tp_name, "hamt_collision_node") == 0 ||
+              strcmp(tp->tp_name, "hamt_array_node") == 0) &&
              tp->tp_traverse != NULL));
 }
 
