@@ -144,6 +144,29 @@ def test_shared_objects_are_not_retained_by_either_holder():
     del a, b
 
 
+def test_an_object_also_held_from_outside_is_not_retained_by_its_holder():
+    """A reference the graph does not show (C code's, here a bare
+    Py_IncRef) keeps the object alive when its holder in the graph goes:
+    it is directly under the virtual root, like explain's extra root."""
+    import ctypes
+
+    outer = [bytes(5000)]  # the list alone holds it in the graph
+    inner_size = _size(outer[0])
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(outer[0]))
+    try:
+        snap = whyalive.heap_snapshot()
+        assert snap.node(id(outer[0])).dominator is None
+        assert snap.retained_size(id(outer)) == _size(outer)
+        paths = whyalive.explain(outer[0]).targets[0].paths
+        assert any(p.root.kind == "external" for p in paths)
+    finally:
+        ctypes.pythonapi.Py_DecRef(ctypes.py_object(outer[0]))
+    snap = whyalive.heap_snapshot()
+    assert snap.node(id(outer[0])).dominator == id(outer)
+    assert snap.retained_size(id(outer)) == _size(outer) + inner_size
+    del outer
+
+
 # -- dominators ---------------------------------------------------------------
 
 

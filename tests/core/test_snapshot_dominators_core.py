@@ -93,10 +93,11 @@ def oracle(sizes, refcounts, seen, rows, modules, refs):
         return seen_nodes
 
     seeds = list(modules) + list(refs)
-    # an object held from outside is a child of the virtual root only
-    # when the roots do not reach it (as the search treats it)
+    # an object held from outside is a child of the virtual root whether
+    # the roots reach it or not: freeing its holders in the graph frees
+    # nothing the outside reference holds
     for i in range(n):
-        if refcounts[i] > 0 and refcounts[i] > seen[i] and i not in reach(seeds):
+        if refcounts[i] > 0 and refcounts[i] > seen[i]:
             seeds.append(i)
     for i in range(n):
         if i not in reach(seeds):

@@ -2,9 +2,9 @@
  *
  * A virtual root stands above every root: module globals, the
  * references of frames, threads and the interpreter, then objects held
- * from outside the graph (more references than it shows), then any
- * object still unreached (garbage), each as a child of the virtual
- * root.  Semi-NCA (Georgiadis, "Linear-Time Algorithms for Dominators
+ * from outside the graph (more references than it shows; whether the
+ * roots reach them too or not), then any object still unreached
+ * (garbage), each as a child of the virtual root.  Semi-NCA (Georgiadis, "Linear-Time Algorithms for Dominators
  * and Related Problems", 2005; Lengauer-Tarjan's semidominators, then
  * each immediate dominator as the nearest common ancestor in the depth-
  * first tree): one depth-first search and the path compressions run on
@@ -155,7 +155,9 @@ dominators_compute(PyObject *data)
     }
     for (size_t i = 0; i < n; i++) {
         if (snap_held_outside(&v, (uint32_t)i)) {
-            dfs_from(&d, (uint32_t)i, 0);
+            /* reached from a root or not: freeing what holds it in the
+             * graph leaves the outside reference holding it */
+            dfs_from(&d, (uint32_t)i, 1);
         }
     }
     for (size_t i = 0; i < n; i++) {
