@@ -303,6 +303,53 @@ find_hamt_types(void)
     PyErr_Restore(exc_type, exc_value, exc_tb);
 }
 
+/* The dealloc every class a class statement makes shares (CPython's
+ * subtype_dealloc, not exported): from a class made for the purpose by
+ * type() with an empty namespace, which runs only object's own C
+ * __init_subclass__. */
+static destructor class_dealloc;
+static int class_dealloc_searched;
+
+static void
+find_class_dealloc(void)
+{
+    if (class_dealloc_searched) {
+        return;
+    }
+    class_dealloc_searched = 1;
+    PyObject *exc_type, *exc_value, *exc_tb;
+    PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
+    PyObject *cls = PyObject_CallFunction((PyObject *)&PyType_Type, "s(O)N",
+                                          "whyalive_class_probe",
+                                          (PyObject *)&PyBaseObject_Type,
+                                          PyDict_New());
+    if (cls != NULL && PyType_Check(cls)) {
+        class_dealloc = ((PyTypeObject *)cls)->tp_dealloc;
+    }
+    Py_XDECREF(cls);
+    PyErr_Clear();
+    PyErr_Restore(exc_type, exc_value, exc_tb);
+}
+
+/* Is op an instance of classes that class statements made, over object
+ * alone?  No type this file names can be among its bases then: each has
+ * a C layout, which would be one of them. */
+static int
+is_plain_instance(PyObject *op)
+{
+    find_class_dealloc();
+    PyTypeObject *tp = Py_TYPE(op);
+    while (tp != NULL && tp != &PyBaseObject_Type) {
+        if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) || class_dealloc == NULL ||
+            tp->tp_dealloc != class_dealloc)
+        {
+            return 0;
+        }
+        tp = tp->tp_base;
+    }
+    return tp == &PyBaseObject_Type;
+}
+
 static int
 is_hamt_node(PyObject *op)
 {
@@ -314,6 +361,9 @@ is_hamt_node(PyObject *op)
              * node forms: a static type of this name, which only the
              * core defines */
             (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) &&
+             /* every object of every static type comes here: the
+              * first letter turns nearly all away before strcmp */
+             tp->tp_name[0] == 'h' &&
              (strcmp(tp->tp_name, "hamt_collision_node") == 0 ||
               strcmp(tp->tp_name, "hamt_array_node") == 0) &&
              tp->tp_traverse != NULL));
@@ -798,6 +848,11 @@ int
 stdnames_label(names_t *nm, PyObject *op, PyObject *child, raw_label_t *out)
 {
     PyTypeObject *tp = Py_TYPE(op);
+    /* most references of a heap come from these: nothing here names
+     * them (the checks below cost a capture a tenth of its time) */
+    if (tp == &PyList_Type || tp == &PyTuple_Type || is_plain_instance(op)) {
+        return 0;
+    }
     find_hamt_types();
     if ((tp == &PyContext_Type || (hamt_type != NULL && tp == hamt_type)) &&
         (Py_TYPE(child) == hamt_type || is_hamt_node(child)))
