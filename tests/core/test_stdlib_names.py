@@ -183,6 +183,27 @@ def test_thread_local_names_the_thread_that_owns_the_attributes():
         worker.join()
 
 
+class _Local(threading.local):
+    pass
+
+
+def test_python_subclasses_of_standard_types_are_named_as_their_base():
+    """Plain classes (class statements over object alone) skip the
+    standard types' checks; a class statement over a standard type must
+    not: its instances are labelled as the base's."""
+    marker = leak_shapes.Marker()
+    local = type("Local2", (_Local,), {})()
+    local.conn = marker
+    firsts = {
+        p.edges[0].describe()
+        for p in whyalive.explain(marker, max_paths=10).targets[0].paths
+        if p.edges
+    }
+    label = "<attributes in thread 'MainThread'>.conn of test_stdlib_names.Local2"
+    assert label in firsts
+    del local, marker
+
+
 def test_context_variable_is_one_step_named_by_the_variable():
     # a request context copied into a long-lived task: the HAMT is folded
     current_request = contextvars.ContextVar("current_request")

@@ -43,7 +43,10 @@ struct stdnames {
  * the life of the process; found once, under the GIL, from a context
  * made for the purpose (they are not exported). */
 static PyTypeObject *hamt_type, *hamt_bitmap_type, *hamt_array_type;
-static int hamt_searched;
+/* The dealloc every class a class statement makes shares (CPython's
+ * subtype_dealloc, not exported either). */
+static destructor class_dealloc;
+static int hidden_types_searched;
 
 /* ------------------------------------------------------------------ */
 /* Finding the types                                                   */
@@ -268,13 +271,17 @@ visited_of_type(PyObject *op, const char *tp_name)
     return found;
 }
 
+/* The types the core does not export, found once, under the GIL: the
+ * HAMT's from a context made for the purpose, class_dealloc from a
+ * class made by type() with an empty namespace (which runs only
+ * object's own C __init_subclass__). */
 static void
-find_hamt_types(void)
+find_hidden_types(void)
 {
-    if (hamt_searched) {
+    if (hidden_types_searched) {
         return;
     }
-    hamt_searched = 1;
+    hidden_types_searched = 1;
     PyObject *exc_type, *exc_value, *exc_tb;
     PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
     /* a new context with enough variables that its root is an array
@@ -300,25 +307,6 @@ find_hamt_types(void)
     }
     Py_XDECREF(ctx);
     PyErr_Clear();
-    PyErr_Restore(exc_type, exc_value, exc_tb);
-}
-
-/* The dealloc every class a class statement makes shares (CPython's
- * subtype_dealloc, not exported): from a class made for the purpose by
- * type() with an empty namespace, which runs only object's own C
- * __init_subclass__. */
-static destructor class_dealloc;
-static int class_dealloc_searched;
-
-static void
-find_class_dealloc(void)
-{
-    if (class_dealloc_searched) {
-        return;
-    }
-    class_dealloc_searched = 1;
-    PyObject *exc_type, *exc_value, *exc_tb;
-    PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
     PyObject *cls = PyObject_CallFunction((PyObject *)&PyType_Type, "s(O)N",
                                           "whyalive_class_probe",
                                           (PyObject *)&PyBaseObject_Type,
@@ -337,7 +325,7 @@ find_class_dealloc(void)
 static int
 is_plain_instance(PyObject *op)
 {
-    find_class_dealloc();
+    find_hidden_types();
     PyTypeObject *tp = Py_TYPE(op);
     while (tp != NULL && tp != &PyBaseObject_Type) {
         if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) || class_dealloc == NULL ||
@@ -853,7 +841,7 @@ stdnames_label(names_t *nm, PyObject *op, PyObject *child, raw_label_t *out)
     if (tp == &PyList_Type || tp == &PyTuple_Type || is_plain_instance(op)) {
         return 0;
     }
-    find_hamt_types();
+    find_hidden_types();
     if ((tp == &PyContext_Type || (hamt_type != NULL && tp == hamt_type)) &&
         (Py_TYPE(child) == hamt_type || is_hamt_node(child)))
     {
@@ -922,7 +910,7 @@ int
 stdnames_is_inner(names_t *nm, PyObject *op, PyObject *child)
 {
     PyTypeObject *tp = Py_TYPE(op);
-    find_hamt_types();
+    find_hidden_types();
     if (tp == &PyContext_Type) {
         return hamt_type != NULL && Py_TYPE(child) == hamt_type;
     }
