@@ -13,6 +13,7 @@ import pytest
 import whyalive
 from helpers import FREE_THREADED, find_path, labels
 from whyalive._tool import TOOL_PREFIX
+from whyalive.errors import SharedObjectWarning
 
 
 class Leaky:
@@ -488,7 +489,8 @@ def test_immortal_target_on_3_12_on():
 
 @pytest.mark.skipif(sys.version_info >= (3, 12), reason="None is immortal from 3.12")
 def test_none_target_is_mortal_on_3_10_and_3_11():
-    report = whyalive.explain(None)
+    with pytest.warns(SharedObjectWarning, match="held by the whole interpreter"):
+        report = whyalive.explain(None)
     assert report.targets[0].refcount > 100  # everything holding None
     assert not report.targets[0].immortal
     assert "immortal" not in str(report)
