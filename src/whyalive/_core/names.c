@@ -561,7 +561,11 @@ deque_base(PyObject *op)
          * object; the builtin deque is static, or module-bound (3.12+) */
         int builtin = !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE) ||
                       ((PyHeapTypeObject *)tp)->ht_module != NULL;
-        if (builtin && strcmp(tp->tp_name, "collections.deque") == 0) {
+        /* the first letter first: object and the other static bases
+         * of nearly every instance come here */
+        if (builtin && tp->tp_name[0] == 'c' &&
+            strcmp(tp->tp_name, "collections.deque") == 0)
+        {
             return tp;
         }
     }
