@@ -318,27 +318,6 @@ label_dict_entry(capture_t *c, node_t n, uint64_t e, PyObject *key,
     return 0;
 }
 
-/* Functions' closure tuples, so that their items are labelled by the
- * variable's name (a dump has no function to ask later). */
-static int
-map_closures(capture_t *c)
-{
-    heap_t *h = &c->heap;
-    for (size_t n = 0; n < h->count; n++) {
-        PyObject *op = h->objs[n];
-        if (!PyFunction_Check(op)) {
-            continue;
-        }
-        PyObject *closure = ((PyFunctionObject *)op)->func_closure;
-        if (closure != NULL &&
-            ptrmap_put(&c->closures, closure, (uint32_t)n, NULL) < 0)
-        {
-            return -1;
-        }
-    }
-    return 0;
-}
-
 static PyObject *
 new_bytes(size_t count, size_t item, char **out)
 {
@@ -437,6 +416,18 @@ capture_nodes(capture_t *c, PyObject *result)
         int64_t type = type_string(c, Py_TYPE(op));
         int64_t name = intern_new(c, names_object_name(&c->names, op));
         if (type < 0 || name < 0) {
+            status = -1;
+            break;
+        }
+        /* functions' closure tuples, so that capture_edges labels
+         * their items by the variable's name (a dump has no function
+         * to ask later) */
+        PyObject *closure = PyFunction_Check(op)
+                                ? ((PyFunctionObject *)op)->func_closure
+                                : NULL;
+        if (closure != NULL &&
+            ptrmap_put(&c->closures, closure, (uint32_t)i, NULL) < 0)
+        {
             status = -1;
             break;
         }
@@ -637,7 +628,7 @@ capture_run(capture_t *c, const snapshot_query_t *q, PyObject *result)
         return -1;
     }
     PyObject *empty = PyUnicode_FromString("");
-    if (intern_new(c, empty) != 0 || map_closures(c) < 0 ||
+    if (intern_new(c, empty) != 0 ||
         capture_nodes(c, result) < 0 || capture_edges(c, result) < 0 ||
         capture_roots(c, result) < 0)
     {
