@@ -481,7 +481,8 @@ def test_explain_instances_bad_collect():
 
 @pytest.mark.skipif(sys.version_info < (3, 12), reason="immortal objects are 3.12+")
 def test_immortal_target_on_3_12_on():
-    report = whyalive.explain(None)
+    with pytest.warns(SharedObjectWarning, match="held by the whole interpreter"):
+        report = whyalive.explain(None)
     assert report.targets[0].refcount == -1
     assert report.targets[0].immortal
     assert "immortal" in str(report)

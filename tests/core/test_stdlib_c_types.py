@@ -239,16 +239,18 @@ def type_key(tp):
 def stdlib_c_types():
     """The GC-tracked types C code defines among the imported modules:
     static types, and heap types made from C specs (immutable)."""
-    found, stack = set(), [object]
+    # keyed by id: a metaclass's __eq__ or __hash__ may warn (3.14's
+    # deprecated typing._UnionGenericAlias)
+    found, stack = {}, [object]
     while stack:
         tp = stack.pop()
-        if tp in found:
+        if id(tp) in found:
             continue
-        found.add(tp)
+        found[id(tp)] = tp
         stack.extend(type.__subclasses__(tp))
     return {
         tp
-        for tp in found
+        for tp in found.values()
         if tp.__flags__ & HAVE_GC
         and (not tp.__flags__ & HEAPTYPE or tp.__flags__ & IMMUTABLETYPE)
         and not issubclass(tp, BaseException)  # one layout, named in test_labels
