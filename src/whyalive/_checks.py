@@ -75,6 +75,41 @@ def check_limit(value: Any, name: str = "limit") -> int | None:
     return value
 
 
+#: The most threads a default ``threads=None`` uses.
+DEFAULT_MAX_THREADS = 8
+
+
+def check_threads(value: Any, name: str = "threads") -> int:
+    """The threads a heap walk may use: an int >= 1, or None for the
+    default (the CPUs this process may run on, at most
+    ``DEFAULT_MAX_THREADS``); else TypeError or ValueError naming ``name``.
+
+    >>> check_threads(0)
+    Traceback (most recent call last):
+    ValueError: threads must be >= 1 or None, got 0
+    >>> 1 <= check_threads(None) <= DEFAULT_MAX_THREADS
+    True
+    """
+    if value is None:
+        return min(_usable_cpus(), DEFAULT_MAX_THREADS)
+    check_int(value, name, "an int or None")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1 or None, got {value}")
+    return min(value, 1024)
+
+
+def _usable_cpus() -> int:
+    import os
+
+    affinity = getattr(os, "sched_getaffinity", None)
+    if affinity is not None:
+        try:
+            return max(len(affinity(0)), 1)
+        except OSError:
+            pass
+    return os.cpu_count() or 1
+
+
 def check_max_paths(value: Any, name: str = "max_paths") -> int:
     """An int from 1 to sys.maxsize, else TypeError or ValueError naming
     ``name``.
