@@ -349,6 +349,16 @@ worker_main(void *arg)
     return NULL;
 }
 
+static void
+chunk_free(chunk_t *c)
+{
+    free(c->rows);
+    free(c->edges);
+    free(c->pending);
+    c->rows = c->edges = NULL;
+    c->pending = NULL;
+}
+
 /* A pending referent's node, numbered now if it has none. */
 static node_t
 resolve(heap_t *h, PyObject *op)
@@ -423,6 +433,7 @@ merge(heap_t *h, round_t *r)
             }
             h->traversed = n + 1;
         }
+        chunk_free(c); /* merged: its memory can hold the next rows */
     }
     return 0;
 }
@@ -485,11 +496,8 @@ heappar_round(heap_t *h, size_t end)
         (void)pthread_join(ids[i], NULL);
     }
     int status = merge(h, &r);
-    /* a stop in the merge leaves later nodes, as one thread would */
     for (size_t k = 0; k < nchunks; k++) {
-        free(r.chunks[k].rows);
-        free(r.chunks[k].edges);
-        free(r.chunks[k].pending);
+        chunk_free(&r.chunks[k]); /* those a stop left unmerged */
     }
     free(r.chunks);
     free(workers);
