@@ -81,8 +81,8 @@ DEFAULT_MAX_THREADS = 8
 
 def check_threads(value: Any, name: str = "threads") -> int:
     """The threads a heap walk may use: an int >= 1, or None for the
-    default (the CPUs this process may run on, at most
-    ``DEFAULT_MAX_THREADS``); else TypeError or ValueError naming ``name``.
+    default (``default_threads()``); else TypeError or ValueError naming
+    ``name``.
 
     >>> check_threads(0)
     Traceback (most recent call last):
@@ -91,11 +91,35 @@ def check_threads(value: Any, name: str = "threads") -> int:
     True
     """
     if value is None:
-        return min(_usable_cpus(), DEFAULT_MAX_THREADS)
+        return default_threads()
     check_int(value, name, "an int or None")
     if value < 1:
         raise ValueError(f"{name} must be >= 1 or None, got {value}")
     return min(value, 1024)
+
+
+def default_threads(cpus: int | None = None, load: float | None = None) -> int:
+    """The CPUs this process may run on that are idle, counting the caller's
+    own (the 1-minute load average as the busy ones), from 1 to
+    ``DEFAULT_MAX_THREADS``: threads only help on idle cores, and a report
+    is the same whatever the count.
+
+    >>> default_threads(cpus=16, load=0.2), default_threads(cpus=2, load=4.5)
+    (8, 1)
+    >>> default_threads(cpus=2, load=0.3)
+    2
+    """
+    import os
+
+    if cpus is None:
+        cpus = _usable_cpus()
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except (AttributeError, OSError):
+            load = 0.0
+    idle = int(cpus - load + 1)  # the caller's own core counts as idle
+    return max(1, min(idle, cpus, DEFAULT_MAX_THREADS))
 
 
 def _usable_cpus() -> int:

@@ -10,9 +10,11 @@
  * every other thread only reads what the round does not change.
  *
  * Then the calling thread merges the chunks in node order, as one thread
- * would have traversed them: pending referents get their numbers in the
- * order one thread would have met them, references are counted (h->seen)
- * and those into targets kept.  A node a worker may not traverse (its
+ * would have traversed them: rows are copied, pending referents get their
+ * numbers in the order one thread would have met them, references into
+ * targets are kept, those to nodes without a GC header counted (h->seen).
+ * Last the threads count the references to GC nodes in the header words,
+ * each the referents of its own range of node numbers.  A node a worker may not traverse (its
  * type's tp_traverse is not one of the few known below, a node without a
  * GC header, a type nogc.h knows), a node whose traversal met a type with
  * its own tp_is_gc, and a node a worker did not reach (time limit, memory)
@@ -71,7 +73,7 @@ heappar_round(heap_t *h, size_t end)
 
 #define HEAPPAR_MAX_THREADS 64
 #define ROW_MAIN UINT32_MAX       /* the calling thread traverses it */
-#define EDGE_PENDING 0x7FFFFFFFu  /* the referent is in chunk->pending */
+#define EDGE_PENDING 0x3FFFFFFFu  /* the referent is in chunk->pending */
 
 /* The traverse functions a worker may call: CPython's own, for the
  * types most objects are, which read the object and call visit, nothing
@@ -144,6 +146,12 @@ typedef struct {
     size_t nedges, edges_capacity;
     PyObject **pending; /* the referents of EDGE_PENDING, in order */
     size_t npending, pending_capacity;
+    /* positions in edges, in order, of the references the merge must
+     * look at: pending, into a target, or to a node without a GC header
+     * (counted in h->seen); the others are copied as they are and
+     * counted by count_references() */
+    uint32_t *special;
+    size_t nspecial, special_capacity;
 } chunk_t;
 
 typedef struct {
@@ -163,6 +171,7 @@ typedef struct {
     int bail;    /* leave this node to the calling thread */
     int failed;  /* out of memory */
     int stopped; /* the time ran out */
+    int calling; /* the calling thread: it keeps the deadline */
     heap_type_slot cache[1024];
 } worker_t;
 
@@ -251,6 +260,9 @@ par_visit(PyObject *op, void *arg)
         }
         edge = fold_edge(&w->base, op, n == NODE_NONE ? EDGE_PENDING : n);
     }
+    /* a known GC node's target bit is in its header (heap.c) */
+    int special = n == NODE_NONE || !gc ||
+                  (*compat_gc_prev_word(op) & HEADER_TARGET) != 0;
     if (n == NODE_NONE) {
         if (grow((void **)&c->pending, &c->pending_capacity, c->npending + 1,
                  sizeof(*c->pending)) < 0)
@@ -261,10 +273,15 @@ par_visit(PyObject *op, void *arg)
         c->pending[c->npending++] = op;
     }
     if (grow((void **)&c->edges, &c->edges_capacity, c->nedges + 1,
-             sizeof(*c->edges)) < 0)
+             sizeof(*c->edges)) < 0 ||
+        (special && grow((void **)&c->special, &c->special_capacity,
+                         c->nspecial + 1, sizeof(*c->special)) < 0))
     {
         w->failed = 1;
         return -1;
+    }
+    if (special) {
+        c->special[c->nspecial++] = (uint32_t)c->nedges;
     }
     c->edges[c->nedges++] = edge;
     return 0;
@@ -302,10 +319,12 @@ run_chunk(worker_t *w, chunk_t *c)
             heap_collect_folds(h, op, kind, &w->base);
         }
         size_t edges_mark = c->nedges, pending_mark = c->npending;
+        size_t special_mark = c->nspecial;
         (void)Py_TYPE(op)->tp_traverse(op, par_visit, w);
         if (w->failed || w->stopped || w->bail) {
             c->nedges = edges_mark;
             c->npending = pending_mark;
+            c->nspecial = special_mark;
             if (!w->bail) {
                 return;
             }
@@ -319,8 +338,9 @@ run_chunk(worker_t *w, chunk_t *c)
 }
 
 static void
-work(worker_t *w, int calling_thread)
+work(worker_t *w)
 {
+    int calling_thread = w->calling;
     round_t *r = w->r;
     deadline_t *d = r->h->deadline;
     while (!w->failed) {
@@ -345,17 +365,17 @@ work(worker_t *w, int calling_thread)
 static void *
 worker_main(void *arg)
 {
-    work((worker_t *)arg, 0);
+    work((worker_t *)arg);
     return NULL;
 }
 
 static void
-chunk_free(chunk_t *c)
+chunk_free_edges(chunk_t *c)
 {
-    free(c->rows);
     free(c->edges);
     free(c->pending);
-    c->rows = c->edges = NULL;
+    free(c->special);
+    c->edges = c->special = NULL;
     c->pending = NULL;
 }
 
@@ -373,13 +393,15 @@ resolve(heap_t *h, PyObject *op)
 }
 
 /* The chunks' rows appended in node order, as heap_traverse_one()
- * would append them; the nodes without a row traversed here. */
+ * would append them; the nodes without a row traversed here.  The
+ * references to GC nodes in the rows copied are counted after, by
+ * count_references(). */
 static int
 merge(heap_t *h, round_t *r)
 {
     for (size_t k = 0; k < r->nchunks; k++) {
         chunk_t *c = &r->chunks[k];
-        size_t e = 0, p = 0;
+        size_t e = 0, p = 0, sp = 0;
         for (size_t n = c->first; n < c->end; n++) {
             uint32_t count = n < c->done_upto ? c->rows[n - c->first]
                                               : ROW_MAIN;
@@ -394,48 +416,117 @@ merge(heap_t *h, round_t *r)
             if (deadline_passed(h->deadline)) {
                 return 1;
             }
-            h->edge_start[n] = (uint32_t)h->nedges;
+            uint64_t start = h->nedges;
+            h->edge_start[n] = (uint32_t)start;
             if (Py_TYPE(h->objs[n]) == &PyCell_Type) {
                 h->flags[n] |= NODE_CELL;
             }
-            while (h->nedges + count > h->edges_capacity) {
+            while (start + count > h->edges_capacity) {
                 if (heap_grow_edges(h) < 0) {
                     return -1;
                 }
             }
-            for (uint32_t i = 0; i < count; i++) {
-                uint32_t edge = c->edges[e++];
+            memcpy(h->edges + start, c->edges + e, count * sizeof(*h->edges));
+            for (; sp < c->nspecial && c->special[sp] < e + count; sp++) {
+                uint64_t at = start + (c->special[sp] - e);
+                uint32_t edge = h->edges[at];
                 node_t m = EDGE_NODE(edge);
                 if (m == EDGE_PENDING) {
                     if ((m = resolve(h, c->pending[p++])) == NODE_NONE) {
                         return -1;
                     }
-                    edge = (edge & EDGE_FOLD) | m;
+                    h->edges[at] = (edge & EDGE_FOLD) | m;
                 }
-                /* counted where one thread counts it (heap.c) */
-                if (!(h->flags[m] & NODE_SIDE)) {
-                    uintptr_t *word = compat_gc_prev_word(h->objs[m]);
-                    if (((*word >> HEADER_SEEN_SHIFT) & HEADER_SEEN_MAX) !=
-                        HEADER_SEEN_MAX)
-                    {
-                        *word += HEADER_SEEN_ONE;
-                    }
-                }
-                else if (heap_seen_add_one(h, m) < 0) {
-                    return -1;
-                }
+                /* kept as heap.c keeps it: at its position */
+                h->nedges = at;
                 if ((h->flags[m] & NODE_TARGET) &&
                     heap_record_target_reference(h, m, (node_t)n) < 0)
                 {
                     return -1;
                 }
-                h->edges[h->nedges++] = edge;
+                if ((h->flags[m] & NODE_SIDE) && heap_seen_add_one(h, m) < 0) {
+                    return -1;
+                }
             }
+            h->nedges = start + count;
+            e += count;
             h->traversed = n + 1;
         }
-        chunk_free(c); /* merged: its memory can hold the next rows */
+        chunk_free_edges(c); /* merged: its memory can hold the next rows */
     }
     return 0;
+}
+
+/* Counts the references of the rows the workers made to GC nodes, in
+ * the nodes' header words as heap.c counts them: each thread the
+ * referents of one range of node numbers, so no word has two writers. */
+typedef struct {
+    heap_t *h;
+    round_t *r;
+    size_t lo, hi; /* its referents */
+} counter_t;
+
+static void
+count_references(counter_t *k)
+{
+    heap_t *h = k->h;
+    for (size_t i = 0; i < k->r->nchunks; i++) {
+        chunk_t *c = &k->r->chunks[i];
+        for (size_t n = c->first; n < c->done_upto && n < h->traversed; n++) {
+            uint32_t count = c->rows[n - c->first];
+            if (count == ROW_MAIN) {
+                continue; /* counted as it was traversed */
+            }
+            const uint32_t *row = h->edges + h->edge_start[n];
+            for (uint32_t j = 0; j < count; j++) {
+                node_t m = EDGE_NODE(row[j]);
+                if (m < k->lo || m >= k->hi || (h->flags[m] & NODE_SIDE)) {
+                    continue;
+                }
+                uintptr_t *word = compat_gc_prev_word(h->objs[m]);
+                if (((*word >> HEADER_SEEN_SHIFT) & HEADER_SEEN_MAX) !=
+                    HEADER_SEEN_MAX)
+                {
+                    *word += HEADER_SEEN_ONE;
+                }
+            }
+        }
+    }
+}
+
+static void *
+counter_main(void *arg)
+{
+    count_references((counter_t *)arg);
+    return NULL;
+}
+
+/* Runs fn on n threads, the calling one included (args[0]), and joins
+ * them; a part whose thread cannot be made runs on the caller.  Workers
+ * take no signal: the calling thread's handlers see them, as before. */
+static void
+run_threads(size_t n, void *(*fn)(void *), void *args, size_t size)
+{
+    pthread_t ids[HEAPPAR_MAX_THREADS];
+    int made[HEAPPAR_MAX_THREADS];
+    sigset_t all, old;
+    sigfillset(&all);
+    int masked = pthread_sigmask(SIG_BLOCK, &all, &old) == 0;
+    for (size_t i = 1; i < n; i++) {
+        made[i] = pthread_create(&ids[i], NULL, fn, (char *)args + i * size) == 0;
+    }
+    if (masked) {
+        (void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+    }
+    (void)fn(args);
+    for (size_t i = 1; i < n; i++) {
+        if (made[i]) {
+            (void)pthread_join(ids[i], NULL);
+        }
+        else {
+            (void)fn((char *)args + i * size);
+        }
+    }
 }
 
 int
@@ -476,28 +567,24 @@ heappar_round(heap_t *h, size_t end)
     for (size_t i = 0; i < nthreads; i++) {
         workers[i].r = &r;
     }
-    /* workers take no signal: the calling thread's handlers see them */
-    pthread_t ids[HEAPPAR_MAX_THREADS];
-    size_t started = 0;
-    sigset_t all, old;
-    sigfillset(&all);
-    int masked = pthread_sigmask(SIG_BLOCK, &all, &old) == 0;
-    for (size_t i = 1; i < nthreads; i++) {
-        if (pthread_create(&ids[started], NULL, worker_main, &workers[i]) != 0) {
-            break; /* fewer workers: the others take more chunks */
-        }
-        started++;
-    }
-    if (masked) {
-        (void)pthread_sigmask(SIG_SETMASK, &old, NULL);
-    }
-    work(&workers[0], 1);
-    for (size_t i = 0; i < started; i++) {
-        (void)pthread_join(ids[i], NULL);
-    }
+    workers[0].calling = 1;
+    run_threads(nthreads, worker_main, workers, sizeof(*workers));
     int status = merge(h, &r);
+    if (status == 0) {
+        /* a stopped walk keeps no counts (heap.c): only a finished one */
+        counter_t counters[HEAPPAR_MAX_THREADS];
+        size_t step = (h->count + nthreads - 1) / nthreads;
+        for (size_t i = 0; i < nthreads; i++) {
+            counters[i].h = h;
+            counters[i].r = &r;
+            counters[i].lo = i * step;
+            counters[i].hi = i + 1 < nthreads ? (i + 1) * step : h->count;
+        }
+        run_threads(nthreads, counter_main, counters, sizeof(*counters));
+    }
     for (size_t k = 0; k < nchunks; k++) {
-        chunk_free(&r.chunks[k]); /* those a stop left unmerged */
+        chunk_free_edges(&r.chunks[k]); /* those a stop left unmerged */
+        free(r.chunks[k].rows);
     }
     free(r.chunks);
     free(workers);
