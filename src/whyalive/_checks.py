@@ -77,6 +77,8 @@ def check_limit(value: Any, name: str = "limit") -> int | None:
 
 #: The most threads a default ``threads=None`` uses.
 DEFAULT_MAX_THREADS = 8
+#: Fewer idle CPUs than this: ``threads=None`` uses one thread.
+MIN_IDLE_CPUS = 4
 
 
 def check_threads(value: Any, name: str = "threads") -> int:
@@ -99,15 +101,18 @@ def check_threads(value: Any, name: str = "threads") -> int:
 
 
 def default_threads(cpus: int | None = None, load: float | None = None) -> int:
-    """The CPUs this process may run on that are idle, counting the caller's
-    own (the 1-minute load average as the busy ones), from 1 to
-    ``DEFAULT_MAX_THREADS``: threads only help on idle cores, and a report
-    is the same whatever the count.
+    """The threads ``threads=None`` means: the CPUs this process may run on
+    that are idle (the 1-minute load average as the busy ones, the
+    caller's own core counted as idle), up to ``DEFAULT_MAX_THREADS``, when
+    there are at least ``MIN_IDLE_CPUS`` of them; else 1.  Threads pay
+    only on idle cores, and on two of them the merge and the counting cost
+    what the workers save (docs/DESIGN.md, "Threads"); a report is the
+    same whatever the count.
 
-    >>> default_threads(cpus=16, load=0.2), default_threads(cpus=2, load=4.5)
+    >>> default_threads(cpus=16, load=0.2), default_threads(cpus=16, load=14)
     (8, 1)
-    >>> default_threads(cpus=2, load=0.3)
-    2
+    >>> default_threads(cpus=2, load=0.0)
+    1
     """
     import os
 
@@ -118,8 +123,8 @@ def default_threads(cpus: int | None = None, load: float | None = None) -> int:
             load = os.getloadavg()[0]
         except (AttributeError, OSError):
             load = 0.0
-    idle = int(cpus - load + 1)  # the caller's own core counts as idle
-    return max(1, min(idle, cpus, DEFAULT_MAX_THREADS))
+    idle = min(int(cpus - load + 1), cpus)  # the caller's own core is idle
+    return min(idle, DEFAULT_MAX_THREADS) if idle >= MIN_IDLE_CPUS else 1
 
 
 def _usable_cpus() -> int:

@@ -79,9 +79,9 @@ def explain(
     retained size of each target and of each holder on its paths (one more
     walk, :func:`whyalive.heap_snapshot`'s): ``Target.retained_size``, and
     ``[8.1 MB]`` beside them in the text tree.  ``threads`` (an int >= 1,
-    or None: the idle CPUs this process may use, at most 8) is how many
-    threads build the index of a large heap; the report is the same for any
-    number.
+    or None: the idle CPUs this process may use, at most 8, when 4 or more
+    are idle, else 1) is how many threads build the index of a large heap;
+    the report is the same for any number.
 
     >>> import whyalive
     >>> class Widget: pass

@@ -14,7 +14,7 @@ from helpers import run_python
 HERE = str(Path(__file__).resolve().parent)
 
 SCRIPT = f"""
-import collections, gc, random, signal, sys, threading
+import collections, gc, random, sys, threading
 sys.path.insert(0, {HERE!r})
 import public_calls as pc
 import whyalive
@@ -41,38 +41,26 @@ threads = [threading.Thread(target=mutate, args=(i,)) for i in range(2)]
 for t in threads:
     t.start()
 
-class Interrupt(Exception):
-    pass
-
-armed = False
-
-def handler(signum, frame):
-    if armed:
-        raise Interrupt
-
-signal.signal(signal.SIGALRM, handler)
 rnd = random.Random(7)
 hits = partial = 0
+
+
+def ask(i, n):
+    global partial
+    if i % 3 == 0:
+        report = whyalive.explain(world.target, threads=n,
+                                  timeout=rnd.uniform(0.001, 0.05))
+        partial += report.partial
+    elif i % 3 == 1:
+        whyalive.explain_instances(pc.Gizmo, collect=False, threads=n)
+    else:
+        whyalive.explain(world.target, threads=n)
+
+
 try:
     for i in range(30):
         n = rnd.choice((2, 3, 4, 8))
-        try:
-            armed = True
-            signal.setitimer(signal.ITIMER_REAL, rnd.uniform(0.0002, 0.08))
-            if i % 3 == 0:
-                report = whyalive.explain(world.target, threads=n,
-                                          timeout=rnd.uniform(0.001, 0.05))
-                partial += report.partial
-            elif i % 3 == 1:
-                whyalive.explain_instances(pc.Gizmo, collect=False, threads=n)
-            else:
-                whyalive.explain(world.target, threads=n)
-            armed = False
-            signal.setitimer(signal.ITIMER_REAL, 0)
-        except Interrupt:
-            hits += 1
-        armed = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        hits += pc.interrupt_after(lambda: ask(i, n), rnd.uniform(0.0002, 0.08))
         assert gc.isenabled()
 finally:
     stop.set()
