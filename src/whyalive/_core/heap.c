@@ -234,9 +234,12 @@ restore_headers(heap_t *h, int keep_counts)
             continue;
         }
         uintptr_t *word = node_word_find(h, h->objs[n]);
-        if (keep_counts && status == 0 &&
-            seen_set(h, (node_t)n, (*word >> HEADER_SEEN_SHIFT) & HEADER_SEEN_MAX) < 0)
-        {
+        uint64_t seen = (*word >> HEADER_SEEN_SHIFT) & HEADER_SEEN_MAX;
+        if (n < h->par_seen_capacity) {
+            seen += h->par_seen[n]; /* saturating as the header would */
+            seen = seen < HEADER_SEEN_MAX ? seen : HEADER_SEEN_MAX;
+        }
+        if (keep_counts && status == 0 && seen_set(h, (node_t)n, seen) < 0) {
             status = -1;
         }
 #ifndef Py_GIL_DISABLED /* a scratch word is simply forgotten */
@@ -259,6 +262,9 @@ restore_headers(heap_t *h, int keep_counts)
     PyMem_RawFree(h->prev_exceptions);
     h->prev_exceptions = NULL;
     h->nprev_exceptions = h->prev_exceptions_capacity = 0;
+    PyMem_RawFree(h->par_seen);
+    h->par_seen = NULL;
+    h->par_seen_capacity = 0;
     return status;
 }
 
@@ -280,6 +286,7 @@ heap_free(heap_t *h)
     big_free(h->edge_start, h->capacity + 1, sizeof(*h->edge_start));
     big_free(h->edges, (size_t)h->edges_capacity, sizeof(*h->edges));
     PyMem_RawFree(h->target_refs);
+    PyMem_RawFree(h->par_seen);
     memset(h, 0, sizeof(*h));
 }
 

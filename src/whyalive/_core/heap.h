@@ -117,6 +117,11 @@ typedef struct {
     heap_type_slot type_cache[1024];
     /* threads the traversal may use (heappar.c); 1: the calling one */
     int threads;
+    /* references to GC nodes the workers' rows hold, counted apart and
+     * added to the header words' counts by restore_headers(); NULL when
+     * no round ran on threads */
+    uint32_t *par_seen;
+    size_t par_seen_capacity;
 
     /* what becomes a node besides collector-tracked objects */
     PyObject *instances_of;     /* tuple of classes whose instances are

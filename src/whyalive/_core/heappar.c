@@ -457,9 +457,10 @@ merge(heap_t *h, round_t *r)
     return 0;
 }
 
-/* Counts the references of the rows the workers made to GC nodes, in
- * the nodes' header words as heap.c counts them: each thread the
- * referents of one range of node numbers, so no word has two writers. */
+/* Counts the references of the rows the workers made to GC nodes in
+ * h->par_seen, which restore_headers() adds to the header words' counts:
+ * each thread the referents of one range of node numbers, so no count
+ * has two writers. */
 typedef struct {
     heap_t *h;
     round_t *r;
@@ -480,18 +481,32 @@ count_references(counter_t *k)
             const uint32_t *row = h->edges + h->edge_start[n];
             for (uint32_t j = 0; j < count; j++) {
                 node_t m = EDGE_NODE(row[j]);
-                if (m < k->lo || m >= k->hi || (h->flags[m] & NODE_SIDE)) {
-                    continue;
-                }
-                uintptr_t *word = compat_gc_prev_word(h->objs[m]);
-                if (((*word >> HEADER_SEEN_SHIFT) & HEADER_SEEN_MAX) !=
-                    HEADER_SEEN_MAX)
-                {
-                    *word += HEADER_SEEN_ONE;
+                if (m >= k->lo && m < k->hi && !(h->flags[m] & NODE_SIDE)) {
+                    h->par_seen[m]++; /* < 2**32: so are all references */
                 }
             }
         }
     }
+}
+
+/* h->par_seen for every node, the new ones at 0.  -1 with MemoryError
+ * set. */
+static int
+par_seen_grow(heap_t *h)
+{
+    size_t old = h->par_seen_capacity;
+    if (h->count <= old) {
+        return 0;
+    }
+    uint32_t *seen = PyMem_RawRealloc(h->par_seen, h->count * sizeof(*seen));
+    if (seen == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memset(seen + old, 0, (h->count - old) * sizeof(*seen));
+    h->par_seen = seen;
+    h->par_seen_capacity = h->count;
+    return 0;
 }
 
 static void *
@@ -570,6 +585,9 @@ heappar_round(heap_t *h, size_t end)
     workers[0].calling = 1;
     run_threads(nthreads, worker_main, workers, sizeof(*workers));
     int status = merge(h, &r);
+    if (status == 0 && par_seen_grow(h) < 0) {
+        status = -1;
+    }
     if (status == 0) {
         /* a stopped walk keeps no counts (heap.c): only a finished one */
         counter_t counters[HEAPPAR_MAX_THREADS];
