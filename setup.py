@@ -14,6 +14,7 @@ SOURCES = [
     "module.c",
     "deadline.c",
     "heap.c",
+    "heappar.c",
     "heaprows.c",
     "scratch.c",
     "ftlist.c",

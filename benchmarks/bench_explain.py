@@ -34,6 +34,11 @@ Queries (``--queries``, comma-separated):
     says where the time ran out (``Report.stats.stopped_in``) and how far
     that phase had got, or that the query finished in time.
 
+``--threads`` (comma-separated: ``default`` or a count, e.g. ``1,2,default``)
+measures each explain query once per value, ``explain(..., threads=T)``
+(``default``: ``threads=None``, the library's choice); the ``threads``
+column says which.
+
 The target is never held by a local of the timing code: it is popped out
 of a one-item list in the call expression itself.
 
@@ -41,6 +46,7 @@ Examples (from the repository root, with the C core built in place)::
 
     PYTHONPATH=src python benchmarks/bench_explain.py               # issue 2
     PYTHONPATH=src python benchmarks/bench_explain.py --sizes 100k --runs 3
+    PYTHONPATH=src python benchmarks/bench_explain.py --threads 1,2,default  # issue 15
     PYTHONPATH=src python benchmarks/bench_explain.py --matrix \\
         --json bench.json --markdown bench.md                       # issue 4
 """
@@ -133,24 +139,31 @@ def missing_api(kind: str) -> str | None:
 
 
 def whyalive_call(
-    heap: Heap, kind: str, n: int, collect_seconds: float | None = None
+    heap: Heap,
+    kind: str,
+    n: int,
+    collect_seconds: float | None = None,
+    threads: int | None = None,
 ) -> Callable[[], Any]:
     """A call that asks whyalive one question, for one run;
-    ``collect_seconds`` is what a timeout:P query takes P % of."""
+    ``collect_seconds`` is what a timeout:P query takes P % of; ``threads``
+    goes to explain()/explain_instances() when not None."""
     import whyalive
+
+    more = {} if threads is None else {"threads": threads}
 
     if kind == "timeout":
         if collect_seconds is None:
             raise ValueError("a timeout query needs the gc.collect() time")
         box = [heap.chain_target(TIMEOUT_CHAIN)]
         limit = collect_seconds * n / 100
-        return lambda: whyalive.explain(box.pop(), timeout=limit)
+        return lambda: whyalive.explain(box.pop(), timeout=limit, **more)
     if kind in ("depth", "fanin"):
         getter = heap.chain_target if kind == "depth" else heap.fan_in_target
         box = [getter(n)]
-        return lambda: whyalive.explain(box.pop())
+        return lambda: whyalive.explain(box.pop(), **more)
     if kind == "instances":
-        return lambda: whyalive.explain_instances(LeakedWidget, collect=False)
+        return lambda: whyalive.explain_instances(LeakedWidget, collect=False, **more)
     if kind == "typestats":
         return lambda: whyalive.typestats()
     return lambda: _count(whyalive.count)
@@ -215,9 +228,32 @@ def check_whyalive(heap: Heap, kind: str, n: int, answer: Any) -> dict[str, Any]
 # -- the worker: one heap, every query --------------------------------------
 
 
-def measure(heap: Heap, spec: str, runs: int, memory: harness.PeakMemory) -> dict:
+def parse_threads(text: str) -> list[int | None]:
+    """``"1,2,default"`` -> [1, 2, None]."""
+    values: list[int | None] = []
+    for item in text.split(","):
+        if item == "default":
+            values.append(None)
+        elif item.isdigit() and int(item) >= 1:
+            values.append(int(item))
+        else:
+            raise ValueError(f"--threads takes counts >= 1 or 'default', not {item!r}")
+    return values
+
+
+def measure(
+    heap: Heap,
+    spec: str,
+    runs: int,
+    memory: harness.PeakMemory,
+    threads: int | None = None,
+) -> dict:
     kind, n = parse_query(spec)
-    row: dict[str, Any] = {"query": spec, "goal": goal_of(spec)}
+    row: dict[str, Any] = {
+        "query": spec,
+        "goal": goal_of(spec),
+        "threads": "default" if threads is None else threads,
+    }
     missing = missing_api(kind)
     if missing:
         return {**row, "skipped": missing}
@@ -226,7 +262,7 @@ def measure(heap: Heap, spec: str, runs: int, memory: harness.PeakMemory) -> dic
     stats = None
     for run in range(runs):
         collects.append(harness.time_collect())
-        call = whyalive_call(heap, kind, n, collects[-1])
+        call = whyalive_call(heap, kind, n, collects[-1], threads)
         answer, peak, elapsed = memory.call(call)
         del call
         seconds.append(elapsed)
@@ -238,7 +274,7 @@ def measure(heap: Heap, spec: str, runs: int, memory: harness.PeakMemory) -> dic
         check = check_whyalive(heap, kind, n, answer)
         del answer
         print(
-            f"  {spec} run {run + 1}/{runs}: {elapsed:.3f} s "
+            f"  {spec} threads={row['threads']} run {run + 1}/{runs}: {elapsed:.3f} s "
             f"(gc.collect {collects[-1]:.3f} s), {check['answer']}",
             file=sys.stderr,
         )
@@ -271,10 +307,18 @@ def measure(heap: Heap, spec: str, runs: int, memory: harness.PeakMemory) -> dic
     return row
 
 
+def _takes_threads(spec: str) -> bool:
+    return parse_query(spec)[0] in ("depth", "fanin", "instances", "timeout")
+
+
 def worker(job: dict[str, Any], out: str) -> None:
     heap = harness.build_job_heap(job, **fixtures(job["queries"]))
     memory = harness.PeakMemory()
-    queries = [measure(heap, q, job["runs"], memory) for q in job["queries"]]
+    queries = [
+        measure(heap, q, job["runs"], memory, t)
+        for q in job["queries"]
+        for t in (job.get("threads") or [None] if _takes_threads(q) else [None])
+    ]
     harness.finish_job(out, job, heap, memory_method=memory.method, queries=queries)
 
 
@@ -300,6 +344,7 @@ def tables(results: list[dict[str, Any]]) -> str:
                     layout,
                     f"{res['gc_objects']:,}",
                     q["query"],
+                    q.get("threads", "default"),
                     q["runs"],
                     fmt_seconds(q["collect_seconds"]),
                     fmt_seconds(q["seconds"]),
@@ -334,6 +379,7 @@ def tables(results: list[dict[str, Any]]) -> str:
                 "layout",
                 "GC objects",
                 "query",
+                "threads",
                 "runs",
                 "gc.collect s",
                 "query s",
@@ -390,6 +436,11 @@ def main(argv: list[str] | None = None) -> int:
         help=f"issue 4: sizes {MATRIX['sizes']}, both layouts, queries "
         f"{MATRIX['queries']} (--sizes etc. still override)",
     )
+    parser.add_argument(
+        "--threads",
+        default="default",
+        help="explain(threads=T) for each: counts or 'default', e.g. 1,2,default",
+    )
     args = parser.parse_args(argv)
 
     if args.worker:
@@ -405,6 +456,10 @@ def main(argv: list[str] | None = None) -> int:
             parse_query(query)
         except ValueError as e:
             parser.error(str(e))
+    try:
+        threads = parse_threads(args.threads)
+    except ValueError as e:
+        parser.error(str(e))
 
     info = harness.machine_info()
     jobs = [
@@ -414,6 +469,7 @@ def main(argv: list[str] | None = None) -> int:
             "queries": queries,
             "runs": args.runs,
             "seed": args.seed,
+            "threads": threads,
         }
         for s in sizes
         for lay in layouts

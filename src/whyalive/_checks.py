@@ -75,6 +75,70 @@ def check_limit(value: Any, name: str = "limit") -> int | None:
     return value
 
 
+#: The most threads a default ``threads=None`` uses.
+DEFAULT_MAX_THREADS = 8
+#: Fewer idle CPUs than this: ``threads=None`` uses one thread.
+MIN_IDLE_CPUS = 4
+
+
+def check_threads(value: Any, name: str = "threads") -> int:
+    """The threads a heap walk may use: an int >= 1, or None for the
+    default (``default_threads()``); else TypeError or ValueError naming
+    ``name``.
+
+    >>> check_threads(0)
+    Traceback (most recent call last):
+    ValueError: threads must be >= 1 or None, got 0
+    >>> 1 <= check_threads(None) <= DEFAULT_MAX_THREADS
+    True
+    """
+    if value is None:
+        return default_threads()
+    check_int(value, name, "an int or None")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1 or None, got {value}")
+    return min(value, 1024)
+
+
+def default_threads(cpus: int | None = None, load: float | None = None) -> int:
+    """The threads ``threads=None`` means: the CPUs this process may run on
+    that are idle (the 1-minute load average as the busy ones, the
+    caller's own core counted as idle), up to ``DEFAULT_MAX_THREADS``, when
+    there are at least ``MIN_IDLE_CPUS`` of them; else 1.  Threads pay
+    only on idle cores, and on two of them the merge and the counting cost
+    what the workers save (docs/DESIGN.md, "Threads"); a report is the
+    same whatever the count.
+
+    >>> default_threads(cpus=16, load=0.2), default_threads(cpus=16, load=14)
+    (8, 1)
+    >>> default_threads(cpus=2, load=0.0)
+    1
+    """
+    import os
+
+    if cpus is None:
+        cpus = _usable_cpus()
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except (AttributeError, OSError):
+            load = 0.0
+    idle = min(int(cpus - load + 1), cpus)  # the caller's own core is idle
+    return min(idle, DEFAULT_MAX_THREADS) if idle >= MIN_IDLE_CPUS else 1
+
+
+def _usable_cpus() -> int:
+    import os
+
+    affinity = getattr(os, "sched_getaffinity", None)
+    if affinity is not None:
+        try:
+            return max(len(affinity(0)), 1)
+        except OSError:
+            pass
+    return os.cpu_count() or 1
+
+
 def check_max_paths(value: Any, name: str = "max_paths") -> int:
     """An int from 1 to sys.maxsize, else TypeError or ValueError naming
     ``name``.

@@ -36,6 +36,7 @@ def find_paths(
     want_objects: bool = False,
     progress: bool = False,
     expire_at: str | None = None,
+    threads: int = 1,
 ) -> tuple[str | None, list[_Target], _Stats, list[Any] | None]: ...
 def vocabulary() -> dict[str, tuple[str, ...]]:
     """{root_kinds, statuses, frame_slots, thread_fields, interpreter_holders,

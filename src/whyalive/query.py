@@ -22,6 +22,7 @@ from ._checks import (
     check_classes,
     check_max_depth,
     check_max_paths,
+    check_threads,
     is_a,
     kind_of,
 )
@@ -58,6 +59,7 @@ def explain(
     exclude: Iterable[Any] = (),
     keep_objects: bool = False,
     sizes: bool = False,
+    threads: int | None = None,
 ) -> Report:
     """Why is ``obj`` (and each of ``more_objs``) still alive?
 
@@ -76,7 +78,10 @@ def explain(
     targets unless ``keep_objects`` is true.  ``sizes=True`` adds the
     retained size of each target and of each holder on its paths (one more
     walk, :func:`whyalive.heap_snapshot`'s): ``Target.retained_size``, and
-    ``[8.1 MB]`` beside them in the text tree.
+    ``[8.1 MB]`` beside them in the text tree.  ``threads`` (an int >= 1,
+    or None: the idle CPUs this process may use, at most 8, when 4 or more
+    are idle, else 1) is how many threads build the index of a large heap;
+    the report is the same for any number.
 
     >>> import whyalive
     >>> class Widget: pass
@@ -86,6 +91,8 @@ def explain(
     "['w1']"
     >>> whyalive.explain(registry["w1"], sizes=True).targets[0].retained_size > 0
     True
+    >>> whyalive.explain(registry["w1"], threads=2).targets[0].status
+    'rooted'
     """
     started = time.monotonic()
     targets = (obj, *more_objs)
@@ -100,6 +107,7 @@ def explain(
         keep_objects=keep_objects,
         tool_containers=(more_objs,),
         sizes=sizes,
+        threads=threads,
     )
     _warn_if_shared(targets, report)
     return report
@@ -115,6 +123,7 @@ def explain_instances(
     exclude: Iterable[Any] = (),
     keep_objects: bool = False,
     sizes: bool = False,
+    threads: int | None = None,
 ) -> Report:
     """Why is every live instance of ``cls`` (subclasses included) alive?
 
@@ -140,6 +149,8 @@ def explain_instances(
     check_max_paths(max_paths)
     _check_timeout(timeout)
     check_bool(keep_objects, "keep_objects")
+    check_bool(sizes, "sizes")
+    check_threads(threads)
     _split_exclude(exclude)
     if collect:
         gc.collect()  # inside the time limit too
@@ -154,11 +165,16 @@ def explain_instances(
         keep_objects=keep_objects,
         tool_containers=(),
         sizes=sizes,
+        threads=threads,
     )
 
 
 def explain_ids(
-    alive: dict[int, type], *, max_paths: int, exclude: Iterable[Any] = ()
+    alive: dict[int, type],
+    *,
+    max_paths: int,
+    exclude: Iterable[Any] = (),
+    threads: int | None = None,
 ) -> Report:
     """Why the objects with these ids (id -> type) are alive: one report.
 
@@ -175,6 +191,7 @@ def explain_ids(
     >>> [t.status for t in report.targets]
     ['rooted']
     """
+    check_threads(threads)
     if not alive:
         return Report.empty()
     # by identity, read in C: no metaclass __hash__, __eq__ or
@@ -189,14 +206,19 @@ def explain_ids(
     if few and all(_TYPE_FLAGS(t) & _HEAPTYPE for t in types):
         held.clear()
         report = explain_instances(
-            types, collect=False, max_paths=max_paths, exclude=exclude
+            types, collect=False, max_paths=max_paths, exclude=exclude, threads=threads
         )
         targets = [t for t in report.targets if t.id in alive]
         return Report(targets, report.partial_reason, report.stats)
     reports = []
     for index in range(len(held)):
         reports.append(
-            explain(held[index], max_paths=max_paths, exclude=(held, *exclude))
+            explain(
+                held[index],
+                max_paths=max_paths,
+                exclude=(held, *exclude),
+                threads=threads,
+            )
         )
     held.clear()
     return Report.merge(reports)
@@ -214,12 +236,14 @@ def _run(
     keep_objects: bool,
     tool_containers: tuple,
     sizes: bool = False,
+    threads: int | None = None,
 ) -> Report:
     depth = check_max_depth(max_depth)
     paths = check_max_paths(max_paths)
     seconds = _check_timeout(timeout)
     check_bool(keep_objects, "keep_objects")
     check_bool(sizes, "sizes")
+    nthreads = check_threads(threads)
     excluded_objects, excluded_ids = _split_exclude(exclude)
     tracing = _tracemalloc_tracing()
     want_objects = bool(classes) and (keep_objects or tracing)
@@ -244,6 +268,7 @@ def _run(
         want_objects=want_objects,
         progress=_stderr_is_a_terminal(),
         expire_at=_expire_at,
+        threads=nthreads,
     )
     raw = (raw[0], tuple(_ranked(t, paths) for t in raw[1]), *raw[2:])
     objects = raw[3] if want_objects else targets

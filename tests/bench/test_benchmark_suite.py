@@ -111,6 +111,24 @@ def test_bench_explain_runs_end_to_end(tmp_path):
         assert all(q["ratio"] > 0 and q["nodes"] > 2000 for q in explained)
 
 
+def test_bench_explain_measures_each_thread_count(tmp_path):
+    data = _run(
+        "bench_explain.py",
+        "--sizes", "2k",
+        "--queries", "depth:8,count",
+        "--threads", "1,2,default",
+        tmp_path=tmp_path,
+    )  # fmt: skip
+    rows = [q for q in data["results"][0]["queries"] if "skipped" not in q]
+    assert [(q["query"], q["threads"]) for q in rows] == [
+        ("depth:8", 1),
+        ("depth:8", 2),
+        ("depth:8", "default"),
+        ("count", "default"),
+    ]
+    assert all(q["root_reached"] for q in rows[:3])
+
+
 def test_bench_peers_runs_end_to_end(tmp_path):
     data = _run(
         "bench_peers.py",

@@ -130,3 +130,36 @@ def calls(w: World) -> dict[str, Callable[[], Any]]:
         ),
         "objgraph.count": lambda: objgraph.count("Gizmo"),
     }
+
+
+class Interrupt(Exception):
+    """What interrupt_after()'s signal handler raises."""
+
+
+_armed = [False]
+
+
+def interrupt_after(call: Callable[[], Any], seconds: float) -> bool:
+    """``call()`` with a SIGALRM handler raising :class:`Interrupt` after
+    ``seconds`` (POSIX); True when it was interrupted.
+
+    >>> interrupt_after(lambda: None, 10.0)
+    False
+    """
+    import signal
+
+    def handler(signum: int, frame: Any) -> None:
+        if _armed[0]:
+            raise Interrupt
+
+    signal.signal(signal.SIGALRM, handler)
+    try:
+        _armed[0] = True
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        call()
+    except Interrupt:
+        return True
+    finally:
+        _armed[0] = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    return False

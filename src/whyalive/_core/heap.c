@@ -13,6 +13,7 @@
  */
 #include "heap.h"
 #include "array.h"
+#include "heap_internal.h"
 
 #define INITIAL_NODES ((size_t)1 << 16)
 
@@ -23,73 +24,6 @@ static uint64_t last_edge_count;
 #define INITIAL_SIDE_BITS 12
 #define INITIAL_EDGES ((uint64_t)1 << 18)
 
-/* A borrowed header word: bit 2 set, the node number in bits 3-32, the
- * references seen so far in bits 33-62 (so counting one touches only
- * the referent's own cache line), bit 63 set for a target (so that its
- * references are kept as they are met).  The collector's own words never
- * have bit 2 set: they hold a pointer to a header (8-byte aligned) with
- * flags in bits 0-1, or the flags alone.  64-bit builds only. */
-#define HEADER_TAG ((uint64_t)0x4)
-#define HEADER_TAG_MASK ((uint64_t)0x7)
-#define HEADER_SHIFT 3
-#define HEADER_NODE_MASK ((uint64_t)0x3FFFFFFF)
-#define HEADER_SEEN_SHIFT 33
-#define HEADER_SEEN_ONE ((uint64_t)1 << HEADER_SEEN_SHIFT)
-#define HEADER_SEEN_MAX ((uint64_t)0x3FFFFFFF)
-#define HEADER_TARGET ((uint64_t)1 << 63)
-
-#if SIZEOF_VOID_P < 8
-#error "whyalive's heap index needs a 64-bit build"
-#endif
-
-static inline node_t
-header_node(uintptr_t word)
-{
-    return (word & HEADER_TAG_MASK) == HEADER_TAG
-               ? (node_t)((word >> HEADER_SHIFT) & HEADER_NODE_MASK)
-               : NODE_NONE;
-}
-
-/* A GC node's word: its GC header's on the default build; on
- * free-threaded builds, which have no header word to borrow, a word in
- * h->scratch (scratch.h), made if absent (NULL with MemoryError set). */
-static inline uintptr_t *
-node_word(heap_t *h, PyObject *op)
-{
-#ifdef Py_GIL_DISABLED
-    return scratch_word(&h->scratch, op);
-#else
-    (void)h;
-    return compat_gc_prev_word(op);
-#endif
-}
-
-/* op's word if it has one (never made): NULL on free-threaded builds
- * for an object that is not a node. */
-static inline uintptr_t *
-node_word_find(heap_t *h, PyObject *op)
-{
-#ifdef Py_GIL_DISABLED
-    return scratch_find(&h->scratch, op);
-#else
-    (void)h;
-    return compat_gc_prev_word(op);
-#endif
-}
-
-#ifdef Py_GIL_DISABLED
-#define WORD_MISSING(word) ((word) == NULL)
-#else
-#define WORD_MISSING(word) 0 /* a header is always there */
-#endif
-
-/* Fibonacci hashing of the address; the low 4 bits are alignment. */
-static inline size_t
-side_slot_of(const heap_t *h, PyObject *op)
-{
-    uint64_t x = (uint64_t)(uintptr_t)op >> 4;
-    return (size_t)((x * 0x9E3779B97F4A7C15ull) >> (64 - h->side_bits));
-}
 
 /* ------------------------------------------------------------------ */
 /* Counts of references seen: a byte per node, big counts in a table   */
@@ -159,8 +93,8 @@ seen_set(heap_t *h, node_t n, uint64_t count)
 }
 
 /* One more reference seen to node n (saturating). */
-static inline int
-seen_add_one(heap_t *h, node_t n)
+int
+heap_seen_add_one(heap_t *h, node_t n)
 {
     if (h->seen[n] < SEEN_BIG - 1) {
         h->seen[n]++;
@@ -213,8 +147,8 @@ side_rehash(heap_t *h, int bits)
     return 0;
 }
 
-static int
-grow_edges(heap_t *h)
+int
+heap_grow_edges(heap_t *h)
 {
     uint64_t capacity = h->edges == NULL ? h->edges_capacity
                                          : h->edges_capacity * 2;
@@ -253,7 +187,7 @@ heap_init(heap_t *h, deadline_t *deadline)
 #ifdef Py_GIL_DISABLED
         scratch_init(&h->scratch, nodes > INITIAL_NODES ? nodes : INITIAL_NODES) < 0 ||
 #endif
-        side_rehash(h, INITIAL_SIDE_BITS) < 0 || grow_edges(h) < 0)
+        side_rehash(h, INITIAL_SIDE_BITS) < 0 || heap_grow_edges(h) < 0)
     {
         heap_free(h);
         return -1;
@@ -300,9 +234,12 @@ restore_headers(heap_t *h, int keep_counts)
             continue;
         }
         uintptr_t *word = node_word_find(h, h->objs[n]);
-        if (keep_counts && status == 0 &&
-            seen_set(h, (node_t)n, (*word >> HEADER_SEEN_SHIFT) & HEADER_SEEN_MAX) < 0)
-        {
+        uint64_t seen = (*word >> HEADER_SEEN_SHIFT) & HEADER_SEEN_MAX;
+        if (n < h->par_seen_capacity) {
+            seen += h->par_seen[n]; /* saturating as the header would */
+            seen = seen < HEADER_SEEN_MAX ? seen : HEADER_SEEN_MAX;
+        }
+        if (keep_counts && status == 0 && seen_set(h, (node_t)n, seen) < 0) {
             status = -1;
         }
 #ifndef Py_GIL_DISABLED /* a scratch word is simply forgotten */
@@ -325,6 +262,9 @@ restore_headers(heap_t *h, int keep_counts)
     PyMem_RawFree(h->prev_exceptions);
     h->prev_exceptions = NULL;
     h->nprev_exceptions = h->prev_exceptions_capacity = 0;
+    PyMem_RawFree(h->par_seen);
+    h->par_seen = NULL;
+    h->par_seen_capacity = 0;
     return status;
 }
 
@@ -346,11 +286,12 @@ heap_free(heap_t *h)
     big_free(h->edge_start, h->capacity + 1, sizeof(*h->edge_start));
     big_free(h->edges, (size_t)h->edges_capacity, sizeof(*h->edges));
     PyMem_RawFree(h->target_refs);
+    PyMem_RawFree(h->par_seen);
     memset(h, 0, sizeof(*h));
 }
 
-static node_t
-side_find(const heap_t *h, PyObject *op)
+node_t
+heap_side_find(const heap_t *h, PyObject *op)
 {
     size_t i = side_slot_of(h, op);
     for (;;) {
@@ -369,7 +310,7 @@ node_t
 heap_find(heap_t *h, PyObject *op)
 {
     if (!compat_is_gc(op)) {
-        return side_find(h, op);
+        return heap_side_find(h, op);
     }
     if (h->finished) {
         return heap_find_by_address(h, op); /* the headers are back */
@@ -396,29 +337,16 @@ new_node(heap_t *h, PyObject *op)
     return n;
 }
 
-enum type_class {
-    TC_KNOWN = 1 << 0,
-    TC_FUNCTION = 1 << 1,
-    TC_EXCEPTION = 1 << 2,
-    TC_CODE = 1 << 3,
-    TC_GENERATOR = 1 << 4,
-    TC_PARTIAL = 1 << 5,
-    TC_TARGET = 1 << 6, /* its instances are targets */
-    TC_DICT_OWNER = 1 << 7,
-    TC_CELL = 1 << 8,
-    TC_DICT = 1 << 9,
-    TC_NOGC = 1 << 10, /* holds references its traversal hides (nogc.h) */
-};
 
 /* What the traversal needs to know of a type, computed once per type
  * (a direct-mapped cache; types outlive the walk). */
-static uint32_t
-type_class(heap_t *h, PyObject *op)
+uint32_t
+heap_type_class(const heap_t *h, heap_type_slot *cache, PyObject *op)
 {
     PyTypeObject *tp = Py_TYPE(op);
     size_t slot = ((uintptr_t)tp >> 5) & 1023;
-    if (h->type_cache[slot].type == tp) {
-        return h->type_cache[slot].kind;
+    if (cache[slot].type == tp) {
+        return cache[slot].kind;
     }
     uint32_t kind = TC_KNOWN;
     if (PyFunction_Check(op)) {
@@ -451,13 +379,16 @@ type_class(heap_t *h, PyObject *op)
     if (nogc_is_known(&h->nogc, op)) {
         kind |= TC_NOGC;
     }
-    h->type_cache[slot].type = tp;
-    h->type_cache[slot].kind = kind;
+    if (heappar_safe_traverse(tp)) {
+        kind |= TC_PAR_SAFE;
+    }
+    cache[slot].type = tp;
+    cache[slot].kind = kind;
     return kind;
 }
 
-static node_t
-add_gc_node(heap_t *h, PyObject *op, uintptr_t *word)
+node_t
+heap_add_gc_node(heap_t *h, PyObject *op, uintptr_t *word)
 {
     uintptr_t original = *word;
     if ((original & ~(uintptr_t)3) != predicted_prev(h, h->count)) {
@@ -484,14 +415,14 @@ add_gc_node(heap_t *h, PyObject *op, uintptr_t *word)
     h->prev_low[n] = (uint8_t)(original & 3);
     *word = ((uintptr_t)n << HEADER_SHIFT) | HEADER_TAG;
     h->headers_borrowed = 1;
-    if (h->instances_of != NULL && (type_class(h, op) & TC_TARGET)) {
+    if (h->instances_of != NULL && (heap_type_class(h, h->type_cache, op) & TC_TARGET)) {
         heap_mark_target(h, n);
     }
     return n;
 }
 
-static node_t
-add_side_node(heap_t *h, PyObject *op)
+node_t
+heap_add_side_node(heap_t *h, PyObject *op)
 {
     /* keep the side table at most half full */
     if ((h->side_count + 1) * 2 > h->side_mask + 1 &&
@@ -546,16 +477,16 @@ heap_add(heap_t *h, PyObject *op)
             return NODE_NONE;
         }
         node_t n = header_node(*word);
-        return n != NODE_NONE ? n : add_gc_node(h, op, word);
+        return n != NODE_NONE ? n : heap_add_gc_node(h, op, word);
     }
-    node_t n = side_find(h, op);
-    return n != NODE_NONE ? n : add_side_node(h, op);
+    node_t n = heap_side_find(h, op);
+    return n != NODE_NONE ? n : heap_add_side_node(h, op);
 }
 
 /* Can op keep other objects alive, or is it a target?  Reads op's type
  * only; runs no code. */
-static int
-is_holder(const heap_t *h, PyObject *op)
+int
+heap_is_holder(const heap_t *h, PyObject *op)
 {
     if (h->every_object || compat_is_gc(op) || PyCode_Check(op)) {
         return 1;
@@ -584,7 +515,7 @@ node_t
 heap_add_if_holder(heap_t *h, PyObject *op)
 {
     node_t n = heap_find(h, op);
-    if (n != NODE_NONE || !is_holder(h, op)) {
+    if (n != NODE_NONE || !heap_is_holder(h, op)) {
         return n;
     }
     return heap_add(h, op);
@@ -603,7 +534,7 @@ add_tracked(PyObject *op, void *arg)
     if (WORD_MISSING(word)) {
         return -1;
     }
-    return add_gc_node(h, op, word) == NODE_NONE ? -1 : 0;
+    return heap_add_gc_node(h, op, word) == NODE_NONE ? -1 : 0;
 }
 
 int
@@ -627,56 +558,33 @@ heap_enumerate(heap_t *h)
 /* The traversal                                                       */
 /* ------------------------------------------------------------------ */
 
-#define MAX_FOLDS 6
 
-typedef struct {
-    heap_t *h;
-    node_t src; /* the node being traversed */
-    PyObject *fold[MAX_FOLDS]; /* containers the object keeps internally */
-    int nfold;
-    int failed;
-    int stopped; /* the deadline passed inside the object's references */
-} visit_ctx;
-
-/* Keeps the reference about to be appended, into target n. */
-static int
-record_target_reference(visit_ctx *ctx, node_t n)
+/* Keeps the reference about to be appended, from referrer into target. */
+int
+heap_record_target_reference(heap_t *h, node_t target, node_t referrer)
 {
-    heap_t *h = ctx->h;
     if (array_grow((void **)&h->target_refs, &h->target_refs_capacity,
                    h->ntarget_refs + 1, sizeof(*h->target_refs)) < 0)
     {
         return -1;
     }
-    h->target_refs[h->ntarget_refs].target = n;
-    h->target_refs[h->ntarget_refs].referrer = ctx->src;
+    h->target_refs[h->ntarget_refs].target = target;
+    h->target_refs[h->ntarget_refs].referrer = referrer;
     h->target_refs[h->ntarget_refs].position = h->nedges;
     h->ntarget_refs++;
     return 0;
 }
 
-static inline int
-append_edge(heap_t *h, uint32_t edge)
+int
+heap_append_edge(heap_t *h, uint32_t edge)
 {
-    if (h->nedges == h->edges_capacity && grow_edges(h) < 0) {
+    if (h->nedges == h->edges_capacity && heap_grow_edges(h) < 0) {
         return -1;
     }
     h->edges[h->nedges++] = edge;
     return 0;
 }
 
-/* The edge to node n, marked when op is a container the referrer keeps
- * internally. */
-static inline uint32_t
-fold_edge(const visit_ctx *ctx, PyObject *op, node_t n)
-{
-    for (int i = 0; i < ctx->nfold; i++) {
-        if (ctx->fold[i] == op) {
-            return n | EDGE_FOLD;
-        }
-    }
-    return n;
-}
 
 static int
 fail(visit_ctx *ctx)
@@ -685,21 +593,6 @@ fail(visit_ctx *ctx)
     return -1;
 }
 
-/* Could op, an object without a GC header, be a node?  Only code
- * objects, the types of side nodes seen so far, and instances. */
-static inline int
-maybe_side_node(const heap_t *h, PyObject *op, PyTypeObject *tp)
-{
-    if (tp == &PyCode_Type || h->nside_types < 0 || h->every_object) {
-        return 1;
-    }
-    for (int k = 0; k < h->nside_types; k++) {
-        if (h->side_types[k] == tp) {
-            return 1;
-        }
-    }
-    return h->instances_of != NULL && heap_is_instance(h, op);
-}
 
 /* The per-reference step: what gc.collect() does per reference (read
  * the referent's type and GC header), plus one edge appended. */
@@ -728,7 +621,7 @@ visit_reference(PyObject *op, void *arg)
             if (object_is_freed(op)) {
                 return 0;
             }
-            if ((n = add_gc_node(h, op, word)) == NODE_NONE) {
+            if ((n = heap_add_gc_node(h, op, word)) == NODE_NONE) {
                 ctx->failed = 1;
                 return -1;
             }
@@ -737,35 +630,35 @@ visit_reference(PyObject *op, void *arg)
         if (((w >> HEADER_SEEN_SHIFT) & HEADER_SEEN_MAX) != HEADER_SEEN_MAX) {
             *word = w + HEADER_SEEN_ONE;
         }
-        if ((w & HEADER_TARGET) && record_target_reference(ctx, n) < 0) {
+        if ((w & HEADER_TARGET) && heap_record_target_reference(h, n, ctx->src) < 0) {
             return fail(ctx);
         }
         /* a step into a cell is folded too ("<closure 'x'>") */
         uint32_t edge = tp == &PyCell_Type ? n | EDGE_FOLD : fold_edge(ctx, op, n);
-        return append_edge(h, edge) < 0 ? fail(ctx) : 0;
+        return heap_append_edge(h, edge) < 0 ? fail(ctx) : 0;
     }
     else {
-        if (!maybe_side_node(h, op, tp)) {
+        if (!heap_maybe_side_node(h, op, tp)) {
             return 0;
         }
-        n = side_find(h, op);
+        n = heap_side_find(h, op);
         if (n == NODE_NONE) {
-            if (object_is_freed(op) || !is_holder(h, op)) {
+            if (object_is_freed(op) || !heap_is_holder(h, op)) {
                 return 0;
             }
-            if ((n = add_side_node(h, op)) == NODE_NONE) {
+            if ((n = heap_add_side_node(h, op)) == NODE_NONE) {
                 ctx->failed = 1;
                 return -1;
             }
         }
     }
-    if (seen_add_one(h, n) < 0) {
+    if (heap_seen_add_one(h, n) < 0) {
         return fail(ctx);
     }
-    if ((h->flags[n] & NODE_TARGET) && record_target_reference(ctx, n) < 0) {
+    if ((h->flags[n] & NODE_TARGET) && heap_record_target_reference(h, n, ctx->src) < 0) {
         return fail(ctx);
     }
-    return append_edge(h, fold_edge(ctx, op, n)) < 0 ? fail(ctx) : 0;
+    return heap_append_edge(h, fold_edge(ctx, op, n)) < 0 ? fail(ctx) : 0;
 }
 
 static void
@@ -778,8 +671,8 @@ add_fold(visit_ctx *ctx, PyObject *container)
 
 /* The containers op keeps as part of itself, so that "owner -> its
  * __dict__ -> value" is one step of a path, as a person writes it. */
-static void
-collect_folds(const heap_t *h, PyObject *op, uint32_t kind, visit_ctx *ctx)
+void
+heap_collect_folds(const heap_t *h, PyObject *op, uint32_t kind, visit_ctx *ctx)
 {
     if (kind & TC_DICT_OWNER) {
         add_fold(ctx, compat_instance_dict(op));
@@ -847,8 +740,8 @@ count_str_keys(heap_t *h, PyObject *dict, uint64_t row_start, visit_ctx *ctx)
 
 /* Appends node n's row.  0 done, 1 the deadline passed (the row is
  * incomplete), -1 error. */
-static int
-traverse_node(heap_t *h, node_t n)
+int
+heap_traverse_node(heap_t *h, node_t n)
 {
     PyObject *op = h->objs[n];
     PyTypeObject *tp = Py_TYPE(op);
@@ -860,14 +753,14 @@ traverse_node(heap_t *h, node_t n)
     ctx.failed = 0;
     ctx.stopped = 0;
 
-    uint32_t kind = type_class(h, op);
+    uint32_t kind = heap_type_class(h, h->type_cache, op);
     if (kind & TC_CELL) {
         h->flags[n] |= NODE_CELL;
     }
     if (kind & (TC_DICT_OWNER | TC_FUNCTION | TC_EXCEPTION | TC_CODE |
                 TC_GENERATOR | TC_PARTIAL))
     {
-        collect_folds(h, op, kind, &ctx);
+        heap_collect_folds(h, op, kind, &ctx);
     }
     if (!(h->flags[n] & NODE_SIDE)) {
         if (tp->tp_traverse != NULL) {
@@ -903,37 +796,56 @@ traverse_node(heap_t *h, node_t n)
 }
 
 int
+heap_traverse_one(heap_t *h, node_t n)
+{
+    h->deadline->done = n;
+    if (deadline_passed(h->deadline)) {
+        return 1;
+    }
+    h->edge_start[n] = (uint32_t)h->nedges;
+    int traversed = heap_traverse_node(h, n);
+    if (traversed == 1) {
+        /* stopped inside the row: it is left empty, like the rest */
+        h->nedges = h->edge_start[n];
+        while (h->ntarget_refs > 0 &&
+               h->target_refs[h->ntarget_refs - 1].position >= h->nedges)
+        {
+            h->ntarget_refs--;
+        }
+    }
+    if (traversed == 0) {
+        h->traversed = (size_t)n + 1;
+    }
+    return traversed;
+}
+
+/* Rounds: the nodes known when a round begins, in order; those it finds
+ * are the next round's.  The order is the one-thread order, whichever
+ * thread traverses a round's nodes (heappar.c). */
+int
 heap_traverse_all(heap_t *h)
 {
     int status = 0;
     size_t n;
     deadline_enter(h->deadline, PHASE_INDEXING);
     h->deadline->reserve = h->listing_seconds; /* for restore_headers() */
-    for (n = h->traversed; n < h->count; n++) {
-        h->deadline->done = n;
-        if (deadline_passed(h->deadline)) {
-            status = 1;
-            break;
+    while (status == 0 && h->traversed < h->count) {
+        size_t end = h->count;
+        if (h->threads > 1 && end - h->traversed >= HEAPPAR_MIN_NODES &&
+            !h->every_object && !h->str_targets)
+        {
+            status = heappar_round(h, end);
         }
-        h->edge_start[n] = (uint32_t)h->nedges;
-        int traversed = traverse_node(h, (node_t)n);
-        if (traversed < 0) {
-            (void)restore_headers(h, 0);
-            h->finished = 1;
-            return -1;
-        }
-        if (traversed == 1) {
-            /* stopped inside the row: it is left empty, like the rest */
-            h->nedges = h->edge_start[n];
-            while (h->ntarget_refs > 0 &&
-                   h->target_refs[h->ntarget_refs - 1].position >= h->nedges)
-            {
-                h->ntarget_refs--;
+        else {
+            for (n = h->traversed; n < end && status == 0; n++) {
+                status = heap_traverse_one(h, (node_t)n);
             }
-            status = 1;
-            break;
         }
-        h->traversed = n + 1;
+    }
+    if (status < 0) {
+        (void)restore_headers(h, 0);
+        h->finished = 1;
+        return -1;
     }
     /* rows of nodes not traversed (deadline) are empty */
     for (n = h->traversed; n <= h->count; n++) {
@@ -976,5 +888,5 @@ heap_mark_target(heap_t *h, node_t n)
 int
 heap_count_node(heap_t *h, node_t n)
 {
-    return n == NODE_NONE ? 0 : seen_add_one(h, n);
+    return n == NODE_NONE ? 0 : heap_seen_add_one(h, n);
 }

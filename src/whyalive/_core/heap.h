@@ -54,6 +54,12 @@ enum node_flag {
     NODE_EXPLICIT = 1 << 7,    /* a target passed to the call */
 };
 
+/* A type's class for the traversal (heap.c's type_class), cached. */
+typedef struct {
+    PyTypeObject *type;
+    uint32_t kind;
+} heap_type_slot;
+
 typedef struct {
     /* node -> object; flags; strong references seen from the graph and
      * the roots (its "in-degree" for refcount accounting): a byte per
@@ -108,10 +114,14 @@ typedef struct {
     size_t traversed; /* nodes whose rows are complete */
 
     /* per type, what a traversal must know (heap.c's type_class) */
-    struct {
-        PyTypeObject *type;
-        uint32_t kind;
-    } type_cache[1024];
+    heap_type_slot type_cache[1024];
+    /* threads the traversal may use (heappar.c); 1: the calling one */
+    int threads;
+    /* references to GC nodes the workers' rows hold, counted apart and
+     * added to the header words' counts by restore_headers(); NULL when
+     * no round ran on threads */
+    uint32_t *par_seen;
+    size_t par_seen_capacity;
 
     /* what becomes a node besides collector-tracked objects */
     PyObject *instances_of;     /* tuple of classes whose instances are

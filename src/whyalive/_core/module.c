@@ -3,6 +3,7 @@
 #include "census.h"
 #include "chain.h"
 #include "graph.h"
+#include "heap_internal.h"
 #include "paths.h"
 #include "roots.h"
 #include "search.h"
@@ -26,7 +27,7 @@ PyDoc_STRVAR(
     "find_paths(targets, excluded_objects, excluded_ids, tool_prefix=None,\n"
     "           instances_of=None, max_depth=-1, max_paths=3, timeout=0.0,\n"
     "           stack_tables=None, want_objects=False, progress=False,\n"
-    "           expire_at=None)\n"
+    "           expire_at=None, threads=1)\n"
     "--\n\n"
     "Walk the heap once and return the retainer paths of the targets.\n\n"
     "targets: tuple of objects; instances_of: a tuple of classes whose\n"
@@ -40,7 +41,8 @@ PyDoc_STRVAR(
     "reading the temporaries of running frames (whyalive._stack).\n"
     "progress: print a progress line on the process's stderr once the\n"
     "query has run for 2 seconds.  expire_at: for tests, the name of the\n"
-    "phase (see stats) as which the time runs out.\n\n"
+    "phase (see stats) as which the time runs out.  threads: for the index\n"
+    "build (the result is the same for any number).\n\n"
     "Returns (partial, targets, stats, objects):\n"
     "  partial: None, 'timeout' or 'max_depth';\n"
     "  targets: list of (id, type_name, name, refcount, seen, unseen,\n"
@@ -67,7 +69,7 @@ find_paths(PyObject *module, PyObject *args, PyObject *kwargs)
         "targets",      "excluded_objects", "excluded_ids", "tool_prefix",
         "instances_of", "max_depth",        "max_paths",    "timeout",
         "stack_tables", "want_objects",     "progress",     "expire_at",
-        NULL,
+        "threads",      NULL,
     };
     module_state *state = get_state(module);
     PyObject *tool_prefix = Py_None, *instances_of = Py_None;
@@ -78,14 +80,18 @@ find_paths(PyObject *module, PyObject *args, PyObject *kwargs)
     memset(&q, 0, sizeof(q));
     q.max_depth = -1;
     q.max_paths = 3;
+    q.threads = 1;
     if (!PyArg_ParseTupleAndKeywords(
-            args, kwargs, "O!O!O!|OOnndOppz:find_paths", kwlist, &PyTuple_Type,
+            args, kwargs, "O!O!O!|OOnndOppzi:find_paths", kwlist, &PyTuple_Type,
             &q.targets, &PyTuple_Type, &q.excluded_objects, &PyTuple_Type,
             &q.excluded_ids, &tool_prefix, &instances_of, &q.max_depth,
             &q.max_paths, &q.timeout, &stack_tables, &want_objects, &progress,
-            &expire_at))
+            &expire_at, &q.threads))
     {
         return NULL;
+    }
+    if (q.threads < 1) {
+        return PyErr_Format(PyExc_ValueError, "threads must be at least 1");
     }
     if (tool_prefix != Py_None && !PyUnicode_Check(tool_prefix)) {
         return PyErr_Format(PyExc_TypeError,
@@ -903,6 +909,9 @@ core_exec(PyObject *module)
     layout_override_name[0] = '\0';
     if (layout < 0) {
         PyErr_SetString(PyExc_ImportError, message);
+        return -1;
+    }
+    if (heappar_init() < 0) {
         return -1;
     }
     module_state *state = get_state(module);

@@ -192,6 +192,7 @@ run(search_t *s)
         return -1;
     }
     h->instances_of = q->instances_of;
+    h->threads = q->threads;
     h->partial_type = q->partial_type;
     h->partial_args_offset = q->partial_args_offset;
     h->partial_keywords_offset = q->partial_keywords_offset;

@@ -26,6 +26,7 @@ typedef struct {
     Py_ssize_t max_depth;       /* references per path; < 0: no limit */
     Py_ssize_t max_paths;       /* per target, >= 1 */
     double timeout;             /* seconds; <= 0: none */
+    int threads;                /* for the index build (heappar.c) */
     PyObject *stack_tables;     /* {code: stack depths} (_stack.py) or NULL */
     int want_objects;           /* also return the targets themselves */
     int progress;               /* print a progress line on stderr after
