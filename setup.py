@@ -22,6 +22,7 @@ SOURCES = [
     "chain.c",
     "search.c",
     "select.c",
+    "choose.c",
     "unreached.c",
     "result.c",
     "names.c",
