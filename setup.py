@@ -35,6 +35,7 @@ SOURCES = [
     "sizes.c",
     "snapshot.c",
     "snapquery.c",
+    "snapselect.c",
     "dominators.c",
     "cycles.c",
 ]
