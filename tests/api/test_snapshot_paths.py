@@ -11,6 +11,7 @@ the same) with nothing made in between that could hold the targets.
 import ctypes
 import gc
 import sys
+import sysconfig
 import types
 
 import pytest
@@ -52,7 +53,18 @@ def _shape(path):
     return (root.kind, root.name, detail, root.thread_name, path.edges, path.length)
 
 
+#: On free-threaded builds two walks number objects in different orders
+#: (ftlist.c copies them out of the heaps' pages), so ties that the node
+#: order breaks may break otherwise: the paths agree in length and kind.
+FREE_THREADED = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+
+
 def _assert_same_target(s, t):
+    if FREE_THREADED:
+        key = [(p.length, p.root.kind) for p in s.paths]
+        assert key == [(p.length, p.root.kind) for p in t.paths]
+        assert (s.omitted, s.status, s.id) == (t.omitted, t.status, t.id)
+        return
     assert [_shape(p) for p in s.paths] == [_shape(p) for p in t.paths]
     assert (s.omitted, s.status, s.id, s.type_name) == (
         t.omitted,
@@ -64,7 +76,7 @@ def _assert_same_target(s, t):
 
 def _assert_same(stored, live):
     _assert_same_target(stored.targets[0], live.targets[0])
-    assert str(stored) == str(live)
+    assert FREE_THREADED or str(stored) == str(live)
 
 
 @pytest.fixture
@@ -82,16 +94,17 @@ def test_the_issue_example_branches_off_a_shared_dict(app):
     app.shared = {"k": app.obj}
     app.A = [app.shared]
     app.B = (app.shared,)
-    stored, live = _both(app.obj, 4)
+    stored, live = _both(app.obj, 5)
     _assert_same(stored, live)
-    # the branch further out: the list holding the dict, as live shows it
-    # (and the local of _both)
-    assert [p.expression for p in stored.targets[0].paths] == [
-        "snapshot_paths_app.obj",
-        "obj",
-        "snapshot_paths_app.shared['k']",
-        "snapshot_paths_app.A[0]['k']",
-    ]
+    # the branches further out, as live shows them: the list and the tuple
+    # holding the dict (a tie their order breaks: the list is older)
+    expressions = [p.expression for p in stored.targets[0].paths]
+    assert expressions[0] == "snapshot_paths_app.obj"
+    assert "snapshot_paths_app.shared['k']" in expressions
+    assert expressions[-1].endswith("[0]['k']")
+    if not FREE_THREADED:
+        branches = [e for e in expressions if e.endswith("[0]['k']")]
+        assert branches[0] == "snapshot_paths_app.A[0]['k']"
 
 
 def test_a_dict_shared_by_several_globals(app):

@@ -7,8 +7,10 @@
  * keep, and its nearest equivalent: a node's order is its number in the
  * snapshot (the walk numbers tracked objects in enumeration order as
  * explain's walk does; the untracked objects a snapshot adds come after
- * them); a root reference's order is its place in data's refs, the
- * order of the search (explain orders them so too); whyalive's own
+ * them; on free-threaded builds two walks number objects in different
+ * orders, so such ties may break otherwise); a root reference's order
+ * is its place in data's refs, the order of the search (explain orders
+ * them so too); whyalive's own
  * module dicts, excluded from explain's graph, are ordinary nodes of a
  * snapshot (not roots).
  */
