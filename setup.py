@@ -23,6 +23,7 @@ SOURCES = [
     "chain.c",
     "search.c",
     "select.c",
+    "choose.c",
     "unreached.c",
     "result.c",
     "names.c",
@@ -35,6 +36,7 @@ SOURCES = [
     "sizes.c",
     "snapshot.c",
     "snapquery.c",
+    "snapselect.c",
     "dominators.c",
     "cycles.c",
 ]

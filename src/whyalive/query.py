@@ -29,7 +29,7 @@ from ._checks import (
 from ._tool import TOOL_PREFIX, thread_names
 from .census import find_classes
 from .errors import SharedObjectWarning
-from .ranking import CANDIDATES_PER_PATH, rank_paths
+from .ranking import CANDIDATES_PER_PATH, rank_target
 from .report import Report
 from .snapshot import heap_snapshot
 
@@ -270,7 +270,7 @@ def _run(
         expire_at=_expire_at,
         threads=nthreads,
     )
-    raw = (raw[0], tuple(_ranked(t, paths) for t in raw[1]), *raw[2:])
+    raw = (raw[0], tuple(rank_target(t, paths) for t in raw[1]), *raw[2:])
     objects = raw[3] if want_objects else targets
     allocations = [_allocation(o) for o in objects] if tracing else None
     report = Report.from_core(
@@ -336,12 +336,6 @@ def _classes(cls: Any) -> tuple[type, ...]:
         else:
             classes.extend(check_classes(item, "cls"))
     return tuple(classes)
-
-
-def _ranked(target: tuple, max_paths: int) -> tuple:
-    """The core's target tuple with its most useful paths (ranking.py)."""
-    shown, left = rank_paths(target[7], max_paths)
-    return (*target[:7], shown, target[8] + left, *target[9:])
 
 
 def _core_time_limit(timeout: float, spent: float) -> float:

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 
 from .vocab import ROOT_KINDS
 
-__all__ = ["CANDIDATES_PER_PATH", "PLUMBING_LABELS", "rank_paths"]
+__all__ = ["CANDIDATES_PER_PATH", "PLUMBING_LABELS", "rank_paths", "rank_target"]
 
 #: The core is asked for this many candidates per path shown.
 CANDIDATES_PER_PATH = 3
@@ -211,3 +211,18 @@ def _retainer(path: tuple) -> tuple:
     """What holds the target on a path: its first reference, or the root."""
     edges = path[1]
     return (edges[0][_ID], edges[0][_LABEL]) if edges else path[0][:3]
+
+
+def rank_target(target: tuple, max_paths: int) -> tuple:
+    """The core's target tuple (asked for ``max_paths *
+    CANDIDATES_PER_PATH`` paths) with its ``max_paths`` most useful ones,
+    the ones left out added to its count: what explain and a snapshot's
+    explain both show.
+
+    >>> root = ("module", "app.x", ("app", "x"))
+    >>> target = (1, "list", "", 2, 1, 1, "rooted", ((root, (), 0),), 0)
+    >>> rank_target(target, 1)[7:]
+    (((('module', 'app.x', ('app', 'x')), (), 0),), 0)
+    """
+    shown, left = rank_paths(target[7], max_paths)
+    return (*target[:7], shown, target[8] + left, *target[9:])

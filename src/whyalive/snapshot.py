@@ -34,6 +34,7 @@ from typing import Any, NamedTuple
 from . import _core, _stack, dump
 from ._checks import check_bool, check_int
 from ._tool import TOOL_PREFIX, thread_names
+from .ranking import CANDIDATES_PER_PATH, rank_target
 from .render import heapsnapshot
 from .render.words import describe_retainer_row, describe_size
 from .report import Report, Stats
@@ -381,8 +382,12 @@ class HeapSnapshot:
         started = time.monotonic()
         search = self._searched()
         searched = time.monotonic()
+        # as explain: the core's candidates, ranked (ranking.py)
+        wanted = max_paths * CANDIDATES_PER_PATH
+        explain = _core.snapshot_explain
         targets = [
-            _core.snapshot_explain(self._data, search, n, max_paths) for n in nodes
+            rank_target(explain(self._data, search, n, wanted), max_paths)
+            for n in nodes
         ]
         done = time.monotonic()
         threads, frames, _ = self._data[_STATS]

@@ -6,6 +6,7 @@
  * docstring of find_paths and in _core.pyi.
  */
 #include "search.h"
+#include "choose.h"
 
 
 const char *const status_names[ST_COUNT] = {
@@ -85,16 +86,6 @@ result_memo_clear(memo_t *m)
 }
 
 /* Shortest first; at equal length, by root kind. */
-static int
-compare_paths(const void *a, const void *b)
-{
-    const path_t *x = a, *y = b;
-    if (x->length != y->length) {
-        return x->length < y->length ? -1 : 1;
-    }
-    return (x->root > y->root) - (x->root < y->root);
-}
-
 static PyObject *
 object_id(PyObject *op)
 {
@@ -350,9 +341,7 @@ target_tuple(search_t *s, target_t *t)
 {
     heap_t *h = &s->heap;
     PyObject *op = h->objs[t->node];
-    if (t->npaths > 1) { /* paths may be NULL: no path before a time limit */
-        qsort(t->paths, t->npaths, sizeof(path_t), compare_paths);
-    }
+    choose_sort_paths(t); /* paths may be NULL: no path before a time limit */
     PyObject *paths = PyList_New(0);
     if (paths == NULL) {
         return NULL;

@@ -1,24 +1,15 @@
 /* select.c: stage 3 of an explain query, choosing the paths shown.
  *
- * Per target, the shortest path through each distinct retainer, then
- * paths branching off those further out, up to max_paths, one in-edge
- * scan per round.  Also the in-edges (references gathered by referent)
- * that unreached.c traces back along.
+ * The rule is choose.c's (per target, the shortest path through each
+ * distinct retainer, then paths branching off those further out, up to
+ * max_paths); here the live heap is its graph, and each round gathers
+ * the in-edges it needs in one scan for every target at once.  Also the
+ * in-edges (references gathered by referent) that unreached.c traces
+ * back along.
  */
 #include "search.h"
 #include "array.h"
-
-typedef struct {
-    uint32_t length;
-    uint8_t kind;     /* enum path_root */
-    uint32_t via;     /* link encoding (search.h) of x's retainer */
-    uint32_t order;   /* tie-break: node or ref index */
-    node_t x;         /* the node the retainer holds */
-    uint32_t base;    /* path whose hops [0, base_hops) are kept */
-    uint32_t base_hops;
-    uint64_t pos;     /* edge position when via is a node */
-    PyObject *label;  /* first-hop label, for the final tie-break */
-} candidate_t;
+#include "choose.h"
 
 static int
 compare_in_edges(const void *a, const void *b)
@@ -135,166 +126,116 @@ in_edges_of(const in_edge_t *list, size_t count, node_t n, size_t *end)
     return lo;
 }
 
-static int
-is_used(const target_t *t, node_t x, uint32_t via)
+/* ------------------------------------------------------------------ */
+/* The live heap as choose.h's graph                                   */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    search_t *s;
+    uint32_t *seed_rank; /* per root reference: its place in the search */
+} live_graph_t;
+
+static uint32_t
+live_dist(void *ctx, node_t u)
 {
-    for (uint32_t i = 0; i < t->nused; i++) {
-        if (t->used[2 * i] == x && t->used[2 * i + 1] == via) {
+    return dist_of(((live_graph_t *)ctx)->s, u);
+}
+
+static uint8_t
+live_origin(void *ctx, node_t u)
+{
+    return origin_of(((live_graph_t *)ctx)->s, u);
+}
+
+static uint32_t
+live_weight(void *ctx, uint64_t pos)
+{
+    heap_t *h = &((live_graph_t *)ctx)->s->heap;
+    return edge_weight(h, h->edges[pos]);
+}
+
+static int
+live_reached(void *ctx, node_t u, uint32_t *link, uint64_t *pos,
+             node_t *holder)
+{
+    search_t *s = ((live_graph_t *)ctx)->s;
+    if (is_seed(s, u)) {
+        *link = s->reached_by[u];
+        return 1;
+    }
+    *pos = s->reached_by[u];
+    *holder = heap_row_of(&s->heap, *pos);
+    return 0;
+}
+
+static uint64_t
+live_seen(void *ctx, node_t u)
+{
+    return heap_seen(&((live_graph_t *)ctx)->s->heap, u);
+}
+
+static int
+live_is_cell(void *ctx, node_t u)
+{
+    return (((live_graph_t *)ctx)->s->heap.flags[u] & NODE_CELL) != 0;
+}
+
+static int
+live_is_module_dict(void *ctx, node_t u)
+{
+    return (((live_graph_t *)ctx)->s->heap.flags[u] & NODE_MODULE_DICT) != 0;
+}
+
+static const uint32_t *
+live_root_refs(void *ctx, node_t u, size_t *count)
+{
+    roots_t *r = &((live_graph_t *)ctx)->s->roots;
+    size_t first = roots_refs_of(r, u, count);
+    return *count ? &r->by_node[first] : NULL;
+}
+
+/* The order of a root reference is its place in the search (roots.h's
+ * seed_order), which a snapshot keeps too. */
+static int
+live_root_ref(void *ctx, uint32_t i, uint8_t *kind, uint32_t *order)
+{
+    live_graph_t *g = ctx;
+    root_ref_t *ref = &g->s->roots.refs[i];
+    *kind = (uint8_t)root_ref_path_kind(ref);
+    *order = g->seed_rank[i];
+    return ref->root;
+}
+
+/* After a timeout the counts are incomplete: say nothing of outsiders. */
+static int
+live_held_outside(void *ctx, node_t u)
+{
+    search_t *s = ((live_graph_t *)ctx)->s;
+    return s->traverse_status == 0 && unseen_refs(s, u) > 0;
+}
+
+static int
+live_module_of(void *ctx, node_t u, uint32_t *module)
+{
+    search_t *s = ((live_graph_t *)ctx)->s;
+    roots_t *r = &s->roots;
+    if (!(s->heap.flags[u] & NODE_MODULE_DICT) || is_excluded(s, u)) {
+        return 0;
+    }
+    for (size_t m = 0; m < r->nmodules; m++) {
+        if (r->modules[m].dict == u && !r->modules[m].excluded) {
+            *module = (uint32_t)m;
             return 1;
         }
     }
     return 0;
 }
 
-static int
-mark_used(target_t *t, node_t x, uint32_t via)
-{
-    if (array_grow((void **)&t->used, &t->used_capacity,
-                   2 * (size_t)t->nused + 2, sizeof(uint32_t)) < 0)
-    {
-        return -1;
-    }
-    t->used[2 * t->nused] = x;
-    t->used[2 * t->nused + 1] = via;
-    t->nused++;
-    return 0;
-}
-
-static int
-add_candidate(candidate_t **list, uint32_t *count, size_t *cap,
-              const candidate_t *c)
-{
-    if (array_grow((void **)list, cap, *count + 1, sizeof(candidate_t)) < 0) {
-        return -1;
-    }
-    (*list)[(*count)++] = *c;
-    return 0;
-}
-
-/* Candidates for "who else holds x", where x is the node at hop
- * base_hops of path base of t (the target itself when base_hops is 0
- * or there is no base). */
-static int
-candidates_at(search_t *s, target_t *t, uint32_t base, uint32_t base_hops,
-              node_t x, uint32_t suffix_length, uint32_t existing_via,
-              const in_edge_t *in, size_t nin, candidate_t **list,
-              uint32_t *count, size_t *cap)
-{
-    heap_t *h = &s->heap;
-    roots_t *r = &s->roots;
-    candidate_t c;
-    memset(&c, 0, sizeof(c));
-    c.x = x;
-    c.base = base;
-    c.base_hops = base_hops;
-
-    size_t end, i = in_edges_of(in, nin, x, &end);
-    node_t last_src = NODE_NONE;
-    for (; i < end; i++) {
-        node_t u = in[i].src;
-        if (u == last_src || u == x || dist_of(s, u) == DIST_NONE) {
-            continue; /* one candidate per retainer */
-        }
-        last_src = u;
-        uint32_t via = TAG_NODE | u;
-        if (via == existing_via || is_used(t, x, via)) {
-            continue;
-        }
-        c.via = via;
-        c.order = u;
-        c.pos = in[i].pos;
-        c.kind = origin_of(s, u);
-        c.length = dist_of(s, u) + edge_weight(h, h->edges[in[i].pos]) +
-                   suffix_length;
-        if (add_candidate(list, count, cap, &c) < 0) {
-            return -1;
-        }
-    }
-    size_t nrefs, first = roots_refs_of(r, x, &nrefs);
-    for (size_t k = 0; k < nrefs; k++) {
-        uint32_t ref_index = r->by_node[first + k];
-        root_ref_t *ref = &r->refs[ref_index];
-        if (!ref->root) {
-            continue;
-        }
-        uint32_t via = TAG_ROOT | ref_index;
-        if (via == existing_via || is_used(t, x, via)) {
-            continue;
-        }
-        c.via = via;
-        c.order = ref_index;
-        c.pos = UINT64_MAX;
-        c.kind = root_ref_path_kind(ref);
-        c.length = ((h->flags[x] & NODE_CELL) ? 0 : 1) + suffix_length;
-        if (add_candidate(list, count, cap, &c) < 0) {
-            return -1;
-        }
-    }
-    /* References from outside are offered for the target itself (a C
-     * holder of the very object asked about); further out, a root
-     * already reaches x, and counts at shared objects (classes, say) are
-     * too loose to name another holder.  After a timeout the counts are
-     * incomplete: say nothing of outsiders. */
-    if (x == t->node && s->traverse_status == 0 &&
-        TAG_EXTERNAL != existing_via && !is_used(t, x, TAG_EXTERNAL) &&
-        unseen_refs(s, x) > 0)
-    {
-        c.via = TAG_EXTERNAL;
-        c.order = 0;
-        c.pos = UINT64_MAX;
-        c.kind = PR_EXTERNAL;
-        c.length = 1 + suffix_length;
-        if (add_candidate(list, count, cap, &c) < 0) {
-            return -1;
-        }
-    }
-    if ((h->flags[x] & NODE_MODULE_DICT) && !is_excluded(s, x)) {
-        for (size_t m = 0; m < r->nmodules; m++) {
-            if (r->modules[m].dict == x && !r->modules[m].excluded) {
-                uint32_t via = TAG_SOURCE | (uint32_t)m;
-                if (via != existing_via && !is_used(t, x, via)) {
-                    c.via = via;
-                    c.order = (uint32_t)m;
-                    c.pos = UINT64_MAX;
-                    c.kind = PR_MODULE;
-                                c.length = suffix_length;
-                    if (add_candidate(list, count, cap, &c) < 0) {
-                        return -1;
-                    }
-                }
-                break;
-            }
-        }
-    }
-    return 0;
-}
-
-static int
-compare_candidates(const void *a, const void *b)
-{
-    const candidate_t *x = a, *y = b;
-    if (x->length != y->length) {
-        return x->length < y->length ? -1 : 1;
-    }
-    if (x->kind != y->kind) {
-        return x->kind < y->kind ? -1 : 1;
-    }
-    if (x->label != NULL && y->label != NULL) {
-        int c = PyUnicode_Compare(x->label, y->label);
-        if (c != 0) {
-            return c;
-        }
-    }
-    if (x->base_hops != y->base_hops) {
-        return x->base_hops < y->base_hops ? -1 : 1;
-    }
-    return (x->order > y->order) - (x->order < y->order);
-}
-
 /* The first-hop label of a candidate, for the tie-break by label. */
 static PyObject *
-candidate_label(search_t *s, const candidate_t *c)
+live_label(void *ctx, const candidate_t *c)
 {
+    search_t *s = ((live_graph_t *)ctx)->s;
     heap_t *h = &s->heap;
     if ((c->via & TAG_MASK) == TAG_NODE) {
         raw_label_t raw;
@@ -316,204 +257,57 @@ candidate_label(search_t *s, const candidate_t *c)
 }
 
 static void
-mark_nodes(heap_t *h, const path_t *p, node_t x, int on)
+live_mark(void *ctx, node_t u, int on)
 {
-    for (uint32_t i = 0; i < p->nhops; i++) {
-        if (on) {
-            h->flags[p->hops[i].referent] |= NODE_VISITED;
-        }
-        else {
-            h->flags[p->hops[i].referent] &= (uint8_t)~NODE_VISITED;
-        }
-    }
+    heap_t *h = &((live_graph_t *)ctx)->s->heap;
     if (on) {
-        h->flags[x] |= NODE_VISITED;
+        h->flags[u] |= NODE_VISITED;
     }
     else {
-        h->flags[x] &= (uint8_t)~NODE_VISITED;
+        h->flags[u] &= (uint8_t)~NODE_VISITED;
     }
 }
 
-/* Builds the path a candidate describes.  Returns 1 when built, 0 when
- * its chain would pass through its own suffix (a cycle), -1 on error. */
 static int
-materialize(search_t *s, target_t *t, const candidate_t *c, path_t *out)
+live_marked(void *ctx, node_t u)
 {
-    heap_t *h = &s->heap;
-    size_t cap = 0;
-    memset(out, 0, sizeof(*out));
-    if (c->base != NO_INDEX) {
-        path_t *base = &t->paths[c->base];
-        for (uint32_t i = 0; i < c->base_hops; i++) {
-            if (push_hop(out, &cap, base->hops[i].referent,
-                         base->hops[i].referrer, base->hops[i].edge_pos) < 0)
-            {
-                path_clear(out);
-                return -1;
-            }
-        }
-    }
-    uint32_t suffix_hops = out->nhops;
-    uint32_t tag = c->via & TAG_MASK;
-    out->root_index = TAG_VALUE(c->via);
-    int status = 1;
-    if (tag == TAG_NODE) {
-        /* the suffix's nodes: a chain looping back into them is refused */
-        path_t suffix = *out;
-        suffix.nhops = suffix_hops;
-        mark_nodes(h, &suffix, c->x, 1);
-        node_t u = TAG_VALUE(c->via);
-        if (push_hop(out, &cap, c->x, u, c->pos) < 0) {
-            status = -1;
-        }
-        while (status == 1) {
-            if (h->flags[u] & NODE_VISITED) {
-                status = 0;
-                break;
-            }
-            if (is_seed(s, u)) {
-                uint32_t link = s->reached_by[u];
-                tag = link & TAG_MASK;
-                out->root_index = TAG_VALUE(link);
-                break;
-            }
-            uint64_t pos = s->reached_by[u];
-            node_t retainer = heap_row_of(h, pos);
-            if (push_hop(out, &cap, u, retainer, pos) < 0) {
-                status = -1;
-                break;
-            }
-            u = retainer;
-        }
-        suffix.hops = out->hops;
-        mark_nodes(h, &suffix, c->x, 0);
-    }
-    if (status != 1) {
-        path_clear(out);
-        return status;
-    }
-    switch (tag) {
-    case TAG_SOURCE:
-        out->root = PR_MODULE;
-        break;
-    case TAG_ROOT:
-        out->root = root_ref_path_kind(&s->roots.refs[out->root_index]);
-        break;
-    default:
-        out->root = PR_EXTERNAL;
-        break;
-    }
-    out->length = c->length;
-    return 1;
+    return (((live_graph_t *)ctx)->s->heap.flags[u] & NODE_VISITED) != 0;
 }
 
-/* Picks up to `room` of t's candidates: sorted by length and root
- * kind, the closest ties broken by their first label. */
-static int
-choose(search_t *s, target_t *t, candidate_t *list, uint32_t count,
-       uint32_t room, size_t *paths_cap, uint32_t *chosen)
+static void
+want_node(void *arg, node_t x)
 {
-    *chosen = 0;
-    if (count == 0) {
-        return 0;
-    }
-    qsort(list, count, sizeof(candidate_t), compare_candidates);
-    /* Labels break the tie at the cut-off only: candidates of the same
-     * length and root kind as the last one taken (at most 64 of them). */
-    uint32_t first = 0, labelled = 0;
-    if (count > room) {
-        const candidate_t *cut = &list[room - 1];
-        first = room - 1;
-        while (first > 0 && list[first - 1].length == cut->length &&
-               list[first - 1].kind == cut->kind)
-        {
-            first--;
-        }
-        labelled = first;
-        while (labelled < count && labelled - first < 64 &&
-               list[labelled].length == cut->length &&
-               list[labelled].kind == cut->kind)
-        {
-            labelled++;
-        }
-        if (labelled - first < 2 || list[room].length != cut->length ||
-            list[room].kind != cut->kind)
-        {
-            labelled = first; /* no tie across the cut-off */
-        }
-    }
-    for (uint32_t i = first; i < labelled; i++) {
-        list[i].label = candidate_label(s, &list[i]);
-        if (list[i].label == NULL) {
-            goto error;
-        }
-    }
-    qsort(list + first, labelled - first, sizeof(candidate_t),
-          compare_candidates);
-    for (uint32_t i = 0; i < count && *chosen < room; i++) {
-        if (is_used(t, list[i].x, list[i].via)) {
-            continue;
-        }
-        path_t p;
-        int built = materialize(s, t, &list[i], &p);
-        if (built < 0) {
-            goto error;
-        }
-        if (built == 0) {
-            continue;
-        }
-        if (mark_used(t, list[i].x, list[i].via) < 0 ||
-            add_path(t, &p, paths_cap) < 0)
-        {
-            path_clear(&p);
-            goto error;
-        }
-        (*chosen)++;
-    }
-    for (uint32_t i = first; i < labelled; i++) {
-        Py_CLEAR(list[i].label);
-    }
-    return 0;
-error:
-    for (uint32_t i = first; i < labelled; i++) {
-        Py_CLEAR(list[i].label);
-    }
-    return -1;
-}
-
-/* The retainer of the node at hop i of p, as a link (search.h). */
-static uint32_t
-retainer_at(const path_t *p, uint32_t i)
-{
-    if (i < p->nhops) {
-        return TAG_NODE | p->hops[i].referrer;
-    }
-    switch (p->root) {
-    case PR_MODULE:
-        return TAG_SOURCE | p->root_index;
-    case PR_FRAME:
-    case PR_THREAD:
-    case PR_INTERP:
-        return TAG_ROOT | p->root_index;
-    default:
-        return TAG_EXTERNAL;
-    }
+    ((heap_t *)arg)->flags[x] |= NODE_VISITED;
 }
 
 int
 select_paths(search_t *s)
 {
     heap_t *h = &s->heap;
+    roots_t *r = &s->roots;
     uint32_t max_paths = (uint32_t)s->q->max_paths;
     size_t *paths_caps = PyMem_RawCalloc(s->ntargets + 1, sizeof(size_t));
-    candidate_t *list = NULL;
-    size_t cap = 0;
+    uint32_t *seed_rank =
+        PyMem_RawCalloc(r->nrefs ? r->nrefs : 1, sizeof(uint32_t));
+    candidates_t list = {NULL, 0, 0};
     in_edge_t *in = NULL;
     int status = -1;
-    if (paths_caps == NULL) {
+    if (paths_caps == NULL || seed_rank == NULL) {
+        PyMem_RawFree(paths_caps);
+        PyMem_RawFree(seed_rank);
         PyErr_NoMemory();
         return -1;
     }
+    for (size_t i = 0; i < r->nseeds; i++) {
+        seed_rank[r->seed_order[i]] = (uint32_t)i;
+    }
+    live_graph_t live = {s, seed_rank};
+    const choice_graph_t g = {
+        &live,        live_dist,           live_origin,    live_weight,
+        live_reached, live_seen,           live_is_cell,   live_is_module_dict,
+        live_root_refs, live_root_ref,     live_held_outside, live_module_of,
+        live_label,   live_mark,           live_marked,
+    };
     deadline_enter(&s->deadline, PHASE_CHOOSING);
     /* after a stop, each round would end at its first target: no round
      * (a round's set-up reads every node) */
@@ -535,17 +329,7 @@ select_paths(search_t *s)
             if (t->npaths == 0 || t->npaths >= max_paths) {
                 continue;
             }
-            for (uint32_t p = 0; p < t->npaths; p++) {
-                for (uint32_t k = 0; k < t->paths[p].nhops; k++) {
-                    node_t x = t->paths[p].hops[k].referrer;
-                    /* x can have another retainer only if something else
-                     * refers to it; the counts tell, without a scan */
-                    if (!(h->flags[x] & NODE_MODULE_DICT) && heap_seen(h, x) >= 2) {
-                        h->flags[x] |= NODE_VISITED;
-                        interesting++;
-                    }
-                }
-            }
+            interesting += choose_branch_points(&g, t, want_node, h);
         }
         if (interesting == 0) {
             break;
@@ -561,54 +345,24 @@ select_paths(search_t *s)
         int progress = 0;
         for (size_t i = 0; i < s->ntargets; i++) {
             target_t *t = &s->targets[i];
-            uint32_t count = 0;
+            uint32_t chosen;
             s->deadline.done = i;
             if (deadline_passed(&s->deadline)) {
                 s->search_timed_out = 1;
                 break; /* the targets left keep the paths they have */
             }
             if (round == 0) {
-                if (candidates_at(s, t, NO_INDEX, 0, t->node, 0, NODE_NONE, in,
-                                  nin, &list, &count, &cap) < 0)
+                if (choose_first(&g, t, in, nin, max_paths, &list,
+                                 &paths_caps[i], &chosen) < 0)
                 {
                     goto done;
                 }
-                uint32_t chosen;
-                if (choose(s, t, list, count, max_paths, &paths_caps[i],
-                           &chosen) < 0)
-                {
-                    goto done;
-                }
-                t->omitted = count > chosen ? count - chosen : 0;
-                progress |= chosen > 0;
+            }
+            else if (t->npaths == 0 || t->npaths >= max_paths) {
                 continue;
             }
-            if (t->npaths == 0 || t->npaths >= max_paths) {
-                continue;
-            }
-            uint32_t npaths = t->npaths;
-            for (uint32_t p = 0; p < npaths; p++) {
-                path_t *path = &t->paths[p];
-                uint32_t stop = path->root == PR_MODULE && path->nhops > 0
-                                    ? path->nhops - 1
-                                    : path->nhops;
-                /* hops [0, k) weigh `suffix`, summed as k grows: a
-                 * sum per hop would make a long path quadratic */
-                uint32_t suffix = 0;
-                for (uint32_t k = 1; k <= stop; k++) {
-                    node_t x = path->hops[k - 1].referrer;
-                    suffix += edge_weight(h, h->edges[path->hops[k - 1].edge_pos]);
-                    if (candidates_at(s, t, p, k, x, suffix,
-                                      retainer_at(path, k), in, nin, &list,
-                                      &count, &cap) < 0)
-                    {
-                        goto done;
-                    }
-                }
-            }
-            uint32_t chosen;
-            if (choose(s, t, list, count, max_paths - t->npaths, &paths_caps[i],
-                       &chosen) < 0)
+            else if (choose_branches(&g, t, in, nin, max_paths - t->npaths,
+                                     &list, &paths_caps[i], &chosen) < 0)
             {
                 goto done;
             }
@@ -623,7 +377,8 @@ select_paths(search_t *s)
     status = 0;
 done:
     PyMem_RawFree(in);
-    PyMem_RawFree(list);
+    PyMem_RawFree(list.items);
     PyMem_RawFree(paths_caps);
+    PyMem_RawFree(seed_rank);
     return status;
 }

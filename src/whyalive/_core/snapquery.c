@@ -3,13 +3,14 @@
  * The same questions explain asks of the live heap, asked of stored
  * data: a 0-1 breadth-first search from module globals (distance 0) and
  * the references of frames, threads and the interpreter (distance 1),
- * then from objects held from outside the graph; per target, the
- * shortest path through each distinct retainer.  Labels are the stored
+ * then from objects held from outside the graph; the paths explain
+ * would show (snapselect.c chooses them by choose.c's rule, live
+ * explain's), as find_paths' tuples.  Labels are the stored
  * ones, folded by names.c as explain folds them, so a path reads the
  * same as explain's.  Reads only the data tuple: the objects may be gone
  * or in another process.
  */
-#include "snapshot.h"
+#include "snapselect.h"
 #include "array.h"
 #include "names.h"
 #include "roots.h"
@@ -250,48 +251,27 @@ ref_kind(const snapview_t *v, Py_ssize_t i)
 
 /* dist: distance in the low bits, the enum path_root above; reached_by:
  * the position of the reference followed into the node, or for a
- * seed, LINK_SEED | (root index, or LINK_OUTSIDE). */
-#define DIST_BITS 28
-#define DIST_MASK ((1u << DIST_BITS) - 1)
-#define DIST_NONE DIST_MASK
-#define LINK_SEED 0x80000000u
-#define LINK_MODULE 0x40000000u
-#define LINK_OUTSIDE 0x3FFFFFFFu
+ * seed, LINK_SEED | (root index, or LINK_OUTSIDE).  (DIST_* as
+ * search.h's, LINK_* in snapselect.h.)
+ *
+ * The search goes as search.c's, level by level, so that of two ways
+ * of the same length it takes the one explain takes: a level's nodes in
+ * the order they were reached (folded references' at the same level
+ * after it), or in node order once a level is wider than a bitmap of
+ * the nodes would be (search.c's frontier_t). */
 
 typedef struct {
     uint32_t *items;
-    size_t head, tail, capacity; /* a ring */
-} deque_t;
+    size_t n, cap;
+} frontier_t;
 
 static int
-deque_push(deque_t *d, uint32_t n, int front)
+frontier_push(frontier_t *f, uint32_t n)
 {
-    if (d->tail - d->head + 1 > d->capacity) {
-        size_t cap = d->capacity ? d->capacity * 2 : 1024;
-        uint32_t *items = PyMem_RawMalloc(cap * sizeof(uint32_t));
-        if (items == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        for (size_t i = d->head; i < d->tail; i++) {
-            items[i - d->head] = d->items[i % d->capacity];
-        }
-        PyMem_RawFree(d->items);
-        d->tail -= d->head;
-        d->head = 0;
-        d->items = items;
-        d->capacity = cap;
+    if (array_grow((void **)&f->items, &f->cap, f->n + 1, sizeof(uint32_t)) < 0) {
+        return -1;
     }
-    if (front) {
-        if (d->head == 0) {
-            d->head += d->capacity;
-            d->tail += d->capacity;
-        }
-        d->items[--d->head % d->capacity] = n;
-    }
-    else {
-        d->items[d->tail++ % d->capacity] = n;
-    }
+    f->items[f->n++] = n;
     return 0;
 }
 
@@ -299,42 +279,96 @@ typedef struct {
     const snapview_t *v;
     uint32_t *dist;
     uint32_t *reached_by;
-    deque_t q;
+    frontier_t cur, same, next;
+    size_t list_limit; /* search.c's: beyond it, a level goes in node order */
 } snap_search_t;
 
 static int
-seed_node(snap_search_t *s, uint32_t n, uint32_t d, uint32_t link, int origin)
+compare_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int
+seed_node(snap_search_t *s, frontier_t *f, uint32_t n, uint32_t d,
+          uint32_t link, int origin)
 {
     if ((s->dist[n] & DIST_MASK) <= d) {
         return 0;
     }
     s->dist[n] = d | ((uint32_t)origin << DIST_BITS);
     s->reached_by[n] = LINK_SEED | link;
-    return deque_push(&s->q, n, d == 0);
+    return frontier_push(f, n);
 }
 
-/* 0-1 BFS until the deque is empty. */
+/* Expands the nodes of f still at distance `level`, and empties f;
+ * outside: a node the roots reach is left as it is. */
 static int
-relax_all(snap_search_t *s)
+expand(snap_search_t *s, frontier_t *f, uint32_t level, int outside)
 {
     const snapview_t *v = s->v;
-    while (s->q.head < s->q.tail) {
-        uint32_t u = s->q.items[s->q.head++ % s->q.capacity];
-        uint32_t du = s->dist[u] & DIST_MASK;
+    size_t n = f->n;
+    if (n > s->list_limit) { /* a bitmap: each node once, in node order */
+        qsort(f->items, n, sizeof(uint32_t), compare_u32);
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (k == 0 || f->items[k - 1] != f->items[i]) {
+                f->items[k++] = f->items[i];
+            }
+        }
+        n = k;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u = f->items[i];
+        if ((s->dist[u] & DIST_MASK) != level) {
+            continue; /* reached more cheaply since it was queued */
+        }
         uint32_t origin = s->dist[u] & ~DIST_MASK;
         for (uint64_t e = v->edge_start[u]; e < v->edge_start[u + 1]; e++) {
             uint32_t w = (v->edges[e] & SNAP_EDGE_FOLD) ? 0 : 1;
             uint32_t x = SNAP_EDGE_NODE(v->edges[e]);
-            uint32_t dx = du + w;
+            uint32_t dx = level + w;
             if (dx >= DIST_NONE || dx >= (s->dist[x] & DIST_MASK)) {
+                continue;
+            }
+            if (outside && (s->dist[x] & DIST_MASK) != DIST_NONE &&
+                (s->dist[x] >> DIST_BITS) != PR_EXTERNAL)
+            {
                 continue;
             }
             s->dist[x] = dx | origin;
             s->reached_by[x] = (uint32_t)e;
-            if (deque_push(&s->q, x, w == 0) < 0) {
+            if (frontier_push(w ? &s->next : &s->same, x) < 0) {
                 return -1;
             }
         }
+    }
+    f->n = 0;
+    return 0;
+}
+
+/* Level after level from s->cur at distance `level` until none is
+ * left; with one_level, that level only (its next in s->next). */
+static int
+search_levels(snap_search_t *s, uint32_t level, int outside, int one_level)
+{
+    while (s->cur.n > 0) {
+        while (s->cur.n > 0) {
+            if (expand(s, &s->cur, level, outside) < 0) {
+                return -1;
+            }
+            frontier_t t = s->cur;
+            s->cur = s->same;
+            s->same = t;
+        }
+        if (one_level) {
+            return 0;
+        }
+        frontier_t t = s->cur;
+        s->cur = s->next;
+        s->next = t;
+        level++;
     }
     return 0;
 }
@@ -361,15 +395,18 @@ snapshot_search(PyObject *data)
     s.v = &v;
     s.dist = (uint32_t *)(void *)dist_out;
     s.reached_by = (uint32_t *)(void *)reached_out;
+    s.list_limit = bitmap_words(v.count) * 2 > 1024 ? bitmap_words(v.count) * 2
+                                                    : 1024;
     for (size_t n = 0; n < v.count; n++) {
         s.dist[n] = DIST_NONE;
         s.reached_by[n] = LINK_SEED | LINK_OUTSIDE;
     }
     int status = -1;
     Py_ssize_t nrefs = PyList_GET_SIZE(v.refs);
+    /* level 0: module globals, then frame cells */
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(v.modules); i++) {
-        if (seed_node(&s, module_node(&v, i), 0, LINK_MODULE | (uint32_t)i,
-                      PR_MODULE) < 0)
+        if (seed_node(&s, &s.cur, module_node(&v, i), 0,
+                      LINK_MODULE | (uint32_t)i, PR_MODULE) < 0)
         {
             goto done;
         }
@@ -377,38 +414,46 @@ snapshot_search(PyObject *data)
     for (Py_ssize_t i = 0; i < nrefs; i++) {
         uint32_t n = ref_node(&v, i);
         if ((v.flags[n] & SNAP_FLAG_CELL) &&
-            seed_node(&s, n, 0, (uint32_t)i, ref_kind(&v, i)) < 0)
+            seed_node(&s, &s.cur, n, 0, (uint32_t)i, ref_kind(&v, i)) < 0)
         {
             goto done;
         }
     }
-    /* distance 0 first, then what frames and threads hold directly */
-    if (relax_all(&s) < 0) {
+    if (search_levels(&s, 0, 0, 1) < 0) {
         goto done;
     }
+    /* level 1: what frames and threads hold directly, after what level
+     * 0 reached */
     for (Py_ssize_t i = 0; i < nrefs; i++) {
-        if (seed_node(&s, ref_node(&v, i), 1, (uint32_t)i, ref_kind(&v, i)) < 0) {
+        if (seed_node(&s, &s.next, ref_node(&v, i), 1, (uint32_t)i,
+                      ref_kind(&v, i)) < 0)
+        {
             goto done;
         }
     }
-    if (relax_all(&s) < 0) {
+    frontier_t t = s.cur;
+    s.cur = s.next;
+    s.next = t;
+    if (search_levels(&s, 1, 0, 0) < 0) {
         goto done;
     }
     /* held from outside the graph: more references than it shows */
     for (size_t n = 0; n < v.count; n++) {
         if ((s.dist[n] & DIST_MASK) == DIST_NONE &&
             snap_held_outside(&v, (uint32_t)n) &&
-            seed_node(&s, (uint32_t)n, 1, LINK_OUTSIDE, PR_EXTERNAL) < 0)
+            seed_node(&s, &s.cur, (uint32_t)n, 1, LINK_OUTSIDE, PR_EXTERNAL) < 0)
         {
             goto done;
         }
     }
-    if (relax_all(&s) < 0) {
+    if (search_levels(&s, 1, 1, 0) < 0) {
         goto done;
     }
     status = 0;
 done:
-    PyMem_RawFree(s.q.items);
+    PyMem_RawFree(s.cur.items);
+    PyMem_RawFree(s.same.items);
+    PyMem_RawFree(s.next.items);
     if (status < 0) {
         Py_DECREF(dist);
         Py_DECREF(reached);
@@ -432,23 +477,6 @@ static PyObject *
 string_at(const snapview_t *v, int64_t i)
 {
     return PyList_GET_ITEM(v->strings, (Py_ssize_t)i);
-}
-
-/* The row holding edge position pos. */
-static uint32_t
-row_of(const snapview_t *v, uint64_t pos)
-{
-    size_t lo = 0, hi = v->count;
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (v->edge_start[mid] <= pos) {
-            lo = mid;
-        }
-        else {
-            hi = mid;
-        }
-    }
-    return (uint32_t)lo;
 }
 
 /* A stored label as names.c's raw label (borrowed strings). */
@@ -496,7 +524,7 @@ edges_tuple(snap_paths_t *p, const uint64_t *hops, uint32_t n)
             raw_at(v, hops[end - k], &labels[k]);
         }
         int kind;
-        uint32_t owner = row_of(v, hops[end]);
+        uint32_t owner = snapview_row_of(v, hops[end]);
         /* the owner is not an object here: a closure's variable names
          * were stored as its labels' keys */
         PyObject *label = names_fold(&p->names, NULL, labels, count, &kind);
@@ -520,14 +548,15 @@ edges_tuple(snap_paths_t *p, const uint64_t *hops, uint32_t n)
     return tuple;
 }
 
-/* (kind, name, detail) of the root a path starts at; *absorbed: the
- * outer hops its name stands for (result.c's root_tuple, on data). */
+/* (kind, name, detail) of the root a path starts at, seed its
+ * outermost node, link its root (snapselect.h's LINK_*, without
+ * LINK_SEED); *absorbed: the outer hops its name stands for (result.c's
+ * root_tuple, on data). */
 static PyObject *
-root_tuple(snap_paths_t *p, uint32_t seed, const uint64_t *hops, uint32_t n,
-           uint32_t *absorbed)
+root_tuple(snap_paths_t *p, uint32_t seed, uint32_t link, const uint64_t *hops,
+           uint32_t n, uint32_t *absorbed)
 {
     const snapview_t *v = p->v;
-    uint32_t link = p->reached_by[seed] & ~LINK_SEED;
     *absorbed = 0;
     if (link == LINK_OUTSIDE) {
         int64_t refcount = snap_refcount(v, seed);
@@ -570,156 +599,37 @@ root_tuple(snap_paths_t *p, uint32_t seed, const uint64_t *hops, uint32_t n,
         return Py_BuildValue("(sN(ON))", "module", text, module, key_text);
     }
     PyObject *ref = PyList_GET_ITEM(v->refs, link);
-    uint32_t outer = n ? row_of(v, hops[n - 1]) : SNAP_NONE;
+    uint32_t outer = n ? snapview_row_of(v, hops[n - 1]) : SNAP_NONE;
     if (ref_kind(v, link) == PR_FRAME && n > 0 && (v->flags[outer] & SNAP_FLAG_CELL)) {
         *absorbed = 1;
     }
     return Py_NewRef(PyTuple_GET_ITEM(ref, 2));
 }
 
-/* The hops from target back to its seed through the reference at pos
- * (UINT64_MAX: the target is the seed): edge positions, target first. */
-static uint64_t *
-trace_hops(snap_paths_t *p, uint32_t target, uint64_t pos, uint32_t *count,
-           uint32_t *seed)
-{
-    const snapview_t *v = p->v;
-    size_t cap = 16, n = 0;
-    uint64_t *hops = PyMem_RawMalloc(cap * sizeof(uint64_t));
-    if (hops == NULL) {
-        PyErr_NoMemory();
-        return NULL;
-    }
-    uint32_t at = target;
-    while (pos != UINT64_MAX) {
-        if (n == cap) {
-            cap *= 2;
-            uint64_t *grown = PyMem_RawRealloc(hops, cap * sizeof(uint64_t));
-            if (grown == NULL || n > v->count) {
-                PyMem_RawFree(grown ? grown : hops);
-                PyErr_SetString(PyExc_MemoryError, "snapshot: path too long");
-                return NULL;
-            }
-            hops = grown;
-        }
-        hops[n++] = pos;
-        at = row_of(v, pos);
-        uint32_t link = p->reached_by[at];
-        pos = (link & LINK_SEED) ? UINT64_MAX : link;
-    }
-    (void)target;
-    *count = (uint32_t)n;
-    *seed = at;
-    return hops;
-}
-
+/* A chosen path (choose.h's) as find_paths' (root, edges, length). */
 static PyObject *
-path_tuple(snap_paths_t *p, uint32_t target, uint64_t pos, uint32_t length)
+path_tuple(snap_paths_t *p, uint32_t target, const path_t *path)
 {
-    uint32_t n, seed, absorbed;
-    uint64_t *hops = trace_hops(p, target, pos, &n, &seed);
+    uint32_t n = path->nhops, absorbed;
+    uint64_t *hops = PyMem_RawMalloc((n ? n : 1) * sizeof(uint64_t));
     if (hops == NULL) {
-        return NULL;
+        return PyErr_NoMemory();
     }
-    PyObject *root = root_tuple(p, seed, hops, n, &absorbed);
+    for (uint32_t i = 0; i < n; i++) {
+        hops[i] = path->hops[i].edge_pos;
+    }
+    uint32_t seed = n ? path->hops[n - 1].referrer : target;
+    uint32_t link = path->root == PR_MODULE     ? LINK_MODULE | path->root_index
+                    : path->root == PR_EXTERNAL ? LINK_OUTSIDE
+                                                : path->root_index;
+    PyObject *root = root_tuple(p, seed, link, hops, n, &absorbed);
     PyObject *edges = root ? edges_tuple(p, hops, n - absorbed) : NULL;
     PyMem_RawFree(hops);
     if (edges == NULL) {
         Py_XDECREF(root);
         return NULL;
     }
-    return Py_BuildValue("(NNI)", root, edges, length);
-}
-
-typedef struct {
-    uint32_t retainer;
-    uint32_t length;
-    uint32_t root;
-    uint64_t pos; /* UINT64_MAX: the target is a seed */
-} candidate_t;
-
-static int
-compare_candidates(const void *a, const void *b)
-{
-    const candidate_t *x = a, *y = b;
-    if (x->length != y->length) {
-        return x->length < y->length ? -1 : 1;
-    }
-    if (x->root != y->root) {
-        return x->root < y->root ? -1 : 1;
-    }
-    return (x->retainer > y->retainer) - (x->retainer < y->retainer);
-}
-
-/* Per distinct retainer of target, its shortest way from a root. */
-static candidate_t *
-gather_candidates(snap_paths_t *p, uint32_t target, size_t *count)
-{
-    const snapview_t *v = p->v;
-    size_t n = 0, cap = 0;
-    candidate_t *list = NULL;
-    uint32_t own = p->reached_by[target];
-    if ((own & LINK_SEED) && (p->dist[target] & DIST_MASK) != DIST_NONE) {
-        list = PyMem_RawMalloc(sizeof(candidate_t));
-        if (list == NULL) {
-            PyErr_NoMemory();
-            return NULL;
-        }
-        cap = 1;
-        list[n].retainer = SNAP_NONE;
-        list[n].length = p->dist[target] & DIST_MASK;
-        list[n].root = p->dist[target] >> DIST_BITS;
-        list[n].pos = UINT64_MAX;
-        n++;
-    }
-    for (size_t u = 0; u < v->count; u++) {
-        if ((p->dist[u] & DIST_MASK) == DIST_NONE || u == target) {
-            continue;
-        }
-        for (uint64_t e = v->edge_start[u]; e < v->edge_start[u + 1]; e++) {
-            if (SNAP_EDGE_NODE(v->edges[e]) != target) {
-                continue;
-            }
-            /* a retainer reached through the target itself is a cycle */
-            uint32_t length = (p->dist[u] & DIST_MASK) +
-                              ((v->edges[e] & SNAP_EDGE_FOLD) ? 0 : 1);
-            if (n > 0 && list[n - 1].retainer == (uint32_t)u) {
-                break; /* its first reference is as short as any */
-            }
-            if (array_grow((void **)&list, &cap, n + 1, sizeof(candidate_t)) < 0) {
-                PyMem_RawFree(list);
-                return NULL;
-            }
-            list[n].retainer = (uint32_t)u;
-            list[n].length = length;
-            list[n].root = p->dist[u] >> DIST_BITS;
-            list[n].pos = e;
-            n++;
-            break;
-        }
-    }
-    *count = n;
-    if (n > 1) {
-        qsort(list, n, sizeof(candidate_t), compare_candidates);
-    }
-    return list;
-}
-
-/* Does the path through c pass through target (a cycle back to it)? */
-static int
-passes_through(snap_paths_t *p, const candidate_t *c, uint32_t target)
-{
-    uint64_t pos = c->pos;
-    size_t steps = 0;
-    while (pos != UINT64_MAX && steps++ <= p->v->count) {
-        uint32_t at = row_of(p->v, pos);
-        if (at == target) {
-            return 1;
-        }
-        uint32_t link = p->reached_by[at];
-        pos = (link & LINK_SEED) ? UINT64_MAX : link;
-    }
-    return 0;
+    return Py_BuildValue("(NNI)", root, edges, path->length);
 }
 
 PyObject *
@@ -751,31 +661,22 @@ snapshot_explain(PyObject *data, PyObject *search, uint32_t target,
         return NULL;
     }
     PyObject *paths = NULL, *result = NULL;
-    size_t ncand = 0;
-    candidate_t *cands = gather_candidates(&p, target, &ncand);
-    if (cands == NULL && PyErr_Occurred()) {
+    target_t t;
+    uint32_t room = max_paths > (Py_ssize_t)(UINT32_MAX / 2) ? UINT32_MAX / 2
+                                                             : (uint32_t)max_paths;
+    if (snapselect_paths(&v, p.dist, p.reached_by, target, room, &t) < 0) {
         goto done;
     }
-    paths = PyList_New(0);
+    paths = PyTuple_New(t.npaths);
     if (paths == NULL) {
         goto done;
     }
-    size_t shown = 0, usable = 0;
-    for (size_t i = 0; i < ncand; i++) {
-        if (cands[i].pos != UINT64_MAX && passes_through(&p, &cands[i], target)) {
-            continue;
-        }
-        usable++;
-        if (shown >= (size_t)max_paths) {
-            continue;
-        }
-        PyObject *path = path_tuple(&p, target, cands[i].pos, cands[i].length);
-        if (path == NULL || PyList_Append(paths, path) < 0) {
-            Py_XDECREF(path);
+    for (uint32_t i = 0; i < t.npaths; i++) {
+        PyObject *path = path_tuple(&p, target, &t.paths[i]);
+        if (path == NULL) {
             goto done;
         }
-        Py_DECREF(path);
-        shown++;
+        PyTuple_SET_ITEM(paths, i, path);
     }
     int64_t refcount = snap_refcount(&v, target);
     int64_t seen = (int64_t)snap_seen(&v, target);
@@ -784,18 +685,14 @@ snapshot_explain(PyObject *data, PyObject *search, uint32_t target,
     const char *status = (p.dist[target] & DIST_MASK) == DIST_NONE ? "garbage"
                          : origin == PR_EXTERNAL                 ? "external"
                                                                  : "rooted";
-    PyObject *paths_tuple = PyList_AsTuple(paths);
-    if (paths_tuple == NULL) {
-        goto done;
-    }
-    result = Py_BuildValue("(NOOLLLsNn)", PyLong_FromUnsignedLongLong(v.ids[target]),
+    result = Py_BuildValue("(NOOLLLsOI)", PyLong_FromUnsignedLongLong(v.ids[target]),
                            string_at(&v, v.types[target]),
                            string_at(&v, v.names[target]), (long long)refcount,
-                           (long long)seen, (long long)unseen, status, paths_tuple,
-                           (Py_ssize_t)(usable - shown));
+                           (long long)seen, (long long)unseen, status, paths,
+                           t.omitted);
 done:
     Py_XDECREF(paths);
-    PyMem_RawFree(cands);
+    snapselect_free(&t);
     names_free(&p.names);
     return result;
 }
