@@ -384,11 +384,8 @@ class HeapSnapshot:
         searched = time.monotonic()
         # as explain: the core's candidates, ranked (ranking.py)
         wanted = max_paths * CANDIDATES_PER_PATH
-        explain = _core.snapshot_explain
-        targets = [
-            rank_target(explain(self._data, search, n, wanted), max_paths)
-            for n in nodes
-        ]
+        found = _core.snapshot_explain(self._data, search, list(nodes), wanted)
+        targets = [rank_target(target, max_paths) for target in found]
         done = time.monotonic()
         threads, frames, _ = self._data[_STATS]
         stats = (

@@ -470,6 +470,21 @@ def test_the_core_refuses_malformed_data():
     assert first != 0xFFFFFFFF
 
 
+def test_the_core_explains_many_nodes_in_one_call_and_checks_them_first():
+    data = _core.snapshot_capture()
+    search = _core.snapshot_search(data)
+    count = len(data[1]) // 8  # ids: one uint64 per node
+    nodes = list(range(0, count, max(1, count // 50)))
+    together = _core.snapshot_explain(data, search, nodes, 3)
+    assert together == [_core.snapshot_explain(data, search, [n], 3)[0] for n in nodes]
+    assert _core.snapshot_explain(data, search, [], 3) == []
+    for bad in ([count], [-1], [0, "x"]):
+        with pytest.raises(ValueError, match="no such node"):
+            _core.snapshot_explain(data, search, bad, 3)
+    with pytest.raises(TypeError):
+        _core.snapshot_explain(data, search, (0,), 3)
+
+
 def test_a_snapshot_counts_the_references_explain_counts():
     """seen: the references the walk saw, per object (a regression: the
     capture once read four objects' one-byte counts as one object's)."""

@@ -723,20 +723,19 @@ snapshot_search_(PyObject *module, PyObject *data)
 
 PyDoc_STRVAR(
     snapshot_explain_doc,
-    "snapshot_explain(data, search, node, max_paths)\n--\n\n"
-    "find_paths' target tuple for one node of a snapshot: (id, type_name,\n"
-    "name, refcount, seen, unseen, status, paths, omitted), status\n"
-    "'rooted', 'external' or 'garbage'.");
+    "snapshot_explain(data, search, nodes, max_paths)\n--\n\n"
+    "find_paths' target tuples for a list of a snapshot's node numbers:\n"
+    "a list of (id, type_name, name, refcount, seen, unseen, status,\n"
+    "paths, omitted), status 'rooted', 'external' or 'garbage'.");
 
 static PyObject *
 snapshot_explain_(PyObject *module, PyObject *args)
 {
     (void)module;
-    PyObject *data, *search;
-    unsigned int node;
+    PyObject *data, *search, *nodes;
     Py_ssize_t max_paths;
-    if (!PyArg_ParseTuple(args, "OOIn:snapshot_explain", &data, &search, &node,
-                          &max_paths))
+    if (!PyArg_ParseTuple(args, "OOO!n:snapshot_explain", &data, &search,
+                          &PyList_Type, &nodes, &max_paths))
     {
         return NULL;
     }
@@ -744,7 +743,7 @@ snapshot_explain_(PyObject *module, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "max_paths must be at least 1");
         return NULL;
     }
-    return snapshot_explain(data, search, node, max_paths);
+    return snapshot_explain(data, search, nodes, max_paths);
 }
 
 PyDoc_STRVAR(snapshot_by_id_doc,

@@ -632,17 +632,73 @@ path_tuple(snap_paths_t *p, uint32_t target, const path_t *path)
     return Py_BuildValue("(NNI)", root, edges, path->length);
 }
 
+/* Explain's target tuple for node target, its paths chosen by sg. */
+static PyObject *
+explain_one(snap_paths_t *p, snap_graph_t *sg, uint32_t target, uint32_t room)
+{
+    const snapview_t *v = p->v;
+    PyObject *paths = NULL, *result = NULL;
+    target_t t;
+    if (snapselect_paths(sg, target, room, &t) < 0) {
+        goto done;
+    }
+    paths = PyTuple_New(t.npaths);
+    if (paths == NULL) {
+        goto done;
+    }
+    for (uint32_t i = 0; i < t.npaths; i++) {
+        PyObject *path = path_tuple(p, target, &t.paths[i]);
+        if (path == NULL) {
+            goto done;
+        }
+        PyTuple_SET_ITEM(paths, i, path);
+    }
+    int64_t refcount = snap_refcount(v, target);
+    int64_t seen = (int64_t)snap_seen(v, target);
+    int64_t unseen = refcount < 0 ? -1 : (refcount > seen ? refcount - seen : 0);
+    uint32_t origin = p->dist[target] >> DIST_BITS;
+    const char *status = (p->dist[target] & DIST_MASK) == DIST_NONE ? "garbage"
+                         : origin == PR_EXTERNAL                  ? "external"
+                                                                  : "rooted";
+    result = Py_BuildValue("(NOOLLLsOI)", PyLong_FromUnsignedLongLong(v->ids[target]),
+                           string_at(v, v->types[target]),
+                           string_at(v, v->names[target]), (long long)refcount,
+                           (long long)seen, (long long)unseen, status, paths,
+                           t.omitted);
+done:
+    Py_XDECREF(paths);
+    snapselect_free(&t);
+    return result;
+}
+
 PyObject *
-snapshot_explain(PyObject *data, PyObject *search, uint32_t target,
+snapshot_explain(PyObject *data, PyObject *search, PyObject *nodes,
                  Py_ssize_t max_paths)
 {
     snapview_t v;
     if (snapview_open(&v, data) < 0) {
         return NULL;
     }
-    if (target >= v.count) {
-        PyErr_SetString(PyExc_ValueError, "no such node in the snapshot");
+    if (!PyList_CheckExact(nodes)) {
+        PyErr_SetString(PyExc_TypeError, "nodes must be a list of node numbers");
         return NULL;
+    }
+    Py_ssize_t count = PyList_GET_SIZE(nodes);
+    uint32_t *targets = PyMem_RawMalloc((size_t)(count ? count : 1) * sizeof(uint32_t));
+    if (targets == NULL) {
+        return PyErr_NoMemory();
+    }
+    /* every node checked before any work */
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *item = PyList_GET_ITEM(nodes, i);
+        size_t node = PyLong_Check(item) ? PyLong_AsSize_t(item) : (size_t)-1;
+        if (node == (size_t)-1 || node >= v.count) {
+            PyErr_Clear();
+            PyErr_SetString(PyExc_ValueError, "no such node in the snapshot");
+            PyMem_RawFree(targets);
+            return NULL;
+        }
+        targets[i] = (uint32_t)node;
     }
     if (!PyTuple_CheckExact(search) || PyTuple_GET_SIZE(search) != 2 ||
         !PyBytes_CheckExact(PyTuple_GET_ITEM(search, 0)) ||
@@ -651,6 +707,7 @@ snapshot_explain(PyObject *data, PyObject *search, uint32_t target,
         (size_t)PyBytes_GET_SIZE(PyTuple_GET_ITEM(search, 1)) != 4 * v.count)
     {
         PyErr_SetString(PyExc_ValueError, "search must be snapshot_search's result");
+        PyMem_RawFree(targets);
         return NULL;
     }
     snap_paths_t p;
@@ -658,42 +715,25 @@ snapshot_explain(PyObject *data, PyObject *search, uint32_t target,
     p.dist = (const uint32_t *)(const void *)PyBytes_AS_STRING(PyTuple_GET_ITEM(search, 0));
     p.reached_by = (const uint32_t *)(const void *)PyBytes_AS_STRING(PyTuple_GET_ITEM(search, 1));
     if (names_init(&p.names) < 0) {
+        PyMem_RawFree(targets);
         return NULL;
     }
-    PyObject *paths = NULL, *result = NULL;
-    target_t t;
     uint32_t room = max_paths > (Py_ssize_t)(UINT32_MAX / 2) ? UINT32_MAX / 2
                                                              : (uint32_t)max_paths;
-    if (snapselect_paths(&v, p.dist, p.reached_by, target, room, &t) < 0) {
-        goto done;
-    }
-    paths = PyTuple_New(t.npaths);
-    if (paths == NULL) {
-        goto done;
-    }
-    for (uint32_t i = 0; i < t.npaths; i++) {
-        PyObject *path = path_tuple(&p, target, &t.paths[i]);
-        if (path == NULL) {
-            goto done;
+    PyObject *result = PyList_New(count);
+    snap_graph_t *sg = result && count > 0 ? snapselect_open(&v, p.dist, p.reached_by)
+                                           : NULL;
+    for (Py_ssize_t i = 0; result != NULL && i < count; i++) {
+        PyObject *one = sg ? explain_one(&p, sg, targets[i], room) : NULL;
+        if (one == NULL) {
+            Py_CLEAR(result);
+            break;
         }
-        PyTuple_SET_ITEM(paths, i, path);
+        PyList_SET_ITEM(result, i, one);
     }
-    int64_t refcount = snap_refcount(&v, target);
-    int64_t seen = (int64_t)snap_seen(&v, target);
-    int64_t unseen = refcount < 0 ? -1 : (refcount > seen ? refcount - seen : 0);
-    uint32_t origin = p.dist[target] >> DIST_BITS;
-    const char *status = (p.dist[target] & DIST_MASK) == DIST_NONE ? "garbage"
-                         : origin == PR_EXTERNAL                 ? "external"
-                                                                 : "rooted";
-    result = Py_BuildValue("(NOOLLLsOI)", PyLong_FromUnsignedLongLong(v.ids[target]),
-                           string_at(&v, v.types[target]),
-                           string_at(&v, v.names[target]), (long long)refcount,
-                           (long long)seen, (long long)unseen, status, paths,
-                           t.omitted);
-done:
-    Py_XDECREF(paths);
-    snapselect_free(&t);
+    snapselect_close(sg);
     names_free(&p.names);
+    PyMem_RawFree(targets);
     return result;
 }
 

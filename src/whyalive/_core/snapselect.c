@@ -18,7 +18,7 @@
 #include "array.h"
 #include "names.h"
 
-typedef struct {
+struct snap_graph {
     const snapview_t *v;
     const uint32_t *dist;
     const uint32_t *reached_by;
@@ -30,7 +30,7 @@ typedef struct {
     node_t *wanted;         /* branch points of the next round */
     size_t nwanted, wanted_cap;
     int failed;             /* want() ran out of memory */
-} snap_graph_t;
+};
 
 uint32_t
 snapview_row_of(const snapview_t *v, uint64_t pos)
@@ -370,20 +370,58 @@ snapselect_free(target_t *t)
     memset(t, 0, sizeof(*t));
 }
 
-int
-snapselect_paths(const snapview_t *v, const uint32_t *dist,
-                 const uint32_t *reached_by, uint32_t target,
-                 uint32_t max_paths, target_t *t)
+snap_graph_t *
+snapselect_open(const snapview_t *v, const uint32_t *dist,
+                const uint32_t *reached_by)
 {
-    snap_graph_t sg;
-    memset(&sg, 0, sizeof(sg));
+    snap_graph_t *sg = PyMem_RawCalloc(1, sizeof(*sg));
+    if (sg == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    sg->v = v;
+    sg->dist = dist;
+    sg->reached_by = reached_by;
+    sg->marks = PyMem_RawCalloc(bitmap_words(v->count + 1), sizeof(uint64_t));
+    if (sg->marks == NULL) {
+        PyErr_NoMemory();
+        snapselect_close(sg);
+        return NULL;
+    }
+    if (index_refs(sg) < 0 || index_references(sg) < 0) {
+        snapselect_close(sg);
+        return NULL;
+    }
+    return sg;
+}
+
+void
+snapselect_close(snap_graph_t *sg)
+{
+    if (sg == NULL) {
+        return;
+    }
+    PyMem_RawFree(sg->marks);
+    PyMem_RawFree(sg->refs_by_node);
+    PyMem_RawFree(sg->in_start);
+    PyMem_RawFree(sg->in_pos);
+    PyMem_RawFree(sg->wanted);
+    PyMem_RawFree(sg);
+}
+
+int
+snapselect_paths(snap_graph_t *sg, uint32_t target, uint32_t max_paths,
+                 target_t *t)
+{
+    const snapview_t *v = sg->v;
     memset(t, 0, sizeof(*t));
     t->node = target;
-    sg.v = v;
-    sg.dist = dist;
-    sg.reached_by = reached_by;
+    /* each target starts with no node marked and nothing wanted */
+    memset(sg->marks, 0, bitmap_words(v->count + 1) * sizeof(uint64_t));
+    sg->nwanted = 0;
+    sg->failed = 0;
     const choice_graph_t g = {
-        &sg,           snap_dist,      snap_origin,          snap_weight,
+        sg,            snap_dist,      snap_origin,          snap_weight,
         snap_reached,  snap_seen_of,   snap_is_cell,         snap_is_module_dict,
         snap_root_refs, snap_root_ref, snap_held_outside_of, snap_module_of,
         snap_label,    snap_mark,      snap_marked,
@@ -392,28 +430,20 @@ snapselect_paths(const snapview_t *v, const uint32_t *dist,
     in_edge_t *in = NULL;
     size_t paths_cap = 0, nin = 0;
     int status = -1;
-    sg.marks = PyMem_RawCalloc(bitmap_words(v->count + 1), sizeof(uint64_t));
-    if (sg.marks == NULL) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    if (index_refs(&sg) < 0 || index_references(&sg) < 0) {
-        goto done;
-    }
     /* round 0: the target's retainers; then branches, while they come */
     uint32_t chosen = 0;
-    want(&sg, target);
-    for (uint32_t round = 0; round < max_paths && !sg.failed; round++) {
+    want(sg, target);
+    for (uint32_t round = 0; round < max_paths && !sg->failed; round++) {
         if (round > 0 && (t->npaths == 0 || t->npaths >= max_paths ||
-                          choose_branch_points(&g, t, want, &sg) == 0))
+                          choose_branch_points(&g, t, want, sg) == 0))
         {
             break;
         }
-        if (sg.failed) {
+        if (sg->failed) {
             break;
         }
         PyMem_RawFree(in);
-        in = in_edges(&sg, &nin);
+        in = in_edges(sg, &nin);
         if (in == NULL) {
             goto done;
         }
@@ -429,7 +459,7 @@ snapselect_paths(const snapview_t *v, const uint32_t *dist,
             break;
         }
     }
-    if (sg.failed) {
+    if (sg->failed) {
         PyErr_NoMemory();
         goto done;
     }
@@ -438,10 +468,5 @@ snapselect_paths(const snapview_t *v, const uint32_t *dist,
 done:
     PyMem_RawFree(in);
     PyMem_RawFree(list.items);
-    PyMem_RawFree(sg.marks);
-    PyMem_RawFree(sg.refs_by_node);
-    PyMem_RawFree(sg.in_start);
-    PyMem_RawFree(sg.in_pos);
-    PyMem_RawFree(sg.wanted);
     return status;
 }

@@ -163,10 +163,11 @@ snap_held_outside(const snapview_t *v, uint32_t n)
  * node, (distance | origin bits) and how it was reached, as in
  * search.h.  Returns (dist, reached_by), bytes of uint32 per node. */
 PyObject *snapshot_search(PyObject *data);
-/* Explain's target tuple for node `target`, from the data and its
- * search: (id, type_name, name, refcount, seen, unseen, status, paths,
- * omitted), find_paths' shape. */
-PyObject *snapshot_explain(PyObject *data, PyObject *search, uint32_t target,
+/* Explain's target tuples for the node numbers in the list `nodes`,
+ * from the data and its search: a list of (id, type_name, name,
+ * refcount, seen, unseen, status, paths, omitted), find_paths' shape.
+ * The data is checked and the reverse index built once for them all. */
+PyObject *snapshot_explain(PyObject *data, PyObject *search, PyObject *nodes,
                            Py_ssize_t max_paths);
 
 /* The nodes in increasing order of id: bytes of uint32. */
