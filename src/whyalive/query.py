@@ -12,7 +12,7 @@ import gc
 import sys
 import time
 import warnings
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from numbers import Real
 from typing import Any
 
@@ -28,8 +28,8 @@ from ._checks import (
 from ._tool import TOOL_PREFIX, thread_names
 from .census import find_classes
 from .errors import SharedObjectWarning
-from .ranking import CANDIDATES_PER_PATH, rank_paths
-from .report import Report
+from .ranking import CANDIDATES_PER_PATH
+from .report import FlatTargets, Report
 from .snapshot import heap_snapshot
 
 __all__ = ["explain", "explain_ids", "explain_instances"]
@@ -89,6 +89,7 @@ def explain(
     """
     started = time.monotonic()
     targets = (obj, *more_objs)
+    refcounts: list[int] = []  # the targets', as the core read them
     report = _run(
         targets,
         None,
@@ -100,8 +101,9 @@ def explain(
         keep_objects=keep_objects,
         tool_containers=(more_objs,),
         sizes=sizes,
+        refcounts=refcounts,
     )
-    _warn_if_shared(targets, report)
+    _warn_if_shared(targets, refcounts)
     return report
 
 
@@ -132,6 +134,32 @@ def explain_instances(
     >>> sorted(t.paths[0].edges[0].label for t in report.targets)
     ['[0]', '[1]']
     """
+    return _explain_instances(
+        cls,
+        collect=collect,
+        max_depth=max_depth,
+        max_paths=max_paths,
+        timeout=timeout,
+        exclude=exclude,
+        keep_objects=keep_objects,
+        sizes=sizes,
+    )
+
+
+def _explain_instances(
+    cls: Any,
+    *,
+    collect: bool,
+    max_depth: int | None,
+    max_paths: int,
+    timeout: float | None,
+    exclude: Iterable[Any],
+    keep_objects: bool,
+    sizes: bool,
+    only_ids: Container[int] | None = None,
+) -> Report:
+    """explain_instances; ``only_ids``: the report keeps the instances
+    with these ids only (before any target's view is made)."""
     started = time.monotonic()
     classes = _classes(cls)
     check_bool(collect, "collect")
@@ -154,6 +182,7 @@ def explain_instances(
         keep_objects=keep_objects,
         tool_containers=(),
         sizes=sizes,
+        only_ids=only_ids,
     )
 
 
@@ -188,11 +217,17 @@ def explain_ids(
     few = population <= max(64, 4 * len(alive))
     if few and all(_TYPE_FLAGS(t) & _HEAPTYPE for t in types):
         held.clear()
-        report = explain_instances(
-            types, collect=False, max_paths=max_paths, exclude=exclude
+        return _explain_instances(
+            types,
+            collect=False,
+            max_depth=None,
+            max_paths=max_paths,
+            timeout=None,
+            exclude=exclude,
+            keep_objects=False,
+            sizes=False,
+            only_ids=alive,
         )
-        targets = [t for t in report.targets if t.id in alive]
-        return Report(targets, report.partial_reason, report.stats)
     reports = []
     for index in range(len(held)):
         reports.append(
@@ -214,6 +249,8 @@ def _run(
     keep_objects: bool,
     tool_containers: tuple,
     sizes: bool = False,
+    only_ids: Container[int] | None = None,
+    refcounts: list[int] | None = None,
 ) -> Report:
     depth = check_max_depth(max_depth)
     paths = check_max_paths(max_paths)
@@ -244,17 +281,24 @@ def _run(
         want_objects=want_objects,
         progress=_stderr_is_a_terminal(),
         expire_at=_expire_at,
+        compact=True,
     )
-    raw = (raw[0], tuple(_ranked(t, paths) for t in raw[1]), *raw[2:])
+    flat = FlatTargets(raw[1])
+    if refcounts is not None:
+        refcounts.extend(flat.refcounts())
     objects = raw[3] if want_objects else targets
     allocations = [_allocation(o) for o in objects] if tracing else None
+    # the targets' tuples, ranked, are made when a target is read
     report = Report.from_core(
-        raw,
+        (raw[0], flat, *raw[2:]),
         thread_names=thread_names(),
         allocations=allocations,
         objects=objects if keep_objects else None,
+        compact=True,
+        max_paths=paths,
+        only_ids=only_ids,
     )
-    del objects, raw, stack_tables, own
+    del objects, raw, flat, stack_tables, own
     if sizes:
         report = heap_snapshot(collect=False).annotate(report)
     return report
@@ -264,18 +308,18 @@ def _run(
 _SINGLETONS = (None, True, False, Ellipsis, NotImplemented, (), "", b"")
 
 
-def _warn_if_shared(targets: tuple, report: Report) -> None:
+def _warn_if_shared(targets: tuple, refcounts: list[int]) -> None:
     """Warns when a target is shared by the whole interpreter: a
     singleton, a small int (cached), an immortal object (3.12+: the core
     reports no refcount), or an interned str.  Checks identities and
     exact types only: no user code runs."""
-    for target, view in zip(targets, report.targets, strict=False):
+    for target, refcount in zip(targets, refcounts, strict=False):
         kind = None
         if any(target is s for s in _SINGLETONS):
             kind = "a singleton"
         elif type(target) is int and -5 <= target <= 256:
             kind = "a cached small int"
-        elif view.immortal:
+        elif refcount == -1:  # as Target.immortal
             kind = "immortal"
         elif type(target) is str and _core.is_interned(target):
             kind = "an interned str"
@@ -311,12 +355,6 @@ def _classes(cls: Any) -> tuple[type, ...]:
         else:
             classes.extend(check_classes(item, "cls"))
     return tuple(classes)
-
-
-def _ranked(target: tuple, max_paths: int) -> tuple:
-    """The core's target tuple with its most useful paths (ranking.py)."""
-    shown, left = rank_paths(target[7], max_paths)
-    return (*target[:7], shown, target[8] + left, *target[9:])
 
 
 def _core_time_limit(timeout: float, spent: float) -> float:

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 
 from .vocab import ROOT_KINDS
 
-__all__ = ["CANDIDATES_PER_PATH", "PLUMBING_LABELS", "rank_paths"]
+__all__ = ["CANDIDATES_PER_PATH", "PLUMBING_LABELS", "rank_paths", "rank_target"]
 
 #: The core is asked for this many candidates per path shown.
 CANDIDATES_PER_PATH = 3
@@ -205,6 +205,19 @@ def rank_paths(paths: Sequence[tuple], max_paths: int) -> tuple[tuple, int]:
     # as the core counts them: retainers with no path shown
     hidden = set(retainers) - {_retainer(p) for p in shown}
     return shown, len(hidden)
+
+
+def rank_target(target: tuple, max_paths: int) -> tuple:
+    """The core's target tuple with its most useful ``max_paths`` paths
+    (:func:`rank_paths`), the retainers left out added to ``omitted``.
+
+    >>> root = ("module", "app.X", ("app", "X"))
+    >>> target = (0x20, "list", "", 2, 1, 1, "rooted", ((root, (), 1),) * 2, 0)
+    >>> rank_target(target, 1)[7:]
+    (((('module', 'app.X', ('app', 'X')), (), 1),), 0)
+    """
+    shown, left = rank_paths(target[7], max_paths)
+    return (*target[:7], shown, target[8] + left, *target[9:])
 
 
 def _retainer(path: tuple) -> tuple:

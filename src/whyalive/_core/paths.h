@@ -28,6 +28,7 @@ typedef struct {
     double timeout;             /* seconds; <= 0: none */
     PyObject *stack_tables;     /* {code: stack depths} (_stack.py) or NULL */
     int want_objects;           /* also return the targets themselves */
+    int compact;                /* targets as flat tables (result.c) */
     int progress;               /* print a progress line on stderr after
                                    a few seconds */
     PyTypeObject *partial_type; /* functools.partial, or NULL */
