@@ -24,6 +24,16 @@ Queries (``--queries``, comma-separated):
     a deque and a set: all ``C`` must be found, each rooted at a module
     global.  ``collect=False``: the default ``collect=True`` adds one
     ``gc.collect()``, i.e. 1.0 to the ratio.
+``targets:N``
+    many targets (issue 15): ``whyalive.explain_instances(LeakedWidget,
+    collect=False)`` with ``N`` instances held as ``instances:C``'s, timed
+    the same way; besides, in the same process, the peak RSS growth of a
+    single-target call (``explain`` of the depth-8 chain's target) and the
+    ratio of the two peaks (goal: <= 1.25), the seconds of the call spent
+    outside the core (``total_seconds`` of the report's stats is the
+    core's), and, in one more untimed call under ``tracemalloc``, the
+    Python bytes per target the report keeps and the peak of the call's
+    Python allocations per target.
 ``typestats``, ``count``
     ``whyalive.typestats()`` and ``whyalive.count(LeakedWidget)`` when
     whyalive has them (skipped with a note otherwise).
@@ -49,6 +59,8 @@ Examples (from the repository root, with the C core built in place)::
     PYTHONPATH=src python benchmarks/bench_explain.py --threads 1,2,default  # issue 15
     PYTHONPATH=src python benchmarks/bench_explain.py --matrix \\
         --json bench.json --markdown bench.md                       # issue 4
+    PYTHONPATH=src python benchmarks/bench_explain.py --sizes 1M \\
+        --queries targets:10000 --runs 3                            # issue 15
 """
 
 from __future__ import annotations
@@ -76,15 +88,19 @@ DEFAULTS = {"sizes": "100k,1M,5M", "layouts": "ordered", "queries": "depth:8"}
 DEFAULT_LEAKED = 200
 #: A time limit is kept when the call returns within 10 % of it.
 TIMEOUT_SLACK = 1.1
-#: The chain whose target a timeout:P query asks about.
+#: The chain whose target a timeout:P query asks about (and a targets:N
+#: query's single-target call).
 TIMEOUT_CHAIN = 8
+#: Issue 15: a many-target call's peak RSS growth, as a multiple of a
+#: single-target call's on the same heap.
+MANY_TARGETS_PEAK_GOAL = 1.25
 
 
 def parse_query(spec: str) -> tuple[str, int]:
     """``"depth:8"`` -> ("depth", 8); ``"typestats"`` -> ("typestats", 0)."""
     kind, _, number = spec.partition(":")
     if (
-        kind in ("depth", "fanin", "instances", "timeout")
+        kind in ("depth", "fanin", "instances", "timeout", "targets")
         and number.isdigit()
         and int(number)
     ):
@@ -93,7 +109,7 @@ def parse_query(spec: str) -> tuple[str, int]:
         return kind, 0
     raise ValueError(
         f"unknown query {spec!r}: use depth:D, fanin:W, instances:C, timeout:P, "
-        "typestats, count"
+        "targets:N, typestats, count"
     )
 
 
@@ -108,11 +124,12 @@ def goal_of(spec: str) -> float | None:
 def fixtures(queries: list[str]) -> dict[str, Any]:
     """The build_heap() keyword arguments the queries need."""
     parsed = [parse_query(q) for q in queries]
-    leaked = max((n for k, n in parsed if k == "instances"), default=0)
+    leaked = max((n for k, n in parsed if k in ("instances", "targets")), default=0)
     if not leaked and any(k == "count" for k, _ in parsed):
         leaked = DEFAULT_LEAKED
     chains = [n for k, n in parsed if k == "depth"]
-    if any(k == "timeout" for k, _ in parsed) and TIMEOUT_CHAIN not in chains:
+    single = any(k in ("timeout", "targets") for k, _ in parsed)
+    if single and TIMEOUT_CHAIN not in chains:
         chains.append(TIMEOUT_CHAIN)
     return {
         "chains": chains,
@@ -162,7 +179,7 @@ def whyalive_call(
         getter = heap.chain_target if kind == "depth" else heap.fan_in_target
         box = [getter(n)]
         return lambda: whyalive.explain(box.pop(), **more)
-    if kind == "instances":
+    if kind in ("instances", "targets"):
         return lambda: whyalive.explain_instances(LeakedWidget, collect=False, **more)
     if kind == "typestats":
         return lambda: whyalive.typestats()
@@ -196,7 +213,7 @@ def check_whyalive(heap: Heap, kind: str, n: int, answer: Any) -> dict[str, Any]
         if length != want:
             summary += f" (built with {want})"
         return {"root_reached": reached, "path_length": length, "answer": summary}
-    if kind == "instances":
+    if kind in ("instances", "targets"):
         targets = answer.targets
         rooted = sum(
             1
@@ -257,7 +274,7 @@ def measure(
     missing = missing_api(kind)
     if missing:
         return {**row, "skipped": missing}
-    collects, seconds, peaks, index_s, search_s = [], [], [], [], []
+    collects, seconds, peaks, index_s, search_s, core_s = [], [], [], [], [], []
     check: dict[str, Any] = {}
     stats = None
     for run in range(runs):
@@ -271,13 +288,19 @@ def measure(
         if stats is not None:
             index_s.append(stats.index_seconds)
             search_s.append(stats.search_seconds)
-        check = check_whyalive(heap, kind, n, answer)
+            core_s.append(stats.total_seconds)
+        if kind == "targets":  # before any view is made (check_whyalive)
+            del answer
+            answer = None
+        check = check_whyalive(heap, kind, n, answer) if answer is not None else {}
         del answer
         print(
             f"  {spec} threads={row['threads']} run {run + 1}/{runs}: {elapsed:.3f} s "
-            f"(gc.collect {collects[-1]:.3f} s), {check['answer']}",
+            f"(gc.collect {collects[-1]:.3f} s), {check.get('answer', '')}",
             file=sys.stderr,
         )
+    if kind == "targets":
+        check = many_targets(heap, n, runs, memory)
     collect_s, query_s = harness.median(collects), harness.median(seconds)
     row.update(
         runs=runs,
@@ -288,6 +311,11 @@ def measure(
         ratio=query_s / collect_s if collect_s else None,
         index_seconds=harness.median(index_s),
         search_seconds=harness.median(search_s),
+        python_seconds=(
+            harness.median([t - c for t, c in zip(seconds, core_s, strict=True)])
+            if len(core_s) == len(seconds)
+            else None
+        ),
         peak_bytes=max(peaks),
         peak_runs=peaks,
         **check,
@@ -311,6 +339,42 @@ def _takes_threads(spec: str) -> bool:
     return parse_query(spec)[0] in ("depth", "fanin", "instances", "timeout")
 
 
+def many_targets(
+    heap: Heap, n: int, runs: int, memory: harness.PeakMemory
+) -> dict[str, Any]:
+    """A targets:N query's extras: the single-target call's peak, the
+    Python bytes per target (tracemalloc), the answer checked."""
+    import tracemalloc
+
+    import whyalive
+
+    single = []
+    for _ in range(runs):
+        call = whyalive_call(heap, "depth", TIMEOUT_CHAIN)
+        _, peak, _ = memory.call(call)
+        single.append(peak)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        answer = whyalive.explain_instances(LeakedWidget, collect=False)
+        kept, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    targets = len(answer)
+    check = check_whyalive(heap, "targets", n, answer)
+    del answer
+    return {
+        **check,
+        "targets": targets,
+        "single_peak_bytes": max(single),
+        "single_peak_runs": single,
+        "python_bytes_per_target": (kept - before) / max(targets, 1),
+        "python_peak_per_target": (peak - before) / max(targets, 1),
+    }
+
+
 def worker(job: dict[str, Any], out: str) -> None:
     heap = harness.build_job_heap(job, **fixtures(job["queries"]))
     memory = harness.PeakMemory()
@@ -326,7 +390,7 @@ def worker(job: dict[str, Any], out: str) -> None:
 
 
 def tables(results: list[dict[str, Any]]) -> str:
-    speed, memory, notes = [], [], []
+    speed, memory, many, notes = [], [], [], []
     for res in results:
         size, layout = format_size(res["size"]), res["layout"]
         if "error" in res:
@@ -356,6 +420,26 @@ def tables(results: list[dict[str, Any]]) -> str:
                     q["answer"],
                 ]
             )
+            if "single_peak_bytes" in q:
+                vs_single = q["peak_bytes"] / max(q["single_peak_bytes"], 1)
+                many.append(
+                    [
+                        size,
+                        layout,
+                        q["query"],
+                        fmt_ratio(q["ratio"]),
+                        fmt_seconds(q["seconds"] - q["python_seconds"])
+                        if q.get("python_seconds") is not None
+                        else "-",
+                        fmt_seconds(q.get("python_seconds")),
+                        fmt_mib(q["peak_bytes"]),
+                        fmt_mib(q["single_peak_bytes"]),
+                        f"{fmt_ratio(vs_single)} "
+                        f"({'yes' if vs_single <= MANY_TARGETS_PEAK_GOAL else 'NO'})",
+                        f"{q['python_bytes_per_target']:.0f}",
+                        f"{q['python_peak_per_target']:.0f}",
+                    ]
+                )
             if "nodes" in q:
                 memory.append(
                     [
@@ -414,6 +498,29 @@ def tables(results: list[dict[str, Any]]) -> str:
                 memory,
             ),
         ]
+    if many:
+        out += [
+            "",
+            "### Many targets (issue 15; peaks: RSS growth, max of runs; Python"
+            " bytes: tracemalloc, one more call)",
+            "",
+            harness.markdown_table(
+                [
+                    "N",
+                    "layout",
+                    "query",
+                    "ratio",
+                    "core s",
+                    "Python s",
+                    "peak MiB",
+                    "single-target peak MiB",
+                    f"peak / single (<= {MANY_TARGETS_PEAK_GOAL})",
+                    "Python B/target kept",
+                    "Python peak B/target",
+                ],
+                many,
+            ),
+        ]
     if notes:
         out += ["", "Notes:", *notes]
     return "\n".join(out)
@@ -428,7 +535,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     harness.add_common_arguments(parser)
     parser.add_argument(
-        "--queries", help="depth:D, fanin:W, instances:C, timeout:P, typestats, count"
+        "--queries",
+        help="depth:D, fanin:W, instances:C, timeout:P, targets:N, typestats, count",
     )
     parser.add_argument(
         "--matrix",

@@ -18,6 +18,16 @@ _Path = tuple[_Root, tuple[_Edge, ...], int]
 _Target = tuple[int, str, str, int, int, int, str, tuple[_Path, ...], int]
 """(id, type_name, name, refcount, seen, unseen, status, paths, omitted)"""
 
+_Flat = tuple[list[str], list[_Root], bytes, bytes, bytes, bytes]
+"""(texts, roots, targets, paths, hops, edges): find_paths(compact=True)'s
+targets.  The last four are native int64 records: a target (id, type_name,
+name, refcount, seen, unseen, status, omitted, paths_end), a path (root,
+length, hops_end), a hop (edge), an edge (referrer_type, referrer_id,
+label, kind, referrer_name).  Names and labels index texts, root indexes
+roots, status and kind vocab.STATUSES and vocab.EDGE_KINDS; ids are
+unsigned; a target's paths end at paths_end, a path's hops at hops_end,
+each starting where the previous one ended."""
+
 _Stats = tuple[int, int, int, int, float, float, float, str | None, int]
 """(nodes, edges, threads, frames, index_seconds, search_seconds,
 total_seconds, stopped_in, stopped_at): stopped_in the phase the time ran
@@ -37,7 +47,10 @@ def find_paths(
     progress: bool = False,
     expire_at: str | None = None,
     threads: int = 1,
-) -> tuple[str | None, list[_Target], _Stats, list[Any] | None]: ...
+    compact: bool = False,
+) -> tuple[str | None, list[_Target] | _Flat, _Stats, list[Any] | None]:
+    """compact=True: the targets as _Flat tables (report.py reads them)"""
+
 def vocabulary() -> dict[str, tuple[str, ...]]:
     """{root_kinds, statuses, frame_slots, thread_fields, interpreter_holders,
     phases, edge_kinds}: the C spelling of whyalive.vocab's names"""

@@ -12,7 +12,7 @@ import gc
 import sys
 import time
 import warnings
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from numbers import Real
 from typing import Any
 
@@ -29,8 +29,8 @@ from ._checks import (
 from ._tool import TOOL_PREFIX, thread_names
 from .census import find_classes
 from .errors import SharedObjectWarning
-from .ranking import CANDIDATES_PER_PATH, rank_target
-from .report import Report
+from .ranking import CANDIDATES_PER_PATH
+from .report import FlatTargets, Report
 from .snapshot import heap_snapshot
 
 __all__ = ["explain", "explain_ids", "explain_instances"]
@@ -96,6 +96,7 @@ def explain(
     """
     started = time.monotonic()
     targets = (obj, *more_objs)
+    refcounts: list[int] = []  # the targets', as the core read them
     report = _run(
         targets,
         None,
@@ -108,8 +109,9 @@ def explain(
         tool_containers=(more_objs,),
         sizes=sizes,
         threads=threads,
+        refcounts=refcounts,
     )
-    _warn_if_shared(targets, report)
+    _warn_if_shared(targets, refcounts)
     return report
 
 
@@ -141,6 +143,34 @@ def explain_instances(
     >>> sorted(t.paths[0].edges[0].label for t in report.targets)
     ['[0]', '[1]']
     """
+    return _explain_instances(
+        cls,
+        collect=collect,
+        max_depth=max_depth,
+        max_paths=max_paths,
+        timeout=timeout,
+        exclude=exclude,
+        keep_objects=keep_objects,
+        sizes=sizes,
+        threads=threads,
+    )
+
+
+def _explain_instances(
+    cls: Any,
+    *,
+    collect: bool,
+    max_depth: int | None,
+    max_paths: int,
+    timeout: float | None,
+    exclude: Iterable[Any],
+    keep_objects: bool,
+    sizes: bool,
+    threads: int | None = None,
+    only_ids: Container[int] | None = None,
+) -> Report:
+    """explain_instances; ``only_ids``: the report keeps the instances
+    with these ids only (before any target's view is made)."""
     started = time.monotonic()
     classes = _classes(cls)
     check_bool(collect, "collect")
@@ -166,6 +196,7 @@ def explain_instances(
         tool_containers=(),
         sizes=sizes,
         threads=threads,
+        only_ids=only_ids,
     )
 
 
@@ -205,11 +236,18 @@ def explain_ids(
     few = population <= max(64, 4 * len(alive))
     if few and all(_TYPE_FLAGS(t) & _HEAPTYPE for t in types):
         held.clear()
-        report = explain_instances(
-            types, collect=False, max_paths=max_paths, exclude=exclude, threads=threads
+        return _explain_instances(
+            types,
+            collect=False,
+            max_depth=None,
+            max_paths=max_paths,
+            timeout=None,
+            exclude=exclude,
+            keep_objects=False,
+            sizes=False,
+            threads=threads,
+            only_ids=alive,
         )
-        targets = [t for t in report.targets if t.id in alive]
-        return Report(targets, report.partial_reason, report.stats)
     reports = []
     for index in range(len(held)):
         reports.append(
@@ -237,6 +275,8 @@ def _run(
     tool_containers: tuple,
     sizes: bool = False,
     threads: int | None = None,
+    only_ids: Container[int] | None = None,
+    refcounts: list[int] | None = None,
 ) -> Report:
     depth = check_max_depth(max_depth)
     paths = check_max_paths(max_paths)
@@ -269,17 +309,24 @@ def _run(
         progress=_stderr_is_a_terminal(),
         expire_at=_expire_at,
         threads=nthreads,
+        compact=True,
     )
-    raw = (raw[0], tuple(rank_target(t, paths) for t in raw[1]), *raw[2:])
+    flat = FlatTargets(raw[1])
+    if refcounts is not None:
+        refcounts.extend(flat.refcounts())
     objects = raw[3] if want_objects else targets
     allocations = [_allocation(o) for o in objects] if tracing else None
+    # the targets' tuples, ranked, are made when a target is read
     report = Report.from_core(
-        raw,
+        (raw[0], flat, *raw[2:]),
         thread_names=thread_names(),
         allocations=allocations,
         objects=objects if keep_objects else None,
+        compact=True,
+        max_paths=paths,
+        only_ids=only_ids,
     )
-    del objects, raw, stack_tables, own
+    del objects, raw, flat, stack_tables, own
     if sizes:
         report = heap_snapshot(collect=False).annotate(report)
     return report
@@ -289,18 +336,18 @@ def _run(
 _SINGLETONS = (None, True, False, Ellipsis, NotImplemented, (), "", b"")
 
 
-def _warn_if_shared(targets: tuple, report: Report) -> None:
+def _warn_if_shared(targets: tuple, refcounts: list[int]) -> None:
     """Warns when a target is shared by the whole interpreter: a
     singleton, a small int (cached), an immortal object (3.12+: the core
     reports no refcount), or an interned str.  Checks identities and
     exact types only: no user code runs."""
-    for target, view in zip(targets, report.targets, strict=False):
+    for target, refcount in zip(targets, refcounts, strict=False):
         kind = None
         if any(target is s for s in _SINGLETONS):
             kind = "a singleton"
         elif type(target) is int and -5 <= target <= 256:
             kind = "a cached small int"
-        elif view.immortal:
+        elif refcount == -1:  # as Target.immortal
             kind = "immortal"
         elif type(target) is str and _core.is_interned(target):
             kind = "an interned str"

@@ -12,9 +12,10 @@ enough to render.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
+from .ranking import rank_target
 from .render.words import (
     describe_edge,
     describe_root,
@@ -23,9 +24,9 @@ from .render.words import (
     root_tag,
 )
 from .render.words import describe_object as describe_object  # its old home
+from .vocab import EDGE_KINDS, UNRESOLVED_STATUSES
 from .vocab import ROOT_KINDS as ROOT_KINDS  # spelled in whyalive.vocab
 from .vocab import STATUSES as STATUSES
-from .vocab import UNRESOLVED_STATUSES
 
 __all__ = ["Edge", "Report", "RetainerPath", "Root", "Stats", "Target"]
 
@@ -491,10 +492,11 @@ class Report:
     stopped the search before every root was found.
 
     A report made from the core's answer (:meth:`from_core`) keeps the
-    core's target tuples as they came and makes a :class:`Target` view of
-    one only when it is read (``report[i]``, iteration, ``targets``): a
-    report of 10,000 instances costs the core's tuples, and its views are
-    made for the targets a caller looks at.
+    core's target tuples as they came, or its flat tables (the queries'
+    compact answer, :class:`FlatTargets`), and makes a :class:`Target`
+    view of one only when it is read (``report[i]``, iteration,
+    ``targets``): a report of 10,000 instances costs the core's tables,
+    and its views are made for the targets a caller looks at.
     """
 
     __slots__ = ("_lazy", "_partial", "_stats", "_targets", "_views")
@@ -515,13 +517,46 @@ class Report:
         thread_names: dict[int, str] | None = None,
         allocations: Sequence[Any] | None = None,
         objects: Sequence[Any] | None = None,
+        *,
+        compact: bool = False,
+        max_paths: int | None = None,
+        only_ids: Container[int] | None = None,
     ) -> Report:
         """Wraps the tuple ``_core.find_paths`` returned, its target tuples
         as they are; ``thread_names`` maps thread ids to names,
-        ``allocations`` and ``objects`` go with the targets in order."""
+        ``allocations`` and ``objects`` go with the targets in order.
+
+        ``compact``: the targets are ``find_paths(compact=True)``'s flat
+        tables (or a :class:`FlatTargets` of them), a target's tuple made
+        from them when it is read;
+        ``max_paths``: each target's paths are the core's candidates,
+        ranked (:func:`whyalive.ranking.rank_target`) when it is read;
+        ``only_ids``: the report has the targets with these ids only."""
         partial, raw_targets, raw_stats, _ = raw
+        if compact:
+            source = (
+                raw_targets
+                if isinstance(raw_targets, FlatTargets)
+                else FlatTargets(raw_targets)
+            )
+        else:
+            source = tuple(raw_targets)
+        statuses = (
+            source.statuses()
+            if isinstance(source, FlatTargets)
+            else [t[6] for t in source]
+        )
+        order = None
+        if only_ids is not None:
+            ids = (
+                source.ids()
+                if isinstance(source, FlatTargets)
+                else [t[0] for t in source]
+            )
+            order = tuple(i for i, id_ in enumerate(ids) if id_ in only_ids)
+            statuses = [statuses[i] for i in order]
         if partial == "max_depth" and not any(
-            t[6] in UNRESOLVED_STATUSES for t in raw_targets
+            status in UNRESOLVED_STATUSES for status in statuses
         ):
             partial = None  # every target's root was found within the bound
         report = cls.__new__(cls)
@@ -529,12 +564,14 @@ class Report:
         report._stats = Stats(*raw_stats)
         report._targets = None
         report._lazy = _LazyTargets(
-            tuple(raw_targets),
+            source,
             dict(thread_names or {}),
             None if allocations is None else tuple(allocations),
             None if objects is None else tuple(objects),
+            max_paths,
+            order,
         )
-        report._views = [None] * len(raw_targets)
+        report._views = [None] * len(statuses)
         return report
 
     def _view(self, index: int) -> Target:
@@ -583,7 +620,7 @@ class Report:
         True
         """
         if self._lazy is not None:
-            statuses = [t[6] for t in self._lazy.raw]
+            statuses = self._lazy.statuses()
         else:
             statuses = [t.status for t in self.targets]
         kept = [i for i, status in enumerate(statuses) if status != "unreferenced"]
@@ -753,26 +790,43 @@ class Report:
 
 class _LazyTargets:
     """What a report made from the core's answer keeps until a target is
-    read: the core's target tuples, the names of threads by id, and the
-    targets' allocation tracebacks and objects (or None)."""
+    read: the core's target tuples (or its flat tables), the names of
+    threads by id, the targets' allocation tracebacks and objects (or
+    None), how many paths to rank a target's candidates down to (or None:
+    as they are), and which of the core's targets the report has, in
+    order (or None: all)."""
 
-    __slots__ = ("allocations", "names", "objects", "raw")
+    __slots__ = ("allocations", "max_paths", "names", "objects", "order", "raw")
 
     def __init__(
         self,
-        raw: tuple,
+        raw: Sequence[tuple] | FlatTargets,
         names: dict[int, str],
         allocations: tuple | None,
         objects: tuple | None,
+        max_paths: int | None = None,
+        order: tuple[int, ...] | None = None,
     ) -> None:
         self.raw = raw
         self.names = names
         self.allocations = allocations
         self.objects = objects
+        self.max_paths = max_paths
+        self.order = order
+
+    def statuses(self) -> list[str]:
+        """The status of each target of the report, without a view."""
+        raw = self.raw
+        every = raw.statuses() if isinstance(raw, FlatTargets) else [t[6] for t in raw]
+        return every if self.order is None else [every[i] for i in self.order]
 
     def view(self, index: int) -> Target:
-        """The :class:`Target` of the core's tuple ``index``."""
+        """The :class:`Target` of the report's target ``index``."""
+        if self.order is not None:
+            index = self.order[index]
         t = self.raw[index]
+        if self.max_paths is not None:
+            t = rank_target(t, self.max_paths)
         names = self.names
         threads = {_root_thread_id(p[0]) for p in t[7]}
         named = tuple(sorted((k, names[k]) for k in threads if k in names))
@@ -780,6 +834,107 @@ class _LazyTargets:
         if self.objects is not None:
             return Target(t, allocated, named, obj=self.objects[index], has_object=True)
         return Target(t, allocated, named)
+
+
+#: Words of the core's flat records (``find_paths(compact=True)``).
+_TARGET_WORDS, _PATH_WORDS, _EDGE_WORDS = 9, 3, 5
+_UNSIGNED = (1 << 64) - 1
+
+
+class FlatTargets:
+    """The core's flat tables of a compact answer, read as the sequence of
+    target tuples the core would have built: ``self[i]`` makes target
+    ``i``'s tuple, equal to the eager answer's, each time it is asked.
+
+    >>> from array import array
+    >>> texts = ["list", "[0]", "", "app.W"]
+    >>> root = ("module", "app.ITEMS", ("app", "ITEMS"))
+    >>> words = lambda *v: array("q", v).tobytes()
+    >>> flat = FlatTargets(
+    ...     (
+    ...         texts,
+    ...         [root],
+    ...         words(0x20, 3, 2, 2, 1, 1, 0, 0, 1),
+    ...         words(0, 2, 1),
+    ...         words(0),
+    ...         words(0, 0x10, 1, 2, 2),
+    ...     )
+    ... )
+    >>> flat[0] == (0x20, "app.W", "", 2, 1, 1, "rooted",
+    ...             ((root, (("list", 0x10, "[0]", "index", ""),), 2),), 0)
+    True
+    """
+
+    __slots__ = ("edges", "hops", "paths", "roots", "targets", "texts")
+
+    def __init__(self, tables: tuple) -> None:
+        texts, roots, targets, paths, hops, edges = tables
+        self.texts = texts
+        self.roots = roots
+        self.targets = memoryview(targets).cast("q")
+        self.paths = memoryview(paths).cast("q")
+        self.hops = memoryview(hops).cast("q")
+        self.edges = memoryview(edges).cast("q")
+
+    def __len__(self) -> int:
+        return len(self.targets) // _TARGET_WORDS
+
+    def statuses(self) -> list[str]:
+        return [_STATUS_NAMES[k] for k in self.targets[6::_TARGET_WORDS]]
+
+    def ids(self) -> list[int]:
+        return [i & _UNSIGNED for i in self.targets[0::_TARGET_WORDS]]
+
+    def refcounts(self) -> list[int]:
+        """Each target's refcount (-1: immortal), without its tuple."""
+        return self.targets[3::_TARGET_WORDS].tolist()
+
+    def _edge(self, index: int) -> tuple:
+        type_name, referrer, label, kind, name = self.edges[
+            index * _EDGE_WORDS : (index + 1) * _EDGE_WORDS
+        ]
+        texts = self.texts
+        return (
+            texts[type_name],
+            referrer & _UNSIGNED,
+            texts[label],
+            _EDGE_KIND_NAMES[kind],
+            texts[name],
+        )
+
+    def __getitem__(self, index: int) -> tuple:
+        at = index * _TARGET_WORDS
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        id_, type_name, name, refcount, seen, unseen, status, omitted, end = (
+            self.targets[at : at + _TARGET_WORDS]
+        )
+        start = self.targets[at - 1] if index else 0
+        hops, paths = self.hops, self.paths
+        made = []
+        for p in range(start, end):
+            root, length, hops_end = paths[p * _PATH_WORDS : (p + 1) * _PATH_WORDS]
+            hops_start = paths[p * _PATH_WORDS - 1] if p else 0
+            edges = tuple(self._edge(e) for e in hops[hops_start:hops_end])
+            made.append((self.roots[root], edges, length))
+        texts = self.texts
+        return (
+            id_ & _UNSIGNED,
+            texts[type_name],
+            texts[name],
+            refcount,
+            seen,
+            unseen,
+            _STATUS_NAMES[status],
+            tuple(made),
+            omitted,
+        )
+
+
+#: The core's statuses and edge kinds by their enums' numbers (vocab.py
+#: spells them in the C order: tests/core/test_vocabulary.py).
+_STATUS_NAMES = STATUSES
+_EDGE_KIND_NAMES = EDGE_KINDS
 
 
 def _root_thread_id(root: tuple) -> int | None:

@@ -129,6 +129,20 @@ def test_bench_explain_measures_each_thread_count(tmp_path):
     assert all(q["root_reached"] for q in rows[:3])
 
 
+def test_bench_explain_many_targets_runs_end_to_end(tmp_path):
+    data = _run(
+        "bench_explain.py",
+        "--sizes", "2k",
+        "--queries", "targets:30",
+        tmp_path=tmp_path,
+    )  # fmt: skip
+    (query,) = data["results"][0]["queries"]
+    assert query["query"] == "targets:30" and query["root_reached"]
+    assert query["targets"] == 30 and query["single_peak_bytes"] >= 0
+    assert 0 < query["python_bytes_per_target"] <= query["python_peak_per_target"]
+    assert query["python_seconds"] is not None
+
+
 def test_bench_peers_runs_end_to_end(tmp_path):
     data = _run(
         "bench_peers.py",

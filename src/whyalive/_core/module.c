@@ -27,7 +27,7 @@ PyDoc_STRVAR(
     "find_paths(targets, excluded_objects, excluded_ids, tool_prefix=None,\n"
     "           instances_of=None, max_depth=-1, max_paths=3, timeout=0.0,\n"
     "           stack_tables=None, want_objects=False, progress=False,\n"
-    "           expire_at=None, threads=1)\n"
+    "           expire_at=None, threads=1, compact=False)\n"
     "--\n\n"
     "Walk the heap once and return the retainer paths of the targets.\n\n"
     "targets: tuple of objects; instances_of: a tuple of classes whose\n"
@@ -42,7 +42,8 @@ PyDoc_STRVAR(
     "progress: print a progress line on the process's stderr once the\n"
     "query has run for 2 seconds.  expire_at: for tests, the name of the\n"
     "phase (see stats) as which the time runs out.  threads: for the index\n"
-    "build (the result is the same for any number).\n\n"
+    "build (the result is the same for any number).  compact: targets as\n"
+    "flat tables (_core.pyi's _Flat) instead of tuples.\n\n"
     "Returns (partial, targets, stats, objects):\n"
     "  partial: None, 'timeout' or 'max_depth';\n"
     "  targets: list of (id, type_name, name, refcount, seen, unseen,\n"
@@ -69,24 +70,24 @@ find_paths(PyObject *module, PyObject *args, PyObject *kwargs)
         "targets",      "excluded_objects", "excluded_ids", "tool_prefix",
         "instances_of", "max_depth",        "max_paths",    "timeout",
         "stack_tables", "want_objects",     "progress",     "expire_at",
-        "threads",      NULL,
+        "threads",      "compact",          NULL,
     };
     module_state *state = get_state(module);
     PyObject *tool_prefix = Py_None, *instances_of = Py_None;
     PyObject *stack_tables = Py_None;
     const char *expire_at = NULL;
-    int want_objects = 0, progress = 0;
+    int want_objects = 0, progress = 0, compact = 0;
     query_t q;
     memset(&q, 0, sizeof(q));
     q.max_depth = -1;
     q.max_paths = 3;
     q.threads = 1;
     if (!PyArg_ParseTupleAndKeywords(
-            args, kwargs, "O!O!O!|OOnndOppzi:find_paths", kwlist, &PyTuple_Type,
+            args, kwargs, "O!O!O!|OOnndOppzip:find_paths", kwlist, &PyTuple_Type,
             &q.targets, &PyTuple_Type, &q.excluded_objects, &PyTuple_Type,
             &q.excluded_ids, &tool_prefix, &instances_of, &q.max_depth,
             &q.max_paths, &q.timeout, &stack_tables, &want_objects, &progress,
-            &expire_at, &q.threads))
+            &expire_at, &q.threads, &compact))
     {
         return NULL;
     }
@@ -143,6 +144,7 @@ find_paths(PyObject *module, PyObject *args, PyObject *kwargs)
     q.tool_prefix = tool_prefix == Py_None ? NULL : tool_prefix;
     q.instances_of = instances_of == Py_None ? NULL : instances_of;
     q.want_objects = want_objects;
+    q.compact = compact;
     q.progress = progress;
     q.partial_type = (PyTypeObject *)state->partial_type;
     q.partial_args_offset = state->partial_args_offset;

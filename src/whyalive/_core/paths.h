@@ -29,6 +29,7 @@ typedef struct {
     int threads;                /* for the index build (heappar.c) */
     PyObject *stack_tables;     /* {code: stack depths} (_stack.py) or NULL */
     int want_objects;           /* also return the targets themselves */
+    int compact;                /* targets as flat tables (result.c) */
     int progress;               /* print a progress line on stderr after
                                    a few seconds */
     PyTypeObject *partial_type; /* functools.partial, or NULL */

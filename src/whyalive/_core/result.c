@@ -4,7 +4,13 @@
  * results shared by many targets (a displayed edge, a root's name) are
  * built once.  The tuples' shapes are documented in module.c's
  * docstring of find_paths and in _core.pyi.
+ *
+ * A compact result (find_paths(compact=True)) holds the same values as
+ * flat tables instead of a tuple per target, path and edge: int64
+ * records in bytes, texts and roots once each in two lists.  Python
+ * makes a target's tuple from them when it is read (report.py).
  */
+#include "ptrmap.h"
 #include "search.h"
 #include "choose.h"
 
@@ -13,6 +19,74 @@ const char *const status_names[ST_COUNT] = {
     "rooted",       "external",     "garbage", "uncollectable",
     "unreferenced", "depth_limit", "timeout",
 };
+
+/* Growable int64 records in raw memory. */
+typedef struct {
+    int64_t *v;
+    size_t n, cap;
+} words_t;
+
+struct flat {
+    PyObject *texts; /* list of str, each once (by identity) */
+    ptrmap_t text_index;
+    PyObject *roots; /* list of root tuples, each once (by identity) */
+    ptrmap_t root_index;
+    words_t targets, paths, hops, edges;
+};
+
+static int
+words_push(words_t *w, const int64_t *values, size_t k)
+{
+    if (array_grow((void **)&w->v, &w->cap, w->n + k, sizeof(int64_t)) < 0) {
+        return -1;
+    }
+    memcpy(w->v + w->n, values, k * sizeof(int64_t));
+    w->n += k;
+    return 0;
+}
+
+static PyObject *
+words_bytes(const words_t *w)
+{
+    return PyBytes_FromStringAndSize(w->v ? (const char *)w->v : "",
+                                     (Py_ssize_t)(w->n * sizeof(int64_t)));
+}
+
+/* The index of item in list, added once (by identity; the list keeps it
+ * alive, so its address is never reused meanwhile); -1 on error. */
+static int64_t
+flat_index(PyObject *list, ptrmap_t *index, PyObject *item)
+{
+    uint32_t known = ptrmap_get(index, item);
+    if (known != PTRMAP_NONE) {
+        return known;
+    }
+    Py_ssize_t at = PyList_GET_SIZE(list);
+    if (at >= (Py_ssize_t)PTRMAP_NONE) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (PyList_Append(list, item) < 0 ||
+        ptrmap_put(index, item, (uint32_t)at, NULL) < 0)
+    {
+        return -1;
+    }
+    return at;
+}
+
+static void
+flat_free(struct flat *f)
+{
+    Py_XDECREF(f->texts);
+    Py_XDECREF(f->roots);
+    ptrmap_free(&f->text_index);
+    ptrmap_free(&f->root_index);
+    PyMem_RawFree(f->targets.v);
+    PyMem_RawFree(f->paths.v);
+    PyMem_RawFree(f->hops.v);
+    PyMem_RawFree(f->edges.v);
+    memset(f, 0, sizeof(*f));
+}
 
 
 
@@ -109,6 +183,34 @@ edge_tuple(search_t *s, PyObject *referrer, PyObject *label, int kind)
     return result;
 }
 
+/* A compact result's edge: its record's index, as an int (what the memo
+ * keeps and edges_tuple collects in place of the edge's tuple). */
+static PyObject *
+edge_record(search_t *s, PyObject *referrer, PyObject *label, int kind)
+{
+    struct flat *f = s->flat;
+    PyObject *type_name = names_type_name(&s->names, Py_TYPE(referrer));
+    PyObject *name = names_object_name(&s->names, referrer);
+    PyObject *result = NULL;
+    if (type_name != NULL && name != NULL) {
+        int64_t record[5] = {
+            flat_index(f->texts, &f->text_index, type_name),
+            (int64_t)(uintptr_t)referrer,
+            flat_index(f->texts, &f->text_index, label),
+            kind,
+            flat_index(f->texts, &f->text_index, name),
+        };
+        if (record[0] >= 0 && record[2] >= 0 && record[4] >= 0 &&
+            words_push(&f->edges, record, 5) == 0)
+        {
+            result = PyLong_FromSize_t(f->edges.n / 5 - 1);
+        }
+    }
+    Py_XDECREF(type_name);
+    Py_XDECREF(name);
+    return result;
+}
+
 /* Rows longer than this are big containers: the label of a value held
  * twice there names its first place (counting would make labelling
  * all of a big container's items quadratic). */
@@ -148,7 +250,8 @@ hop_is_internal(search_t *s, const hop_t *hop)
                              s->heap.objs[hop->referent]);
 }
 
-/* The displayed edges of hops [0, n), folded, from the target out. */
+/* The displayed edges of hops [0, n), folded, from the target out (in a
+ * compact result, their records' indices). */
 static PyObject *
 edges_tuple(search_t *s, const hop_t *hops, uint32_t n)
 {
@@ -194,7 +297,8 @@ edges_tuple(search_t *s, const hop_t *hops, uint32_t n)
         if (label == NULL) {
             goto error;
         }
-        PyObject *edge = edge_tuple(s, owner, label, kind);
+        PyObject *edge = s->flat ? edge_record(s, owner, label, kind)
+                                 : edge_tuple(s, owner, label, kind);
         Py_DECREF(label);
         if (edge == NULL || PyList_Append(edges, edge) < 0) {
             Py_XDECREF(edge);
@@ -290,8 +394,9 @@ root_tuple(search_t *s, const target_t *t, const path_t *p, uint32_t *absorbed)
     }
 }
 
+/* The root tuple of p, memoized; *absorbed as root_tuple's. */
 static PyObject *
-path_tuple(search_t *s, const target_t *t, const path_t *p)
+path_root(search_t *s, const target_t *t, const path_t *p, uint32_t *absorbed_out)
 {
     uint32_t absorbed;
     PyObject *root;
@@ -328,6 +433,18 @@ path_tuple(search_t *s, const target_t *t, const path_t *p)
             Py_DECREF(entry);
         }
     }
+    *absorbed_out = absorbed;
+    return root;
+}
+
+static PyObject *
+path_tuple(search_t *s, const target_t *t, const path_t *p)
+{
+    uint32_t absorbed;
+    PyObject *root = path_root(s, t, p, &absorbed);
+    if (root == NULL) {
+        return NULL;
+    }
     PyObject *edges = edges_tuple(s, p->hops, p->nhops - absorbed);
     if (edges == NULL) {
         Py_DECREF(root);
@@ -336,12 +453,98 @@ path_tuple(search_t *s, const target_t *t, const path_t *p)
     return Py_BuildValue("(NNI)", root, edges, p->length);
 }
 
+/* A compact result's path: its hops' and its own records. */
+static int
+path_record(search_t *s, const target_t *t, const path_t *p)
+{
+    struct flat *f = s->flat;
+    uint32_t absorbed;
+    PyObject *root = path_root(s, t, p, &absorbed);
+    if (root == NULL) {
+        return -1;
+    }
+    int64_t record[3] = {flat_index(f->roots, &f->root_index, root), p->length, 0};
+    Py_DECREF(root);
+    if (record[0] < 0) {
+        return -1;
+    }
+    PyObject *edges = edges_tuple(s, p->hops, p->nhops - absorbed);
+    if (edges == NULL) {
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(edges); i++) {
+        int64_t edge = PyLong_AsLongLong(PyTuple_GET_ITEM(edges, i));
+        if (words_push(&f->hops, &edge, 1) < 0) {
+            Py_DECREF(edges);
+            return -1;
+        }
+    }
+    Py_DECREF(edges);
+    record[2] = (int64_t)f->hops.n;
+    return words_push(&f->paths, record, 3);
+}
+
+/* refcount, seen, unseen of a target, as its tuple gives them. */
+static void
+target_counts(search_t *s, const target_t *t, Py_ssize_t counts[3])
+{
+    PyObject *op = s->heap.objs[t->node];
+    int immortal = compat_is_immortal(op);
+    counts[0] = immortal ? -1 : compat_refcount(op);
+    counts[1] = heap_seen(&s->heap, t->node);
+    counts[2] = immortal ? -1 : unseen_refs(s, t->node);
+    if (s->traverse_status != 0) {
+        counts[1] = counts[2] = -1; /* the index stopped before it counted them */
+    }
+}
+
+/* A compact result's target: its paths' and its own records (paths
+ * already sorted). */
+static int
+target_record(search_t *s, const target_t *t)
+{
+    struct flat *f = s->flat;
+    PyObject *op = s->heap.objs[t->node];
+    for (uint32_t i = 0; i < t->npaths && !t->cut; i++) {
+        if (path_record(s, t, &t->paths[i]) < 0) {
+            return -1;
+        }
+    }
+    Py_ssize_t counts[3];
+    target_counts(s, t, counts);
+    PyObject *type_name = names_type_name(&s->names, Py_TYPE(op));
+    PyObject *name = names_object_name(&s->names, op);
+    int result = -1;
+    if (type_name != NULL && name != NULL) {
+        int64_t record[9] = {
+            (int64_t)(uintptr_t)op,
+            flat_index(f->texts, &f->text_index, type_name),
+            flat_index(f->texts, &f->text_index, name),
+            counts[0],
+            counts[1],
+            counts[2],
+            t->status,
+            t->omitted,
+            (int64_t)(f->paths.n / 3),
+        };
+        if (record[1] >= 0 && record[2] >= 0) {
+            result = words_push(&f->targets, record, 9);
+        }
+    }
+    Py_XDECREF(type_name);
+    Py_XDECREF(name);
+    return result;
+}
+
 static PyObject *
 target_tuple(search_t *s, target_t *t)
 {
     heap_t *h = &s->heap;
     PyObject *op = h->objs[t->node];
     choose_sort_paths(t); /* paths may be NULL: no path before a time limit */
+    if (s->flat != NULL) {
+        return target_record(s, t) < 0 ? NULL : Py_NewRef(Py_None);
+    }
     PyObject *paths = PyList_New(0);
     if (paths == NULL) {
         return NULL;
@@ -355,13 +558,9 @@ target_tuple(search_t *s, target_t *t)
         }
         Py_DECREF(path);
     }
-    int immortal = compat_is_immortal(op);
-    Py_ssize_t refcount = immortal ? -1 : compat_refcount(op);
-    Py_ssize_t seen = heap_seen(h, t->node);
-    Py_ssize_t unseen = immortal ? -1 : unseen_refs(s, t->node);
-    if (s->traverse_status != 0) {
-        seen = unseen = -1; /* the index stopped before it counted them */
-    }
+    Py_ssize_t counts[3];
+    target_counts(s, t, counts);
+    Py_ssize_t refcount = counts[0], seen = counts[1], unseen = counts[2];
     PyObject *type_name = names_type_name(&s->names, Py_TYPE(op));
     PyObject *name = names_object_name(&s->names, op);
     if (type_name == NULL || name == NULL) {
@@ -382,12 +581,69 @@ target_tuple(search_t *s, target_t *t)
                          t->omitted);
 }
 
+/* The compact result's targets: (texts, roots, targets, paths, hops,
+ * edges), or NULL. */
+static PyObject *
+flat_tables(struct flat *f)
+{
+    /* each table freed once copied: one copy at a time */
+    words_t *tables[4] = {&f->targets, &f->paths, &f->hops, &f->edges};
+    PyObject *copies[4] = {NULL, NULL, NULL, NULL};
+    for (int i = 0; i < 4; i++) {
+        copies[i] = words_bytes(tables[i]);
+        PyMem_RawFree(tables[i]->v);
+        memset(tables[i], 0, sizeof(words_t));
+        if (copies[i] == NULL) {
+            for (int k = 0; k < i; k++) {
+                Py_DECREF(copies[k]);
+            }
+            return NULL;
+        }
+    }
+    return Py_BuildValue("(OONNNN)", f->texts, f->roots, copies[0], copies[1],
+                         copies[2], copies[3]);
+}
+
+/* A target's paths once its result is made: nothing reads them again,
+ * and their memory can hold the next targets' results. */
+static void
+target_done(target_t *t)
+{
+    for (uint32_t p = 0; p < t->npaths; p++) {
+        path_clear(&t->paths[p]);
+    }
+    PyMem_RawFree(t->paths);
+    PyMem_RawFree(t->used);
+    t->paths = NULL;
+    t->npaths = 0;
+    t->used = NULL;
+    t->nused = 0;
+    t->used_capacity = 0;
+}
+
+static PyObject *result_finish(search_t *s, PyObject *targets);
+
 PyObject *
 result_build(search_t *s)
 {
-    heap_t *h = &s->heap;
+    struct flat flat;
+    memset(&flat, 0, sizeof(flat));
+    if (s->q->compact) {
+        flat.texts = PyList_New(0);
+        flat.roots = PyList_New(0);
+        if (flat.texts == NULL || flat.roots == NULL ||
+            ptrmap_init(&flat.text_index, 64) < 0 ||
+            ptrmap_init(&flat.root_index, 64) < 0)
+        {
+            flat_free(&flat);
+            return NULL;
+        }
+        s->flat = &flat;
+    }
     PyObject *targets = PyList_New(0);
     if (targets == NULL) {
+        s->flat = NULL;
+        flat_free(&flat);
         return NULL;
     }
     deadline_enter(&s->deadline, PHASE_NAMING);
@@ -399,13 +655,32 @@ result_build(search_t *s)
             s->targets[i].status = ST_TIMEOUT;
         }
         PyObject *t = target_tuple(s, &s->targets[i]);
-        if (t == NULL || PyList_Append(targets, t) < 0) {
+        if (t == NULL || (s->flat == NULL && PyList_Append(targets, t) < 0)) {
             Py_XDECREF(t);
             Py_DECREF(targets);
+            s->flat = NULL;
+            flat_free(&flat);
             return NULL;
         }
         Py_DECREF(t);
+        target_done(&s->targets[i]);
     }
+    if (s->flat != NULL) {
+        Py_SETREF(targets, flat_tables(&flat));
+        s->flat = NULL;
+        flat_free(&flat);
+        if (targets == NULL) {
+            return NULL;
+        }
+    }
+    return result_finish(s, targets);
+}
+
+/* The result tuple around targets (a new reference it takes). */
+static PyObject *
+result_finish(search_t *s, PyObject *targets)
+{
+    heap_t *h = &s->heap;
     PyObject *objects = Py_None;
     if (s->q->want_objects) {
         objects = PyList_New((Py_ssize_t)s->ntargets);

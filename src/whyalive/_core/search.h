@@ -89,10 +89,14 @@ typedef struct {
     size_t mask, used;
 } memo_t;
 
+/* The flat tables of a compact result (result.c), or NULL. */
+struct flat;
+
 typedef struct {
     const query_t *q;
     heap_t heap;
     memo_t memo;
+    struct flat *flat;
     roots_t roots;
     names_t names;
     deadline_t deadline;
