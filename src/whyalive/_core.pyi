@@ -157,8 +157,10 @@ def snapshot_search(data: _SnapshotData) -> tuple[bytes, bytes]:
     """(dist, reached_by), uint32 per node"""
 
 def snapshot_explain(
-    data: _SnapshotData, search: tuple[bytes, bytes], node: int, max_paths: int
-) -> _Target: ...
+    data: _SnapshotData, search: tuple[bytes, bytes], nodes: list[int], max_paths: int
+) -> list[_Target]:
+    """the data checked and the reverse index built once for all nodes"""
+
 def snapshot_by_id(data: _SnapshotData) -> bytes:
     """uint32 nodes in increasing order of id"""
 
