@@ -177,4 +177,23 @@ compare_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* The row of a CSR array (count rows, starts[n] where row n begins)
+ * holding position pos: the last row starting at or before it (an empty
+ * row starts where the next one does, so it is never the answer). */
+static inline size_t
+csr_row_of(const uint32_t *starts, size_t count, uint64_t pos)
+{
+    size_t lo = 0, hi = count;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (starts[mid] <= pos) {
+            lo = mid;
+        }
+        else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
 #endif /* WHYALIVE_ARRAY_H */

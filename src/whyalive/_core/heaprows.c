@@ -10,19 +10,7 @@
 node_t
 heap_row_of(const heap_t *h, uint64_t pos)
 {
-    /* the last node whose row starts at or before pos: an empty row
-     * starts where the next one does, so it is never the answer */
-    size_t lo = 0, hi = h->count;
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (h->edge_start[mid] <= pos) {
-            lo = mid;
-        }
-        else {
-            hi = mid;
-        }
-    }
-    return (node_t)lo;
+    return (node_t)csr_row_of(h->edge_start, h->count, pos);
 }
 
 Py_ssize_t

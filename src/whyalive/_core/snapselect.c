@@ -35,17 +35,7 @@ struct snap_graph {
 uint32_t
 snapview_row_of(const snapview_t *v, uint64_t pos)
 {
-    size_t lo = 0, hi = v->count;
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (v->edge_start[mid] <= pos) {
-            lo = mid;
-        }
-        else {
-            hi = mid;
-        }
-    }
-    return (uint32_t)lo;
+    return (uint32_t)csr_row_of(v->edge_start, v->count, pos);
 }
 
 static uint32_t
