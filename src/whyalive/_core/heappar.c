@@ -426,7 +426,9 @@ merge(heap_t *h, round_t *r)
                     return -1;
                 }
             }
-            memcpy(h->edges + start, c->edges + e, count * sizeof(*h->edges));
+            if (count > 0) { /* a chunk with no references has no buffer */
+                memcpy(h->edges + start, c->edges + e, count * sizeof(*h->edges));
+            }
             for (; sp < c->nspecial && c->special[sp] < e + count; sp++) {
                 uint64_t at = start + (c->special[sp] - e);
                 uint32_t edge = h->edges[at];
