@@ -27,6 +27,7 @@ SOURCES = [
     "unreached.c",
     "result.c",
     "names.c",
+    "objnames.c",
     "stdnames.c",
     "nogc.c",
     "probes.c",

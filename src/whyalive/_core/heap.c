@@ -130,20 +130,25 @@ side_rehash(heap_t *h, int bits)
         PyErr_NoMemory();
         return -1;
     }
-    PyMem_RawFree(h->side_slots);
+    /* the old table's entries move over: scanning every node instead
+     * would cost the whole heap at each doubling */
+    uint32_t *old_slots = h->side_slots;
+    size_t old_count = old_slots ? h->side_mask + 1 : 0;
     h->side_slots = slots;
     h->side_bits = bits;
     h->side_mask = nslots - 1;
-    for (size_t n = 0; n < h->count; n++) {
-        if (!(h->flags[n] & NODE_SIDE)) {
+    for (size_t s = 0; s < old_count; s++) {
+        uint32_t entry = old_slots[s];
+        if (entry == 0) {
             continue;
         }
-        size_t i = side_slot_of(h, h->objs[n]);
+        size_t i = side_slot_of(h, h->objs[entry - 1]);
         while (slots[i] != 0) {
             i = (i + 1) & h->side_mask;
         }
-        slots[i] = (uint32_t)n + 1;
+        slots[i] = entry;
     }
+    PyMem_RawFree(old_slots);
     return 0;
 }
 

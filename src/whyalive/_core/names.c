@@ -70,79 +70,6 @@ is_identifier(PyObject *s)
     return s != NULL && PyUnicode_CheckExact(s) && PyUnicode_IsIdentifier(s) == 1;
 }
 
-/* ------------------------------------------------------------------ */
-/* Type and object names                                               */
-/* ------------------------------------------------------------------ */
-
-PyObject *
-names_exact_str(PyObject *s)
-{
-    /* a copy unless s is an exact str (unicode_result_unchanged) */
-    return PyUnicode_Substring(s, 0, PyUnicode_GET_LENGTH(s));
-}
-
-PyObject *
-names_str_or(PyObject *s, PyObject *fallback)
-{
-    if (s != NULL && PyUnicode_Check(s)) {
-        return names_exact_str(s);
-    }
-    return Py_NewRef(fallback);
-}
-
-static PyObject *
-compute_type_name(PyTypeObject *tp)
-{
-    if (!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
-        return PyUnicode_FromString(tp->tp_name);
-    }
-    PyObject *qualname = ((PyHeapTypeObject *)tp)->ht_qualname;
-    if (qualname == NULL || !PyUnicode_Check(qualname)) {
-        return PyUnicode_FromString(tp->tp_name);
-    }
-    PyObject *module = NULL;
-    if (tp->tp_dict != NULL && PyDict_Check(tp->tp_dict)) {
-        module = names_dict_get_str(tp->tp_dict, "__module__");
-    }
-    if (module == NULL || !PyUnicode_CheckExact(module) ||
-        PyUnicode_CompareWithASCIIString(module, "builtins") == 0)
-    {
-        return names_exact_str(qualname);
-    }
-    return PyUnicode_FromFormat("%U.%U", module, qualname);
-}
-
-PyObject *
-names_type_name(names_t *nm, PyTypeObject *tp)
-{
-    size_t slot = ((uintptr_t)tp >> 5) & 255;
-    if (nm->recent_types[slot].type == tp) {
-        return Py_NewRef(nm->recent_types[slot].name);
-    }
-    PyObject *key = PyLong_FromVoidPtr(tp);
-    if (key == NULL) {
-        return NULL;
-    }
-    PyObject *name = PyDict_GetItemWithError(nm->type_names, key);
-    if (name != NULL) {
-        Py_DECREF(key);
-        nm->recent_types[slot].type = tp;
-        nm->recent_types[slot].name = name;
-        return Py_NewRef(name);
-    }
-    if (PyErr_Occurred() || (name = compute_type_name(tp)) == NULL ||
-        PyDict_SetItem(nm->type_names, key, name) < 0)
-    {
-        Py_DECREF(key);
-        Py_XDECREF(name);
-        return NULL;
-    }
-    Py_DECREF(key);
-    nm->recent_types[slot].type = tp;
-    nm->recent_types[slot].name = name; /* the dict keeps it */
-    return name;
-}
-
 /* The last dotted part of a type's name: "Widget" for app.Widget. */
 static PyObject *
 short_type_name(PyTypeObject *tp)
@@ -155,53 +82,6 @@ short_type_name(PyTypeObject *tp)
     }
     const char *dot = strrchr(tp->tp_name, '.');
     return PyUnicode_FromString(dot ? dot + 1 : tp->tp_name);
-}
-
-static PyObject *
-str_or_empty(PyObject *s)
-{
-    if (s != NULL && PyUnicode_Check(s)) {
-        return names_exact_str(s);
-    }
-    return PyUnicode_FromString("");
-}
-
-PyObject *
-names_object_name(names_t *nm, PyObject *op)
-{
-    if (PyFunction_Check(op)) {
-        return str_or_empty(((PyFunctionObject *)op)->func_qualname);
-    }
-    if (PyMethod_Check(op)) {
-        PyObject *func = PyMethod_GET_FUNCTION(op);
-        return PyFunction_Check(func)
-                   ? str_or_empty(((PyFunctionObject *)func)->func_qualname)
-                   : PyUnicode_FromString("");
-    }
-    if (PyCFunction_Check(op)) {
-        return PyUnicode_FromString(((PyCFunctionObject *)op)->m_ml->ml_name);
-    }
-    if (PyType_Check(op)) {
-        return names_type_name(nm, (PyTypeObject *)op);
-    }
-    if (PyModule_Check(op)) {
-        PyObject *dict = PyModule_GetDict(op);
-        return str_or_empty(dict ? names_dict_get_str(dict, "__name__") : NULL);
-    }
-    if (PyCode_Check(op)) {
-        return str_or_empty(compat_code_qualname((PyCodeObject *)op));
-    }
-    if (PyFrame_Check(op)) {
-        int owns;
-        compat_frame *data = compat_frame_object_data(op, &owns);
-        PyCodeObject *co = data ? compat_frame_code(data) : NULL;
-        return str_or_empty(co ? compat_code_qualname(co) : NULL);
-    }
-    if (compat_is_generator_like(op)) {
-        return str_or_empty(((PyGenObject *)op)->gi_qualname);
-    }
-    PyObject *name = stdnames_object_name(nm, op);
-    return name ? name : PyUnicode_FromString("");
 }
 
 /* ------------------------------------------------------------------ */
@@ -553,8 +433,8 @@ label_sequence(PyObject **items, Py_ssize_t n, PyObject *child,
 }
 
 /* The static collections.deque type in op's bases, or NULL. */
-static PyTypeObject *
-deque_base(PyObject *op)
+PyTypeObject *
+names_deque_base(PyObject *op)
 {
     for (PyTypeObject *tp = Py_TYPE(op); tp != NULL; tp = tp->tp_base) {
         /* a class statement can choose any name, but has no module
@@ -715,61 +595,62 @@ label_by_type(names_t *nm, PyObject *op, PyObject *child, Py_ssize_t occurrence,
               Py_ssize_t ordinal, raw_label_t *out)
 {
     const char *field = NULL;
-    PyTypeObject *deque_type;
+    int cls = names_type_class(nm, op);
     int r;
 
-    if ((r = stdnames_label(nm, op, child, out)) != 0) {
+    if ((cls & CLASS_STDNAMES) && (r = stdnames_label(nm, op, child, out)) != 0) {
         return r;
     }
-
-    if (PyDict_Check(op) && (r = label_dict(nm, op, child, occurrence, out)) != 0) {
-        return r;
-    }
-    if (PyList_Check(op)) {
+    switch (cls & CLASS_KIND) {
+    case CLASS_DICT:
+        if ((r = label_dict(nm, op, child, occurrence, out)) != 0) {
+            return r;
+        }
+        break;
+    case CLASS_LIST:
         r = label_sequence(((PyListObject *)op)->ob_item, PyList_GET_SIZE(op),
                            child, occurrence,
                            PyList_CheckExact(op) ? ordinal : -1, out);
         if (r != 0) {
             return r;
         }
-    }
-    else if (PyTuple_Check(op)) {
+        break;
+    case CLASS_TUPLE:
         r = label_sequence(((PyTupleObject *)op)->ob_item, PyTuple_GET_SIZE(op),
                            child, occurrence,
                            PyTuple_CheckExact(op) ? ordinal : -1, out);
         if (r != 0) {
             return r;
         }
-    }
-    else if (PyAnySet_Check(op)) {
+        break;
+    case CLASS_SET:
         return set_label(out, EDGE_KIND_ELEMENT, ROLE_PLAIN,
                          PyUnicode_FromString("<element>"));
-    }
-    else if ((deque_type = deque_base(op)) != NULL) {
-        r = label_deque(deque_type, op, child, occurrence, out);
+    case CLASS_DEQUE:
+        r = label_deque(names_deque_base(op), op, child, occurrence, out);
         if (r != 0) {
             return r;
         }
-    }
-    else if (PyCell_Check(op)) {
+        break;
+    case CLASS_CELL:
         return set_label(out, EDGE_KIND_ATTR, ROLE_CELL_CONTENTS,
                          PyUnicode_FromString(".cell_contents"));
-    }
-    else if (PyFunction_Check(op)) {
+    case CLASS_FUNCTION:
         field = compat_function_field(op, child);
-    }
-    else if (PyMethod_Check(op)) {
+        break;
+    case CLASS_METHOD:
         field = child == PyMethod_GET_FUNCTION(op) ? "__func__"
                 : child == PyMethod_GET_SELF(op)   ? "__self__"
                                                    : NULL;
-    }
-    else if (PyCFunction_Check(op)) {
+        break;
+    case CLASS_CFUNCTION: {
         PyCFunctionObject *f = (PyCFunctionObject *)op;
         field = child == f->m_self     ? "__self__"
                 : child == f->m_module ? "__module__"
                                        : NULL;
+        break;
     }
-    else if (PyType_Check(op)) {
+    case CLASS_TYPE: {
         PyTypeObject *tp = (PyTypeObject *)op;
         field = child == tp->tp_dict               ? "__dict__"
                 : child == tp->tp_mro              ? "__mro__"
@@ -781,44 +662,50 @@ label_by_type(names_t *nm, PyObject *op, PyObject *child, Py_ssize_t occurrence,
         {
             field = "__module_object__";
         }
+        break;
     }
-    else if (PyModule_Check(op)) {
+    case CLASS_MODULE:
         field = child == PyModule_GetDict(op) ? "__dict__" : NULL;
-    }
-    else if (PyFrame_Check(op)) {
+        break;
+    case CLASS_FRAME:
         field = compat_frame_object_field(op, child);
         if (field == NULL &&
             (r = label_frame_slots(compat_frame_object_locals(op), child, out)) != 0)
         {
             return r;
         }
-    }
-    else if (compat_is_generator_like(op)) {
+        break;
+    case CLASS_GENERATOR:
         field = compat_generator_field(op, child);
         if (field == NULL &&
             (r = label_frame_slots(compat_generator_frame(op), child, out)) != 0)
         {
             return r;
         }
-    }
-    else if (PyTraceBack_Check(op)) {
+        break;
+    case CLASS_TRACEBACK: {
         PyTracebackObject *tb = (PyTracebackObject *)op;
         field = child == (PyObject *)tb->tb_next    ? "tb_next"
                 : child == (PyObject *)tb->tb_frame ? "tb_frame"
                                                     : NULL;
+        break;
     }
-    else if (PyExceptionInstance_Check(op)) {
+    case CLASS_EXCEPTION:
         field = compat_exception_field(op, child);
-    }
-    else if (PyCode_Check(op)) {
+        break;
+    case CLASS_CODE: {
         PyCodeObject *co = (PyCodeObject *)op;
         field = child == co->co_consts  ? "co_consts"
                 : child == co->co_names ? "co_names"
                                         : NULL;
+        break;
     }
-    else if (PyWeakref_Check(op)) {
+    case CLASS_WEAKREF:
         field = child == ((PyWeakReference *)op)->wr_callback ? "__callback__"
                                                               : NULL;
+        break;
+    default:
+        break;
     }
     if (field != NULL) {
         return attr_label(nm, out, field);

@@ -50,8 +50,41 @@ typedef struct {
     int role;
 } raw_label_t;
 
+/* How a referrer's references are labelled (objnames.c's
+ * names_type_class): one kind, below CLASS_KIND, and flags. */
+enum label_class {
+    CLASS_INSTANCE = 0, /* attributes, slots and members only */
+    CLASS_DICT,
+    CLASS_LIST,
+    CLASS_TUPLE,
+    CLASS_SET,
+    CLASS_DEQUE,
+    CLASS_CELL,
+    CLASS_FUNCTION,
+    CLASS_METHOD,
+    CLASS_CFUNCTION,
+    CLASS_TYPE,
+    CLASS_MODULE,
+    CLASS_FRAME,
+    CLASS_GENERATOR,
+    CLASS_TRACEBACK,
+    CLASS_EXCEPTION,
+    CLASS_CODE,
+    CLASS_WEAKREF,
+    CLASS_KIND = 0x3f,
+    CLASS_STDNAMES = 0x40,       /* stdnames.c may label its references */
+    CLASS_STDNAMES_NAMED = 0x80, /* stdnames.c names its objects */
+};
+
+#define NAMES_CLASS_BITS 8
+
 typedef struct {
     PyObject *type_names; /* {id(type): qualified name} */
+    /* each type's class, by its address (objnames.c) */
+    struct {
+        PyTypeObject *type;
+        uint8_t cls;
+    } type_classes[1 << NAMES_CLASS_BITS];
     struct {
         PyTypeObject *type;
         PyObject *name; /* borrowed from type_names */
@@ -111,6 +144,13 @@ PyObject *names_type_name(names_t *nm, PyTypeObject *tp);
 /* The name an object carries, if it is a function, class, module,
  * method, code, frame or generator; "" otherwise.  New reference. */
 PyObject *names_object_name(names_t *nm, PyObject *op);
+/* 0 when names_object_name(op) is "" whatever op holds: objects of
+ * its type carry no name.  Makes nothing. */
+int names_has_name(names_t *nm, PyObject *op);
+/* The label_class of op's type (cached). */
+int names_type_class(names_t *nm, PyObject *op);
+/* The collections.deque type among the bases of op's type, or NULL. */
+PyTypeObject *names_deque_base(PyObject *op);
 /* repr() for str, bytes, int, float, bool, None and tuples of those;
  * "<Type at 0x...>" for anything else.  New reference. */
 PyObject *names_safe_repr(names_t *nm, PyObject *op);
@@ -131,6 +171,11 @@ int stdnames_is_inner(names_t *nm, PyObject *op, PyObject *child);
 /* The name of such an object (an lru_cache's function), new
  * reference, or NULL (no error set) when it has none. */
 PyObject *stdnames_object_name(names_t *nm, PyObject *op);
+/* 0 when stdnames_label never labels a reference of op's type (lists,
+ * tuples, instances of plain classes): depends on the type alone. */
+int stdnames_may_label(PyObject *op);
+/* 1 when stdnames_object_name may name objects of op's type. */
+int stdnames_names_objects(names_t *nm, PyObject *op);
 void stdnames_free(names_t *nm);
 
 #endif /* WHYALIVE_NAMES_H */

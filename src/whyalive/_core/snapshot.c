@@ -414,7 +414,10 @@ capture_nodes(capture_t *c, PyObject *result)
     for (size_t i = 0; status == 0 && i < n; i++) {
         PyObject *op = h->objs[i];
         int64_t type = type_string(c, Py_TYPE(op));
-        int64_t name = intern_new(c, names_object_name(&c->names, op));
+        /* most objects carry no name: "" is string 0 */
+        int64_t name = names_has_name(&c->names, op)
+                           ? intern_new(c, names_object_name(&c->names, op))
+                           : 0;
         if (type < 0 || name < 0) {
             status = -1;
             break;

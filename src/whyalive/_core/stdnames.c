@@ -833,12 +833,26 @@ positional_label(struct stdnames *st, PyObject *op, PyObject *child, int *ok)
 }
 
 int
-stdnames_label(names_t *nm, PyObject *op, PyObject *child, raw_label_t *out)
+stdnames_may_label(PyObject *op)
 {
     PyTypeObject *tp = Py_TYPE(op);
     /* most references of a heap come from these: nothing here names
      * them (the checks below cost a capture a tenth of its time) */
-    if (tp == &PyList_Type || tp == &PyTuple_Type || is_plain_instance(op)) {
+    return !(tp == &PyList_Type || tp == &PyTuple_Type || is_plain_instance(op));
+}
+
+int
+stdnames_names_objects(names_t *nm, PyObject *op)
+{
+    struct stdnames *st = stdnames_get(nm);
+    return st != NULL && st->lru != NULL && Py_TYPE(op) == st->lru;
+}
+
+int
+stdnames_label(names_t *nm, PyObject *op, PyObject *child, raw_label_t *out)
+{
+    PyTypeObject *tp = Py_TYPE(op);
+    if (!stdnames_may_label(op)) {
         return 0;
     }
     find_hidden_types();
