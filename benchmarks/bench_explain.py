@@ -74,12 +74,12 @@ from typing import Any
 
 import harness
 from harness import fmt_mib, fmt_ratio, fmt_seconds
-from heaps import LAYOUTS, MODULE_NAME, Heap, LeakedWidget, format_size
+from heaps import MODULE_NAME, Heap, LeakedWidget, format_size
 
 #: Sizes, layouts and queries of the issue-4 matrix (``--matrix``).
 MATRIX = {
     "sizes": "1M,5M,10M",
-    "layouts": ",".join(LAYOUTS),
+    "layouts": "ordered,fragmented",
     "queries": "depth:8,depth:1000,fanin:10000,instances:200,typestats,count",
 }
 #: Issue 2: explain(target) at depth 8, heaps of 100k, 1M and 5M objects.

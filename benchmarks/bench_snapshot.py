@@ -1,7 +1,9 @@
 """Heap snapshots: time and memory, as ratios to gc.collect() on the same heap.
 
-For each heap size (``heaps.py``'s background objects: ``__slots__``
-instances, two-key dicts and two-item lists, each holding two references)
+For each heap size and layout (``--layouts``, by default ``ordered``:
+``heaps.py``'s background objects, ``__slots__`` instances, two-key dicts
+and two-item lists, each holding two references; ``records``: an
+application's cache, instances of a plain class in one list)
 this process builds the heap, then ``--runs`` times: one timed full
 ``gc.collect()``, then each step, timed, with the peak growth of the
 process's memory while it runs:
@@ -24,6 +26,7 @@ snapshot's bytes per object and per reference.
 Example (from the repository root, the C core built in place)::
 
     PYTHONPATH=src python benchmarks/bench_snapshot.py --sizes 1M --runs 3
+    PYTHONPATH=src python benchmarks/bench_snapshot.py --layouts records
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import tempfile
 
 import harness
 from harness import fmt_ratio, fmt_seconds
-from heaps import build_heap, format_size, parse_size
+from heaps import LAYOUTS, build_heap, format_size, parse_size
 
 import whyalive
 
@@ -50,8 +53,9 @@ def _kept_bytes(snap: whyalive.HeapSnapshot) -> int:
     return total + sum(len(item) for item in data if isinstance(item, bytes))
 
 
-def run(size: int, runs: int) -> list[list[str]]:
-    heap = build_heap(size, "ordered", seed=0)
+def run(size: int, runs: int, layout: str) -> list[list[str]]:
+    heap = build_heap(size, layout, seed=0)
+    name = f"{format_size(size)} {layout}"
     memory = harness.PeakMemory()
     rows = []
     try:
@@ -108,7 +112,7 @@ def run(size: int, runs: int) -> list[list[str]]:
             peak = harness.median(peaks[step])
             rows.append(
                 [
-                    format_size(size),
+                    name,
                     step,
                     fmt_seconds(seconds),
                     fmt_seconds(collect),
@@ -119,7 +123,7 @@ def run(size: int, runs: int) -> list[list[str]]:
         kept = facts["kept"]
         budget = 32 * nodes + 8 * facts["edges"]
         print(
-            f"{format_size(size)}: {nodes:,} objects, {int(facts['edges']):,} "
+            f"{name}: {nodes:,} objects, {int(facts['edges']):,} "
             f"references; kept snapshot {kept / nodes:.1f} bytes/object "
             f"(goal 32/object + 8/reference: {budget / nodes:.1f}), "
             f"+{facts['dominators'] / nodes:.1f} once dominators are known"
@@ -138,10 +142,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1M", help="heap sizes, e.g. 100k,1M")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--layouts",
+        default="ordered",
+        help=f"heap layouts (heaps.py), of {','.join(LAYOUTS)}",
+    )
     args = parser.parse_args()
+    layouts = args.layouts.split(",")
+    for layout in layouts:
+        if layout not in LAYOUTS:
+            parser.error(f"unknown layout {layout!r}: one of {', '.join(LAYOUTS)}")
     rows = []
     for spec in args.sizes.split(","):
-        rows += run(parse_size(spec), args.runs)
+        for layout in layouts:
+            rows += run(parse_size(spec), args.runs, layout)
     print(
         harness.markdown_table(
             ["heap", "step", "median", "gc.collect()", "ratio", "peak bytes/object"],

@@ -11,7 +11,7 @@ Background objects cycle through three kinds, each exactly one GC object on
 every CPython version and each holding two references to other background
 objects: a ``__slots__`` instance (:class:`Node`), a two-key dict and a
 two-item list.  They are held in lists of :data:`CHUNK` (``size / 1000``
-extra lists).  Two layouts:
+extra lists).  Three layouts:
 
 ``ordered``
     objects allocated one after another; object *i* refers to objects
@@ -23,6 +23,12 @@ extra lists).  Two layouts:
     random other real objects.  The surviving junk blocks are ``bytes``
     (not tracked by the collector, so the count of GC objects stays
     ``size``); they keep the holes scattered.
+``records``
+    an application's cache instead: ``size / 2`` instances of a plain class
+    (:class:`Record`: an int, a str and a one-item list as attributes, the
+    list holding the record before it), all in one list, as a cache of
+    rows is; the strs and ints are reached too (not tracked by the
+    collector, as in a real application's heap).
 
 Fixtures (each optional):
 
@@ -86,8 +92,8 @@ __all__ = [
 
 #: Name of the module whose globals hold every fixture.
 MODULE_NAME = "whyalive_bench_heap"
-#: The two heap layouts.
-LAYOUTS = ("ordered", "fragmented")
+#: The heap layouts.
+LAYOUTS = ("ordered", "fragmented", "records")
 #: Background objects per holding list.
 CHUNK = 1000
 #: Kinds of holders of leaked widgets, in the order instances are dealt.
@@ -102,6 +108,15 @@ class Node:
     def __init__(self, a: object, b: object) -> None:
         self.a = a
         self.b = b
+
+
+class Record:
+    """A row of the ``records`` layout: plain attributes, as most classes."""
+
+    def __init__(self, number: int, previous: object) -> None:
+        self.number = number
+        self.name = f"record {number}"
+        self.related = [previous]
 
 
 class Link:
@@ -227,10 +242,17 @@ def build_heap(
     try:
         if layout == "ordered":
             objs = _ordered(size)
+        elif layout == "records":
+            objs = _records(size)
         else:
             objs, junk = _fragmented(size, rng)
             module._junk = junk
-        module.background = [objs[i : i + CHUNK] for i in range(0, size, CHUNK)]
+        # a cache holds its rows in one list; the others in chunks
+        module.background = (
+            [objs]
+            if layout == "records"
+            else [objs[i : i + CHUNK] for i in range(0, size, CHUNK)]
+        )
         del objs
         for depth in chains:
             _add_chain(module, depth)
@@ -264,6 +286,16 @@ def _ordered(size: int) -> list:
         obj = _make(i % 3, prev, prev2)
         append(obj)
         prev2, prev = prev, obj
+    return objs
+
+
+def _records(size: int) -> list:
+    """``size`` GC objects: a Record and its list each."""
+    objs: list = []
+    previous = None
+    for i in range(size // 2):
+        previous = Record(i, previous)
+        objs.append(previous)
     return objs
 
 

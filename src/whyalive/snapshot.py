@@ -60,6 +60,8 @@ _BIG = 15
 _SIZE_IN_BIG = 0xFFFFFFFF
 _BIG_SIZE = 0
 _BIG_ITEM = struct.Struct("=IIQ")
+#: A label's text field for "[index]" (snapshot.h's SNAP_INDEX_TEXT).
+_INDEX_TEXT = -1
 #: idom value of an object directly under the roots.
 _NO_DOMINATOR = 0xFFFFFFFF
 #: A dominated child holding at least this share of an object's retained
@@ -75,8 +77,9 @@ class SnapshotArrays(NamedTuple):
     edge_start[n + 1]]`` (referent node, high bit set for a reference into
     a container its owner keeps internally) with ``edge_labels`` (label
     numbers: label ``k`` is ``labels[5k:5k + 5]``, its text in
-    ``strings``, its kind in ``edge_kind_names``, its role, its key in
-    ``strings`` or -1, its index or -1); ``roots``, ``(node, name)``.
+    ``strings`` (-1: ``"[index]"``, see :meth:`label_text`), its kind in
+    ``edge_kind_names``, its role, its key in ``strings`` or -1, its
+    index or -1); ``roots``, ``(node, name)``.
     """
 
     strings: list[str]
@@ -90,6 +93,23 @@ class SnapshotArrays(NamedTuple):
     labels: memoryview
     roots: list[tuple[int, str]]
     edge_kind_names: tuple[str, ...]
+
+    def label_text(self, label: int) -> str:
+        """The text of label number ``label``: a list's or tuple's item
+        reads ``"[index]"`` and has no string of its own.
+
+        >>> import whyalive
+        >>> held = [object(), object()]
+        >>> arrays = whyalive.heap_snapshot().arrays
+        >>> row = arrays.ids.tolist().index(id(held))
+        >>> start = arrays.edge_start[row]
+        >>> arrays.label_text(arrays.edge_labels[start])
+        '[1]'
+        """
+        text = self.labels[5 * label]
+        if text == _INDEX_TEXT:
+            return f"[{self.labels[5 * label + 4]}]"
+        return self.strings[text]
 
 
 class SnapshotNode:

@@ -507,10 +507,7 @@ def _row_labels(snap, obj):
     arrays = snap.arrays
     node = snap._node_of(id(obj))
     start, end = arrays.edge_start[node], arrays.edge_start[node + 1]
-    labels = arrays.labels
-    return [
-        arrays.strings[labels[5 * arrays.edge_labels[e]]] for e in range(start, end)
-    ]
+    return [arrays.label_text(arrays.edge_labels[e]) for e in range(start, end)]
 
 
 def test_items_and_attributes_held_twice_are_labelled_at_each_place():
@@ -531,3 +528,31 @@ def test_items_and_attributes_held_twice_are_labelled_at_each_place():
     assert _row_labels(snap, in_tuple) == ["[2]", "[1]", "[0]"]
     assert sorted(_row_labels(snap, pair)) == [".__class__", ".first", ".second"]
     assert sorted(_row_labels(snap, other)) == [".__class__", ".first", ".second"]
+
+
+def test_items_of_lists_need_no_string_each():
+    many = [object() for _ in range(20_000)]
+    snap = whyalive.heap_snapshot()
+    arrays = snap.arrays
+    node = snap._node_of(id(many))
+    row = range(arrays.edge_start[node], arrays.edge_start[node + 1])
+    # each item's label is its index alone: text -1, no string
+    assert {arrays.labels[5 * arrays.edge_labels[e]] for e in row} == {-1}
+    assert len({arrays.edge_labels[e] for e in row}) == 20_000
+    labels = _row_labels(snap, many)
+    assert labels == [f"[{i}]" for i in reversed(range(20_000))]
+    path = snap.explain(id(many[12_345])).targets[0].paths[0]
+    assert path.edges[-1].label == "[12345]"
+
+
+def test_an_index_text_only_labels_an_index():
+    data = list(_core.snapshot_capture())
+    labels = list(struct.unpack(f"={len(data[11]) // 4}i", data[11]))
+    # the first label that is not an index's, given the index text
+    k = next(
+        k for k in range(0, len(labels), 5) if labels[k] != -1 and labels[k + 1] != 2
+    )
+    labels[k], labels[k + 4] = -1, 3
+    data[11] = struct.pack(f"={len(labels)}i", *labels)
+    with pytest.raises(ValueError, match="a label is out of range"):
+        _core.snapshot_check(tuple(data))

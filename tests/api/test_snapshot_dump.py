@@ -47,7 +47,7 @@ def saved(app, tmp_path_factory):
 def _sections(blob: bytes) -> list[tuple[bytes, bytes]]:
     """The file read as the documentation says, independently of dump.py."""
     magic, version, count = HEADER.unpack_from(blob, 0)
-    assert (magic, version) == (b"WHYALIVE", 2)
+    assert (magic, version) == (b"WHYALIVE", 3)
     offset, out = HEADER.size, []
     for _ in range(count):
         tag, length, crc = SECTION.unpack_from(blob, offset)
@@ -59,7 +59,7 @@ def _sections(blob: bytes) -> list[tuple[bytes, bytes]]:
     return out
 
 
-def _write(path: Path, sections: list[tuple[bytes, bytes]], version: int = 2) -> None:
+def _write(path: Path, sections: list[tuple[bytes, bytes]], version: int = 3) -> None:
     with open(path, "wb") as f:
         f.write(HEADER.pack(b"WHYALIVE", version, len(sections)))
         for tag, payload in sections:
@@ -86,7 +86,7 @@ def test_the_file_is_as_documented(saved):
     snap, path = saved
     sections = dict(_sections(path.read_bytes()))
     meta = json.loads(sections[b"META"])
-    assert meta["format_version"] == 2
+    assert meta["format_version"] == 3
     assert meta["python_version"] == list(sys.version_info[:3])
     assert meta["objects"] == len(snap)
     strings, offset, payload = [], 0, sections[b"STRS"]
@@ -146,7 +146,7 @@ def test_refusals_say_what_and_where(saved, tmp_path):
     cases = {
         b"hello": "truncated",
         b"NOTASNAPSHOT" + blob[12:]: "not a whyalive heap snapshot",
-        HEADER.pack(b"WHYALIVE", 3, 0) + blob[HEADER.size :]: "format version 3",
+        HEADER.pack(b"WHYALIVE", 4, 0) + blob[HEADER.size :]: "format version 4",
         blob[: len(blob) // 2]: "truncated",
         blob[:-1]: "truncated",
         blob + b"x": "unexpected bytes",
@@ -182,6 +182,48 @@ def _as_version_1(sections: list[tuple[bytes, bytes]]) -> list[tuple[bytes, byte
         b"SEEN": wide(b"SEEN", 2, 0xFF, "B", "I"),
     }
     return [(t, wider.get(t, p)) for t, p in sections if t != b"BIGV"]
+
+
+def _as_version_2(sections: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """A version 3 file's sections as version 2 wrote them: every label
+    text in STRS, "[i]" of a list's or tuple's item too (no text -1)."""
+    found = dict(sections)
+    payload, offset, strings = found[b"STRS"], 0, []
+    while offset < len(payload):
+        (length,) = struct.unpack_from("<I", payload, offset)
+        strings.append(payload[offset + 4 : offset + 4 + length])
+        offset += 4 + length
+    labels = list(struct.unpack(f"<{len(found[b'LABL']) // 4}i", found[b"LABL"]))
+    where = {text: i for i, text in enumerate(strings)}
+    for k in range(0, len(labels), 5):
+        if labels[k] == -1:
+            text = f"[{labels[k + 4]}]".encode()
+            if text not in where:
+                where[text] = len(strings)
+                strings.append(text)
+            labels[k] = where[text]
+    rewritten = {
+        b"STRS": b"".join(struct.pack("<I", len(t)) + t for t in strings),
+        b"LABL": struct.pack(f"<{len(labels)}i", *labels),
+    }
+    return [(t, rewritten.get(t, p)) for t, p in sections]
+
+
+def test_version_2_files_still_load(app, saved, tmp_path):
+    snap, path = saved
+    sections = _sections(path.read_bytes())
+    labels = struct.unpack(
+        f"<{len(dict(sections)[b'LABL']) // 4}i", dict(sections)[b"LABL"]
+    )
+    assert -1 in labels[::5]  # the lists' items: no strings of their own
+    old = tmp_path / "v2.whyalive"
+    _write(old, _as_version_2(sections), version=2)
+    loaded = whyalive.load_snapshot(old)
+    assert loaded.total_size == snap.total_size
+    assert loaded.top_retainers(3) == snap.top_retainers(3)
+    target = id(app.CACHE.pages[4])
+    assert str(loaded.explain(target)) == str(snap.explain(target))
+    assert "[4]" in str(loaded.explain(target))
 
 
 def test_version_1_files_still_load(saved, tmp_path):

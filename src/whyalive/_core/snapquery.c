@@ -193,7 +193,10 @@ snapview_open(snapview_t *v, PyObject *data)
     }
     for (size_t i = 0; i < v->nlabels; i++) {
         const int32_t *l = &v->labels[i * SNAP_LABEL_FIELDS];
-        if (!check_string_index(v, l[0]) || l[1] < 0 || l[1] >= EDGE_KIND_COUNT ||
+        int index_text = l[0] == SNAP_INDEX_TEXT && l[1] == EDGE_KIND_INDEX &&
+                         l[4] >= 0;
+        if ((!index_text && !check_string_index(v, l[0])) || l[1] < 0 ||
+            l[1] >= EDGE_KIND_COUNT ||
             l[2] < 0 || l[2] >= ROLE_COUNT || (l[3] != -1 && !check_string_index(v, l[3])))
         {
             return bad("a label is out of range");
@@ -479,16 +482,31 @@ string_at(const snapview_t *v, int64_t i)
     return PyList_GET_ITEM(v->strings, (Py_ssize_t)i);
 }
 
-/* A stored label as names.c's raw label (borrowed strings). */
-static void
+PyObject *
+snapview_label_text(const snapview_t *v, uint32_t label)
+{
+    const int32_t *l = &v->labels[(size_t)label * SNAP_LABEL_FIELDS];
+    if (l[0] == SNAP_INDEX_TEXT) {
+        return PyUnicode_FromFormat("[%ld]", (long)l[4]);
+    }
+    return Py_NewRef(string_at(v, l[0]));
+}
+
+/* A stored label as names.c's raw label (its text a new reference,
+ * its key borrowed): 0, or -1 with an exception set. */
+static int
 raw_at(const snapview_t *v, uint64_t pos, raw_label_t *out)
 {
     const int32_t *l = &v->labels[(size_t)v->edge_labels[pos] * SNAP_LABEL_FIELDS];
-    out->text = string_at(v, l[0]);
+    out->text = snapview_label_text(v, v->edge_labels[pos]);
+    if (out->text == NULL) {
+        return -1;
+    }
     out->kind = l[1];
     out->role = l[2];
     out->key = l[3] >= 0 ? string_at(v, l[3]) : NULL;
     out->index = l[4];
+    return 0;
 }
 
 /* (referrer_type, referrer_id, label, kind, referrer_name) */
@@ -519,15 +537,20 @@ edges_tuple(snap_paths_t *p, const uint64_t *hops, uint32_t n)
         while (j > 0 && (v->edges[hops[j]] & SNAP_EDGE_FOLD)) {
             j--;
         }
-        int count = (int)(end - j + 1);
-        for (int k = 0; k < count; k++) {
-            raw_at(v, hops[end - k], &labels[k]);
+        int count = (int)(end - j + 1), read = 0;
+        while (read < count && raw_at(v, hops[end - read], &labels[read]) == 0) {
+            read++;
         }
         int kind;
         uint32_t owner = snapview_row_of(v, hops[end]);
         /* the owner is not an object here: a closure's variable names
          * were stored as its labels' keys */
-        PyObject *label = names_fold(&p->names, NULL, labels, count, &kind);
+        PyObject *label = read == count
+                              ? names_fold(&p->names, NULL, labels, count, &kind)
+                              : NULL;
+        for (int k = 0; k < read; k++) {
+            names_raw_clear(&labels[k]);
+        }
         PyObject *edge = label ? edge_tuple(v, owner, label, kind) : NULL;
         if (edge == NULL || PyList_Append(edges, edge) < 0) {
             Py_XDECREF(edge);
@@ -572,7 +595,9 @@ root_tuple(snap_paths_t *p, uint32_t seed, uint32_t link, const uint64_t *hops,
             return Py_BuildValue("(sN(Os))", "module", text, module, "__dict__");
         }
         raw_label_t raw;
-        raw_at(v, hops[n - 1], &raw);
+        if (raw_at(v, hops[n - 1], &raw) < 0) {
+            return NULL;
+        }
         PyObject *text, *key_text;
         if (raw.key != NULL) {
             text = names_global(&p->names, module, raw.key);
@@ -590,6 +615,7 @@ root_tuple(snap_paths_t *p, uint32_t seed, uint32_t link, const uint64_t *hops,
             text = Py_NewRef(raw.text);
             key_text = Py_NewRef(raw.text);
         }
+        names_raw_clear(&raw);
         *absorbed = 1;
         if (text == NULL || key_text == NULL) {
             Py_XDECREF(text);

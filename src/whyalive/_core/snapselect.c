@@ -167,9 +167,7 @@ snap_label(void *ctx, const candidate_t *c)
 {
     const snapview_t *v = ((snap_graph_t *)ctx)->v;
     if ((c->via & TAG_MASK) == TAG_NODE) {
-        const int32_t *l =
-            &v->labels[(size_t)v->edge_labels[c->pos] * SNAP_LABEL_FIELDS];
-        return Py_NewRef(PyList_GET_ITEM(v->strings, l[0]));
+        return snapview_label_text(v, v->edge_labels[c->pos]);
     }
     if ((c->via & TAG_MASK) == TAG_ROOT) {
         PyObject *ref = PyList_GET_ITEM(v->refs, TAG_VALUE(c->via));

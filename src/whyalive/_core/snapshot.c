@@ -4,7 +4,8 @@
  * then, while every object is still where the walk saw it (the
  * collector off, no Python code run), one pass per node for its id,
  * type, shallow size (sizes.c) and name, and one per reference for its
- * label (names.c), stored as indices into one table of strings.  The
+ * label (names.c), stored as indices into one table of strings (a list's
+ * or tuple's item "[i]" as its index alone: no string each).  The
  * result holds no reference to any object of the heap: only strs of
  * its own table, ints, and bytes.
  */
@@ -18,8 +19,6 @@
 /* Rows longer than this name a value held twice by its first place
  * (result.c does the same: counting would be quadratic). */
 #define OCCURRENCE_ROW_LIMIT 256
-/* "[i]" labels of lists and tuples, cached by index below this. */
-#define INDEX_LABEL_CACHE 4096
 
 typedef struct {
     heap_t heap;
@@ -40,7 +39,9 @@ typedef struct {
                                hands out one text per attribute) */
     PyObject *held_texts;   /* list: text_labels' keys, kept alive */
     uint32_t key_label;     /* "<key>"'s index in labels + 1, 0: none */
-    uint32_t index_labels[INDEX_LABEL_CACHE]; /* index + 1, 0: none */
+    uint32_t *index_labels; /* "[i]" of lists and tuples by i: label + 1,
+                               0: none yet */
+    size_t index_labels_capacity;
     /* heap.objs, .edge_start, .edges are the snapshot's bytes (ids, its
      * rows, its edges: the same values), not the heap's own arrays */
     int objs_lent, edge_start_lent, edges_lent;
@@ -108,6 +109,53 @@ remember_text(capture_t *c, PyObject *text, int64_t label)
     return label;
 }
 
+/* Adds a label of those fields: its index in labels, or -1 with
+ * MemoryError set. */
+static int64_t
+append_label(capture_t *c, int32_t text, int kind, int role, int32_t key,
+             int32_t index)
+{
+    if (array_grow((void **)&c->labels, &c->labels_capacity,
+                   (c->nlabels + 1) * SNAP_LABEL_FIELDS, sizeof(int32_t)) < 0)
+    {
+        return -1;
+    }
+    int32_t *out = &c->labels[c->nlabels * SNAP_LABEL_FIELDS];
+    out[0] = text;
+    out[1] = kind;
+    out[2] = role;
+    out[3] = key;
+    out[4] = index;
+    return (int64_t)c->nlabels++;
+}
+
+/* The label "[index]" of a list's or tuple's item: one per index, with
+ * no string (SNAP_INDEX_TEXT).  Its index in labels, or -1 with
+ * MemoryError set. */
+static int64_t
+index_label(capture_t *c, Py_ssize_t index)
+{
+    size_t i = (size_t)index, old = c->index_labels_capacity;
+    if (i >= old) {
+        if (array_grow((void **)&c->index_labels, &c->index_labels_capacity,
+                       i + 1, sizeof(uint32_t)) < 0)
+        {
+            return -1;
+        }
+        memset(c->index_labels + old, 0,
+               (c->index_labels_capacity - old) * sizeof(uint32_t));
+    }
+    if (c->index_labels[i] != 0) {
+        return c->index_labels[i] - 1;
+    }
+    int64_t label = append_label(c, SNAP_INDEX_TEXT, EDGE_KIND_INDEX,
+                                 ROLE_PLAIN, -1, (int32_t)index);
+    if (label >= 0) {
+        c->index_labels[i] = (uint32_t)label + 1;
+    }
+    return label;
+}
+
 /* The index in labels of a raw label (whose text it consumes), with
  * key_name naming a closure variable when not NULL. */
 static int64_t
@@ -147,8 +195,6 @@ intern_label(capture_t *c, raw_label_t *raw, PyObject *key_name)
     int64_t key_index = key == Py_None ? -1 : intern_string(c, key);
     PyObject *value = PyLong_FromSize_t(c->nlabels);
     if (text < 0 || (key != Py_None && key_index < 0) || value == NULL ||
-        array_grow((void **)&c->labels, &c->labels_capacity,
-                   (c->nlabels + 1) * SNAP_LABEL_FIELDS, sizeof(int32_t)) < 0 ||
         PyDict_SetItem(c->label_index, dict_key, value) < 0)
     {
         Py_DECREF(dict_key);
@@ -157,14 +203,10 @@ intern_label(capture_t *c, raw_label_t *raw, PyObject *key_name)
     }
     Py_DECREF(dict_key);
     Py_DECREF(value);
-    int32_t *out = &c->labels[c->nlabels * SNAP_LABEL_FIELDS];
-    out[0] = (int32_t)text;
-    out[1] = raw->kind;
-    out[2] = raw->role;
-    out[3] = (int32_t)key_index;
-    out[4] = (int32_t)(raw->index < INT32_MAX ? raw->index : -1);
-    int64_t label = (int64_t)c->nlabels++;
-    return remember ? remember_text(c, raw->text, label) : label;
+    int64_t label = append_label(c, (int32_t)text, raw->kind, raw->role,
+                                 (int32_t)key_index,
+                                 (int32_t)(raw->index < INT32_MAX ? raw->index : -1));
+    return remember && label >= 0 ? remember_text(c, raw->text, label) : label;
 }
 
 /* The label of the reference at position pos of node n's row. */
@@ -189,10 +231,8 @@ edge_label(capture_t *c, node_t n, uint64_t pos)
                                ? ((PyListObject *)owner)->ob_item
                                : ((PyTupleObject *)owner)->ob_item;
         Py_ssize_t index = size - 1 - ordinal;
-        if (index >= 0 && index < INDEX_LABEL_CACHE &&
-            items[index] == h->objs[referent] && c->index_labels[index] != 0)
-        {
-            return c->index_labels[index] - 1;
+        if (index >= 0 && index < INT32_MAX && items[index] == h->objs[referent]) {
+            return index_label(c, index);
         }
     }
     Py_ssize_t occurrence = 0;
@@ -214,13 +254,12 @@ edge_label(capture_t *c, node_t n, uint64_t pos)
         key_name = PyCode_Check(co) ? compat_code_freevar_name(co, raw.index)
                                     : NULL;
     }
-    int64_t label = intern_label(c, &raw, key_name);
-    if (label >= 0 && sequence && closure_of == PTRMAP_NONE &&
-        raw.kind == EDGE_KIND_INDEX && raw.index >= 0 &&
-        raw.index < INDEX_LABEL_CACHE)
-    {
-        c->index_labels[raw.index] = (uint32_t)label + 1;
-    }
+    /* an item held at several places: names.c found which */
+    int64_t label = sequence && closure_of == PTRMAP_NONE &&
+                            raw.kind == EDGE_KIND_INDEX && raw.index >= 0 &&
+                            raw.index < INT32_MAX
+                        ? index_label(c, raw.index)
+                        : intern_label(c, &raw, key_name);
     names_raw_clear(&raw);
     return label;
 }
@@ -668,6 +707,7 @@ snapshot_capture(const snapshot_query_t *q)
     ptrmap_free(&c.text_labels);
     Py_XDECREF(c.held_texts);
     PyMem_RawFree(c.labels);
+    PyMem_RawFree(c.index_labels);
     Py_XDECREF(c.strings);
     Py_XDECREF(c.string_index);
     Py_XDECREF(c.label_index);

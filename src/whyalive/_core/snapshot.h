@@ -22,7 +22,8 @@
  *   edges        bytes, uint32 per reference: referent | SNAP_EDGE_FOLD
  *   edge_labels  bytes, uint32 per reference: index in labels
  *   labels       bytes, SNAP_LABEL_FIELDS int32 per label: text (in
- *                strings), edge kind, label role (names.h), key (in
+ *                strings; SNAP_INDEX_TEXT: "[index]", for an index
+ *                label only), edge kind, label role (names.h), key (in
  *                strings; -1 when the key is not a str), index (-1)
  *   modules      list of (dict_node, module_name): module globals
  *   refs         list of (node, path_root, root): frame, thread and
@@ -84,6 +85,10 @@ enum snap_flag {
 };
 
 #define SNAP_LABEL_FIELDS 5
+/* A label's text field for "[index]": a list's or tuple's item needs
+ * no string of its own (a list of a million items would need a
+ * million). */
+#define SNAP_INDEX_TEXT (-1)
 
 /* What a capture is asked for (module.c's state fills the rest). */
 typedef struct {
@@ -123,6 +128,10 @@ typedef struct {
 /* Checks the tuple's shape and every index in it (a loaded file is
  * not trusted): 0, or -1 with ValueError saying what is wrong. */
 int snapview_open(snapview_t *v, PyObject *data);
+
+/* The text of label `label` (snapview_open checked it is there), new
+ * reference, or NULL with an exception set. */
+PyObject *snapview_label_text(const snapview_t *v, uint32_t label);
 
 /* The value of big for (field, node); snapview_open checked it is there. */
 uint64_t snapview_big(const snapview_t *v, uint32_t field, uint32_t node);
