@@ -149,25 +149,30 @@ _SnapshotData = tuple[
 ]
 """snapshot_capture's data, which every snapshot query reads"""
 
+_Checked = Any
+"""snapshot_check's object (a capsule holding the data): the queries take it in
+place of the data and skip the check of every index"""
+_SnapshotInput = _SnapshotData | _Checked
+
 def snapshot_capture(
     tool_prefix: str | None = None, stack_tables: dict[Any, bytes] | None = None
-) -> _SnapshotData: ...
-def snapshot_check(data: _SnapshotData) -> None: ...
-def snapshot_search(data: _SnapshotData) -> tuple[bytes, bytes]:
+) -> tuple[_SnapshotData, _Checked]: ...
+def snapshot_check(data: _SnapshotData) -> _Checked: ...
+def snapshot_search(data: _SnapshotInput) -> tuple[bytes, bytes]:
     """(dist, reached_by), uint32 per node"""
 
 def snapshot_explain(
-    data: _SnapshotData, search: tuple[bytes, bytes], nodes: list[int], max_paths: int
+    data: _SnapshotInput, search: tuple[bytes, bytes], nodes: list[int], max_paths: int
 ) -> list[_Target]:
     """the data checked and the reverse index built once for all nodes"""
 
-def snapshot_by_id(data: _SnapshotData) -> bytes:
+def snapshot_by_id(data: _SnapshotInput) -> bytes:
     """uint32 nodes in increasing order of id"""
 
 def snapshot_top(idom: bytes, retained: bytes, n: int, share: float) -> list[int]:
     """the n biggest retainers' nodes, biggest first"""
 
-def snapshot_dominators(data: _SnapshotData) -> tuple[bytes, bytes, bytes]:
+def snapshot_dominators(data: _SnapshotInput) -> tuple[bytes, bytes, bytes]:
     """(idom uint32, retained uint64, dominated uint32) per node"""
 
 # --- cycles: the garbage one collection found (cycles.h) ----------------------

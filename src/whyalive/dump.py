@@ -267,8 +267,9 @@ def _narrow_v1(data: list[Any]) -> bytes:
     )
 
 
-def load(path: Any) -> tuple[tuple, dict[int, str]]:
-    """The core's data tuple and thread names, read from ``path``."""
+def load(path: Any) -> tuple[tuple, dict[int, str], Any]:
+    """The core's data tuple, thread names and checked snapshot
+    (``_core.snapshot_check``'s), read from ``path``."""
     where = (
         os.fsdecode(path) if isinstance(path, (str, bytes, os.PathLike)) else repr(path)
     )
@@ -321,8 +322,8 @@ def load(path: Any) -> tuple[tuple, dict[int, str]]:
     data[_STATS] = tuple(meta["stats"])
     result = tuple(data)
     try:
-        _core.snapshot_check(result)
+        checked = _core.snapshot_check(result)
     except (ValueError, TypeError, OverflowError) as exc:
         raise SnapshotFormatError(f"{where}: {exc}") from None
     threads = {int(k): v for k, v in meta["threads"].items()}
-    return result, threads
+    return result, threads, checked

@@ -238,10 +238,25 @@ class HeapSnapshot:
     True
     """
 
-    __slots__ = ("_by_id", "_data", "_dominators", "_search", "_thread_names")
+    __slots__ = (
+        "_by_id",
+        "_checked",
+        "_data",
+        "_dominators",
+        "_search",
+        "_thread_names",
+    )
 
-    def __init__(self, data: tuple, thread_names: dict[int, str] | None = None) -> None:
-        _core.snapshot_check(data)
+    def __init__(
+        self,
+        data: tuple,
+        thread_names: dict[int, str] | None = None,
+        *,
+        _checked: Any = None,
+    ) -> None:
+        # the core's checked snapshot, which the queries take: made by the
+        # capture or the loader that checked it, else checked here
+        self._checked = _checked if _checked is not None else _core.snapshot_check(data)
         self._data = data
         self._thread_names = dict(thread_names or {})
         self._by_id: memoryview | None = None
@@ -281,7 +296,7 @@ class HeapSnapshot:
 
     def _find(self, obj_id: int) -> int | None:
         if self._by_id is None:
-            self._by_id = memoryview(_core.snapshot_by_id(self._data)).cast("I")
+            self._by_id = memoryview(_core.snapshot_by_id(self._checked)).cast("I")
         ids = self._array(_IDS, "Q")
         at = bisect.bisect_left(self._by_id, obj_id, key=ids.__getitem__)
         if at == len(self._by_id) or ids[self._by_id[at]] != obj_id:
@@ -290,7 +305,7 @@ class HeapSnapshot:
 
     def _dominator_arrays(self) -> tuple[memoryview, memoryview, memoryview]:
         if self._dominators is None:
-            self._dominators = _core.snapshot_dominators(self._data)
+            self._dominators = _core.snapshot_dominators(self._checked)
         idom, retained, count = self._dominators
         return (
             memoryview(idom).cast("I"),
@@ -300,7 +315,7 @@ class HeapSnapshot:
 
     def _searched(self) -> tuple:
         if self._search is None:
-            self._search = _core.snapshot_search(self._data)
+            self._search = _core.snapshot_search(self._checked)
         return self._search
 
     def __len__(self) -> int:
@@ -404,7 +419,7 @@ class HeapSnapshot:
         searched = time.monotonic()
         # as explain: the core's candidates, ranked (ranking.py)
         wanted = max_paths * CANDIDATES_PER_PATH
-        found = _core.snapshot_explain(self._data, search, list(nodes), wanted)
+        found = _core.snapshot_explain(self._checked, search, list(nodes), wanted)
         targets = [rank_target(target, max_paths) for target in found]
         done = time.monotonic()
         threads, frames, _ = self._data[_STATS]
@@ -662,9 +677,11 @@ def heap_snapshot(*, collect: bool = True) -> HeapSnapshot:
     if check_bool(collect, "collect"):
         gc.collect()
     stack_tables = _stack.depth_tables(_core.running_code())
-    data = _core.snapshot_capture(tool_prefix=TOOL_PREFIX, stack_tables=stack_tables)
+    data, checked = _core.snapshot_capture(
+        tool_prefix=TOOL_PREFIX, stack_tables=stack_tables
+    )
     del stack_tables
-    return HeapSnapshot(data, thread_names())
+    return HeapSnapshot(data, thread_names(), _checked=checked)
 
 
 def load_snapshot(path: Any) -> HeapSnapshot:
@@ -676,8 +693,8 @@ def load_snapshot(path: Any) -> HeapSnapshot:
     """
     if not isinstance(path, (str, bytes, os.PathLike)):
         raise TypeError(f"path must be a str or path, not {type(path).__name__}")
-    data, threads = dump.load(path)
-    return HeapSnapshot(data, threads)
+    data, threads, checked = dump.load(path)
+    return HeapSnapshot(data, threads, _checked=checked)
 
 
 def retained_size(obj: Any) -> int:

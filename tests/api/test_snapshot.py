@@ -439,7 +439,7 @@ def test_bad_input_names_the_parameter():
 
 
 def test_the_core_refuses_malformed_data():
-    data = list(_core.snapshot_capture())
+    data = list(_core.snapshot_capture()[0])
     with pytest.raises(ValueError, match="snapshot data"):
         _core.snapshot_check(tuple(data[:5]))
     broken = list(data)
@@ -471,7 +471,7 @@ def test_the_core_refuses_malformed_data():
 
 
 def test_the_core_explains_many_nodes_in_one_call_and_checks_them_first():
-    data = _core.snapshot_capture()
+    data = _core.snapshot_capture()[0]
     search = _core.snapshot_search(data)
     count = len(data[1]) // 8  # ids: one uint64 per node
     nodes = list(range(0, count, max(1, count // 50)))
@@ -546,7 +546,7 @@ def test_items_of_lists_need_no_string_each():
 
 
 def test_an_index_text_only_labels_an_index():
-    data = list(_core.snapshot_capture())
+    data = list(_core.snapshot_capture()[0])
     labels = list(struct.unpack(f"={len(data[11]) // 4}i", data[11]))
     # the first label that is not an index's, given the index text
     k = next(
@@ -556,3 +556,23 @@ def test_an_index_text_only_labels_an_index():
     data[11] = struct.pack(f"={len(labels)}i", *labels)
     with pytest.raises(ValueError, match="a label is out of range"):
         _core.snapshot_check(tuple(data))
+
+
+def test_a_checked_snapshot_is_checked_again_where_it_can_change():
+    data, checked = _core.snapshot_capture()
+    assert _core.snapshot_search(checked) == _core.snapshot_search(data)
+    strings = data[0]
+    # the lists in the data can change after the capture: fewer strings
+    # than its labels name, or one that is not a str, is refused
+    kept = strings[:]
+    strings[1] = b"not a str"
+    with pytest.raises(ValueError, match="strings must be str"):
+        _core.snapshot_search(checked)
+    strings[1:] = []
+    with pytest.raises(ValueError, match="a node names a string that is not there"):
+        _core.snapshot_dominators(checked)
+    strings[:] = kept
+    assert _core.snapshot_search(checked) == _core.snapshot_search(data)
+    data[12].append(("not", "a root"))
+    with pytest.raises(ValueError, match="a module root is malformed"):
+        _core.snapshot_by_id(checked)

@@ -665,7 +665,8 @@ PyDoc_STRVAR(
     "into `strings`, modules [(dict_node, name)], refs [(node, root_kind,\n"
     "(kind, name, detail))], stats (threads, frames, seconds), big the\n"
     "(node uint32, field uint32, value uint64) too big for sizes,\n"
-    "refcounts (uint32) or seen (uint8), which mark them all ones.");
+    "refcounts (uint32) or seen (uint8), which mark them all ones;\n"
+    "with the checked snapshot the queries take: (data, checked).");
 
 static PyObject *
 snapshot_capture_(PyObject *module, PyObject *args, PyObject *kwargs)
@@ -697,18 +698,15 @@ snapshot_capture_(PyObject *module, PyObject *args, PyObject *kwargs)
 
 PyDoc_STRVAR(snapshot_check_doc,
              "snapshot_check(data)\n--\n\n"
-             "Check a snapshot's data tuple (its shape and every index in it);\n"
-             "None, or ValueError saying what is wrong.");
+             "Check a snapshot's data tuple (its shape and every index in it):\n"
+             "the checked snapshot the queries take in its place, or\n"
+             "ValueError saying what is wrong.");
 
 static PyObject *
 snapshot_check_(PyObject *module, PyObject *data)
 {
     (void)module;
-    snapview_t v;
-    if (snapview_open(&v, data) < 0) {
-        return NULL;
-    }
-    Py_RETURN_NONE;
+    return snapview_checked(data, 0);
 }
 
 PyDoc_STRVAR(snapshot_search_doc,

@@ -121,8 +121,9 @@ snapview_big(const snapview_t *v, uint32_t field, uint32_t node)
     return 0; /* not reached: check_big saw every marked item's value */
 }
 
-int
-snapview_open(snapview_t *v, PyObject *data)
+/* The tuple's shape: its fields' types and sizes, every string a str. */
+static int
+read_fields(snapview_t *v, PyObject *data)
 {
     memset(v, 0, sizeof(*v));
     if (!PyTuple_CheckExact(data) || PyTuple_GET_SIZE(data) != SNAP_FIELD_COUNT) {
@@ -172,6 +173,14 @@ snapview_open(snapview_t *v, PyObject *data)
     {
         return -1;
     }
+    return 0;
+}
+
+/* Every index the arrays hold: O(objects + references). */
+static int
+check_indexes(const snapview_t *v)
+{
+    size_t n = v->count;
     if (check_big(v) < 0) {
         return -1;
     }
@@ -202,6 +211,14 @@ snapview_open(snapview_t *v, PyObject *data)
             return bad("a label is out of range");
         }
     }
+    return 0;
+}
+
+/* The roots: lists, which a caller could change after any check. */
+static int
+check_roots(const snapview_t *v)
+{
+    size_t n = v->count;
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(v->modules); i++) {
         PyObject *m = PyList_GET_ITEM(v->modules, i);
         if (!PyTuple_CheckExact(m) || PyTuple_GET_SIZE(m) != 2 ||
@@ -228,6 +245,67 @@ snapview_open(snapview_t *v, PyObject *data)
         }
     }
     return 0;
+}
+
+/* A checked snapshot: the data tuple, whose bytes cannot change, and
+ * how many strings its indexes were checked against.  Only C makes
+ * one, so a query given one skips check_indexes. */
+#define CHECKED_NAME "whyalive._core.checked_snapshot"
+
+typedef struct {
+    PyObject *data;
+    Py_ssize_t nstrings;
+} checked_t;
+
+static void
+checked_free(PyObject *capsule)
+{
+    checked_t *c = PyCapsule_GetPointer(capsule, CHECKED_NAME);
+    if (c != NULL) {
+        Py_XDECREF(c->data);
+        PyMem_RawFree(c);
+    }
+}
+
+int
+snapview_open(snapview_t *v, PyObject *data)
+{
+    if (PyCapsule_IsValid(data, CHECKED_NAME)) {
+        checked_t *c = PyCapsule_GetPointer(data, CHECKED_NAME);
+        if (read_fields(v, c->data) < 0) {
+            return -1;
+        }
+        /* the strings list could have lost some since */
+        if (PyList_GET_SIZE(v->strings) < c->nstrings && check_indexes(v) < 0) {
+            return -1;
+        }
+        return check_roots(v);
+    }
+    if (read_fields(v, data) < 0 || check_indexes(v) < 0) {
+        return -1;
+    }
+    return check_roots(v);
+}
+
+PyObject *
+snapview_checked(PyObject *data, int made_here)
+{
+    snapview_t v;
+    if (made_here ? read_fields(&v, data) < 0 : snapview_open(&v, data) < 0) {
+        return NULL;
+    }
+    checked_t *c = PyMem_RawMalloc(sizeof(*c));
+    if (c == NULL) {
+        return PyErr_NoMemory();
+    }
+    c->data = Py_NewRef(data);
+    c->nstrings = PyList_GET_SIZE(v.strings);
+    PyObject *capsule = PyCapsule_New(c, CHECKED_NAME, checked_free);
+    if (capsule == NULL) {
+        Py_DECREF(c->data);
+        PyMem_RawFree(c);
+    }
+    return capsule;
 }
 
 static uint32_t

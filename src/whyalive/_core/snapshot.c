@@ -726,5 +726,8 @@ snapshot_capture(const snapshot_query_t *q)
         return NULL;
     }
     PyTuple_SET_ITEM(result, SNAP_STATS, stats);
-    return result;
+    /* made here: no query checks its indexes again */
+    PyObject *checked = snapview_checked(result, 1);
+    return checked ? Py_BuildValue("(NN)", result, checked)
+                   : (Py_DECREF(result), NULL);
 }

@@ -99,7 +99,8 @@ typedef struct {
     Py_ssize_t partial_keywords_offset;
 } snapshot_query_t;
 
-/* The data tuple above, or NULL with an exception set. */
+/* (the data tuple above, its snapview_checked object), or NULL with an
+ * exception set. */
 PyObject *snapshot_capture(const snapshot_query_t *q);
 
 /* The data tuple, read in place (borrowed pointers into its bytes). */
@@ -126,8 +127,14 @@ typedef struct {
 } snapview_t;
 
 /* Checks the tuple's shape and every index in it (a loaded file is
- * not trusted): 0, or -1 with ValueError saying what is wrong. */
+ * not trusted): 0, or -1 with ValueError saying what is wrong.  Given
+ * snapview_checked's object instead, only the shape and the roots. */
 int snapview_open(snapview_t *v, PyObject *data);
+/* A checked snapshot of data, which every query takes in place of the
+ * tuple and checks no more than it must: data checked now, or, made
+ * here (a capture's own), only its shape.  New reference, or NULL with
+ * ValueError saying what is wrong. */
+PyObject *snapview_checked(PyObject *data, int made_here);
 
 /* The text of label `label` (snapview_open checked it is there), new
  * reference, or NULL with an exception set. */
