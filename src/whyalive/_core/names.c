@@ -39,6 +39,10 @@ names_free(names_t *nm)
     for (size_t i = 0; i < sizeof(nm->attr_texts) / sizeof(nm->attr_texts[0]); i++) {
         Py_CLEAR(nm->attr_texts[i].text);
     }
+    for (size_t i = 0; i < sizeof(nm->inline_texts) / sizeof(nm->inline_texts[0]); i++) {
+        Py_CLEAR(nm->inline_texts[i].name);
+        Py_CLEAR(nm->inline_texts[i].text);
+    }
     memset(nm, 0, sizeof(*nm));
 }
 
@@ -511,6 +515,39 @@ label_frame_slots(compat_frame *data, PyObject *child, raw_label_t *out)
     return 0;
 }
 
+/* ".name" for an inline value's key known to be an identifier (new
+ * reference, no error set), or NULL: the first of its key object's
+ * labels makes it (new_inline_attr_text). */
+static size_t
+inline_text_slot(const names_t *nm, PyObject *name)
+{
+    return ((uintptr_t)name >> 4) %
+           (sizeof(nm->inline_texts) / sizeof(nm->inline_texts[0]));
+}
+
+static PyObject *
+inline_attr_text(names_t *nm, PyObject *name)
+{
+    size_t slot = inline_text_slot(nm, name);
+    return nm->inline_texts[slot].name == name
+               ? Py_NewRef(nm->inline_texts[slot].text)
+               : NULL;
+}
+
+/* Makes ".name" for an identifier key and caches it, holding the key
+ * so that no other object takes its address meanwhile. */
+static PyObject *
+new_inline_attr_text(names_t *nm, PyObject *name)
+{
+    PyObject *text = PyUnicode_FromFormat(".%U", name);
+    if (text != NULL) {
+        size_t slot = inline_text_slot(nm, name);
+        Py_XSETREF(nm->inline_texts[slot].name, Py_NewRef(name));
+        Py_XSETREF(nm->inline_texts[slot].text, Py_NewRef(text));
+    }
+    return text;
+}
+
 /* Instance attributes, slots and members, for any object. */
 static int
 label_instance(names_t *nm, PyObject *op, PyObject *child,
@@ -534,9 +571,10 @@ label_instance(names_t *nm, PyObject *op, PyObject *child,
         }
         PyObject *name = first >= 0 ? compat_inline_value_name(op, first) : NULL;
         if (name != NULL && PyUnicode_Check(name)) {
-            if (is_identifier(name)) {
+            PyObject *known = inline_attr_text(nm, name);
+            if (known != NULL || is_identifier(name)) {
                 return set_label(out, EDGE_KIND_ATTR, ROLE_PLAIN,
-                                 PyUnicode_FromFormat(".%U", name));
+                                 known ? known : new_inline_attr_text(nm, name));
             }
             /* the repr of an exact copy: a subclass's __repr__ never runs */
             PyObject *exact = names_exact_str(name);

@@ -105,6 +105,13 @@ typedef struct {
         PyObject *text;
         int role;
     } attr_texts[64];
+    /* label_instance's ".name" texts of inline values (3.11+) by the
+     * key object, held while cached: labelling every instance of a
+     * class formats and checks each attribute name once */
+    struct {
+        PyObject *name;
+        PyObject *text;
+    } inline_texts[64];
 } names_t;
 
 int names_init(names_t *nm);
