@@ -37,6 +37,7 @@ SOURCES = [
     "sizes.c",
     "snapshot.c",
     "snapquery.c",
+    "snapids.c",
     "snapselect.c",
     "dominators.c",
     "cycles.c",

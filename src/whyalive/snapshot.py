@@ -60,7 +60,10 @@ _BIG = 15
 _SIZE_IN_BIG = 0xFFFFFFFF
 _BIG_SIZE = 0
 _BIG_ITEM = struct.Struct("=IIQ")
-#: A label's text field for "[index]" (snapshot.h's SNAP_INDEX_TEXT).
+#: An edge label with this bit set is a list's or tuple's item "[i]", i in
+#: its other bits (snapshot.h's SNAP_LABEL_ITEM); format 3 wrote such labels
+#: with the text field -1 (SNAP_INDEX_TEXT).
+_LABEL_ITEM = 0x80000000
 _INDEX_TEXT = -1
 #: idom value of an object directly under the roots.
 _NO_DOMINATOR = 0xFFFFFFFF
@@ -77,9 +80,11 @@ class SnapshotArrays(NamedTuple):
     edge_start[n + 1]]`` (referent node, high bit set for a reference into
     a container its owner keeps internally) with ``edge_labels`` (label
     numbers: label ``k`` is ``labels[5k:5k + 5]``, its text in
-    ``strings`` (-1: ``"[index]"``, see :meth:`label_text`), its kind in
-    ``edge_kind_names``, its role, its key in ``strings`` or -1, its
-    index or -1); ``roots``, ``(node, name)``.
+    ``strings`` (-1: ``"[index]"``), its kind in ``edge_kind_names``, its
+    role, its key in ``strings`` or -1, its index or -1; a number with the
+    high bit set, ``0x80000000 | i``, is a list's or tuple's item ``"[i]"``
+    with no entry in ``labels``: read them with :meth:`label_text` and
+    :meth:`item_index`); ``roots``, ``(node, name)``.
     """
 
     strings: list[str]
@@ -94,6 +99,9 @@ class SnapshotArrays(NamedTuple):
     roots: list[tuple[int, str]]
     edge_kind_names: tuple[str, ...]
 
+    #: The bit of an edge label that makes it a list's or tuple's item.
+    LABEL_ITEM = _LABEL_ITEM
+
     def label_text(self, label: int) -> str:
         """The text of label number ``label``: a list's or tuple's item
         reads ``"[index]"`` and has no string of its own.
@@ -106,10 +114,25 @@ class SnapshotArrays(NamedTuple):
         >>> arrays.label_text(arrays.edge_labels[start])
         '[1]'
         """
-        text = self.labels[5 * label]
-        if text == _INDEX_TEXT:
-            return f"[{self.labels[5 * label + 4]}]"
-        return self.strings[text]
+        index = self.item_index(label)
+        return f"[{index}]" if index >= 0 else self.strings[self.labels[5 * label]]
+
+    def item_index(self, label: int) -> int:
+        """The index of a list's or tuple's item when label number
+        ``label`` is ``"[index]"``, else -1.
+
+        >>> import whyalive
+        >>> held = [object(), object()]
+        >>> arrays = whyalive.heap_snapshot().arrays
+        >>> row = arrays.ids.tolist().index(id(held))
+        >>> arrays.item_index(arrays.edge_labels[arrays.edge_start[row]])
+        1
+        """
+        if label & _LABEL_ITEM:
+            return label & ~_LABEL_ITEM
+        if self.labels[5 * label] == _INDEX_TEXT:
+            return self.labels[5 * label + 4]
+        return -1
 
 
 class SnapshotNode:

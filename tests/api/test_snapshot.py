@@ -536,9 +536,15 @@ def test_items_of_lists_need_no_string_each():
     arrays = snap.arrays
     node = snap._node_of(id(many))
     row = range(arrays.edge_start[node], arrays.edge_start[node + 1])
-    # each item's label is its index alone: text -1, no string
-    assert {arrays.labels[5 * arrays.edge_labels[e]] for e in row} == {-1}
-    assert len({arrays.edge_labels[e] for e in row}) == 20_000
+    # each item's label is its index alone: no label, no string
+    assert all(arrays.edge_labels[e] & arrays.LABEL_ITEM for e in row)
+    assert {arrays.item_index(arrays.edge_labels[e]) for e in row} == set(range(20_000))
+    index_kind = arrays.edge_kind_names.index("index")
+    labels = arrays.labels.tolist()
+    assert not any(
+        labels[k + 1] == index_kind and labels[k + 4] >= 10_000
+        for k in range(0, len(labels), 5)
+    )
     labels = _row_labels(snap, many)
     assert labels == [f"[{i}]" for i in reversed(range(20_000))]
     path = snap.explain(id(many[12_345])).targets[0].paths[0]
@@ -576,3 +582,35 @@ def test_a_checked_snapshot_is_checked_again_where_it_can_change():
     data[12].append(("not", "a root"))
     with pytest.raises(ValueError, match="a module root is malformed"):
         _core.snapshot_by_id(checked)
+
+
+def _holders_of_named_values():
+    """Instances of 6 classes, 20 identifier attributes each out of 90
+    names, and one that is not an identifier; {id(value): its label}."""
+    holders, expected = [], {}
+    for k in range(6):
+        cls = type(f"Holder{k}", (), {})
+        for copy in range(2):
+            holder = cls()
+            for a in range(20):
+                name = f"attr_{(7 * a + 11 * k) % 90}"
+                value = [k, copy, a]
+                setattr(holder, name, value)
+                expected[id(value)] = "." + name
+            odd = [k, copy]
+            setattr(holder, "two words", odd)
+            expected[id(odd)] = ".__dict__['two words']"
+            holders.append(holder)
+    return holders, expected
+
+
+def test_attribute_names_of_many_classes_label_their_values():
+    # more names than names.c keeps texts for, in classes sharing some
+    holders, expected = _holders_of_named_values()
+    snap = whyalive.heap_snapshot()
+    found = {
+        value: snap.explain(value).targets[0].paths[0].edges[0].label
+        for value in expected
+    }
+    assert found == expected
+    assert len(holders) == 12

@@ -47,7 +47,7 @@ def saved(app, tmp_path_factory):
 def _sections(blob: bytes) -> list[tuple[bytes, bytes]]:
     """The file read as the documentation says, independently of dump.py."""
     magic, version, count = HEADER.unpack_from(blob, 0)
-    assert (magic, version) == (b"WHYALIVE", 3)
+    assert (magic, version) == (b"WHYALIVE", 4)
     offset, out = HEADER.size, []
     for _ in range(count):
         tag, length, crc = SECTION.unpack_from(blob, offset)
@@ -59,7 +59,7 @@ def _sections(blob: bytes) -> list[tuple[bytes, bytes]]:
     return out
 
 
-def _write(path: Path, sections: list[tuple[bytes, bytes]], version: int = 3) -> None:
+def _write(path: Path, sections: list[tuple[bytes, bytes]], version: int = 4) -> None:
     with open(path, "wb") as f:
         f.write(HEADER.pack(b"WHYALIVE", version, len(sections)))
         for tag, payload in sections:
@@ -86,7 +86,7 @@ def test_the_file_is_as_documented(saved):
     snap, path = saved
     sections = dict(_sections(path.read_bytes()))
     meta = json.loads(sections[b"META"])
-    assert meta["format_version"] == 3
+    assert meta["format_version"] == 4
     assert meta["python_version"] == list(sys.version_info[:3])
     assert meta["objects"] == len(snap)
     strings, offset, payload = [], 0, sections[b"STRS"]
@@ -146,7 +146,7 @@ def test_refusals_say_what_and_where(saved, tmp_path):
     cases = {
         b"hello": "truncated",
         b"NOTASNAPSHOT" + blob[12:]: "not a whyalive heap snapshot",
-        HEADER.pack(b"WHYALIVE", 4, 0) + blob[HEADER.size :]: "format version 4",
+        HEADER.pack(b"WHYALIVE", 5, 0) + blob[HEADER.size :]: "format version 5",
         blob[: len(blob) // 2]: "truncated",
         blob[:-1]: "truncated",
         blob + b"x": "unexpected bytes",
@@ -184,6 +184,29 @@ def _as_version_1(sections: list[tuple[bytes, bytes]]) -> list[tuple[bytes, byte
     return [(t, wider.get(t, p)) for t, p in sections if t != b"BIGV"]
 
 
+ITEM = 0x80000000
+
+
+def _as_version_3(sections: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """A version 4 file's sections as version 3 wrote them: a list's or
+    tuple's item "[i]" as a label of its own in LABL (text -1, index i)."""
+    found = dict(sections)
+    edge_labels = struct.unpack(f"<{len(found[b'ELAB']) // 4}I", found[b"ELAB"])
+    labels = list(struct.unpack(f"<{len(found[b'LABL']) // 4}i", found[b"LABL"]))
+    added: dict[int, int] = {}
+    for value in edge_labels:
+        if value & ITEM and value not in added:
+            added[value] = len(labels) // 5
+            labels += [-1, 2, 0, -1, value & ~ITEM]  # kind 2: index
+    rewritten = {
+        b"ELAB": struct.pack(
+            f"<{len(edge_labels)}I", *(added.get(v, v) for v in edge_labels)
+        ),
+        b"LABL": struct.pack(f"<{len(labels)}i", *labels),
+    }
+    return [(t, rewritten.get(t, p)) for t, p in sections]
+
+
 def _as_version_2(sections: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     """A version 3 file's sections as version 2 wrote them: every label
     text in STRS, "[i]" of a list's or tuple's item too (no text -1)."""
@@ -209,30 +232,52 @@ def _as_version_2(sections: list[tuple[bytes, bytes]]) -> list[tuple[bytes, byte
     return [(t, rewritten.get(t, p)) for t, p in sections]
 
 
-def test_version_2_files_still_load(app, saved, tmp_path):
+def test_items_are_written_as_their_index_alone(saved):
+    _, path = saved
+    found = dict(_sections(path.read_bytes()))
+    edge_labels = struct.unpack(f"<{len(found[b'ELAB']) // 4}I", found[b"ELAB"])
+    labels = struct.unpack(f"<{len(found[b'LABL']) // 4}i", found[b"LABL"])
+    items = {v & ~ITEM for v in edge_labels if v & ITEM}
+    assert set(range(30)) <= items  # app.CACHE.pages[0] to [29]
+    # no label in LABL and no string for them
+    assert -1 not in labels[::5]
+    assert all(v & ITEM or v < len(labels) // 5 for v in edge_labels)
+
+
+@pytest.mark.parametrize("version", [3, 2])
+def test_older_files_still_load(app, saved, tmp_path, version):
     snap, path = saved
-    sections = _sections(path.read_bytes())
+    sections = _as_version_3(_sections(path.read_bytes()))
     labels = struct.unpack(
         f"<{len(dict(sections)[b'LABL']) // 4}i", dict(sections)[b"LABL"]
     )
-    assert -1 in labels[::5]  # the lists' items: no strings of their own
-    old = tmp_path / "v2.whyalive"
-    _write(old, _as_version_2(sections), version=2)
+    assert -1 in labels[::5]  # version 3: the items' labels, text -1
+    if version == 2:
+        sections = _as_version_2(sections)
+    old = tmp_path / f"v{version}.whyalive"
+    _write(old, sections, version=version)
     loaded = whyalive.load_snapshot(old)
     assert loaded.total_size == snap.total_size
     assert loaded.top_retainers(3) == snap.top_retainers(3)
     target = id(app.CACHE.pages[4])
     assert str(loaded.explain(target)) == str(snap.explain(target))
     assert "[4]" in str(loaded.explain(target))
+    arrays = loaded.arrays
+    node = loaded._node_of(id(app.CACHE.pages))
+    row = range(arrays.edge_start[node], arrays.edge_start[node + 1])
+    assert [arrays.label_text(arrays.edge_labels[e]) for e in row] == [
+        f"[{i}]" for i in reversed(range(30))
+    ]
 
 
 def test_version_1_files_still_load(saved, tmp_path):
     snap, path = saved
-    sections = _sections(path.read_bytes())
-    old = tmp_path / "v1.whyalive"
+    sections = _as_version_2(_as_version_3(_sections(path.read_bytes())))
+    old, newer = tmp_path / "v1.whyalive", tmp_path / "v2.whyalive"
     _write(old, _as_version_1(sections), version=1)
+    _write(newer, sections, version=2)
     loaded = whyalive.load_snapshot(old)
-    assert loaded._data == whyalive.load_snapshot(path)._data
+    assert loaded._data == whyalive.load_snapshot(newer)._data
     assert loaded.total_size == snap.total_size
     assert loaded.top_retainers(3) == snap.top_retainers(3)
 

@@ -5,7 +5,7 @@
  * collector off, no Python code run), one pass per node for its id,
  * type, shallow size (sizes.c) and name, and one per reference for its
  * label (names.c), stored as indices into one table of strings (a list's
- * or tuple's item "[i]" as its index alone: no string each).  The
+ * or tuple's item "[i]" as its index alone: no label nor string each).  The
  * result holds no reference to any object of the heap: only strs of
  * its own table, ints, and bytes.
  */
@@ -39,9 +39,6 @@ typedef struct {
                                hands out one text per attribute) */
     PyObject *held_texts;   /* list: text_labels' keys, kept alive */
     uint32_t key_label;     /* "<key>"'s index in labels + 1, 0: none */
-    uint32_t *index_labels; /* "[i]" of lists and tuples by i: label + 1,
-                               0: none yet */
-    size_t index_labels_capacity;
     /* heap.objs, .edge_start, .edges are the snapshot's bytes (ids, its
      * rows, its edges: the same values), not the heap's own arrays */
     int objs_lent, edge_start_lent, edges_lent;
@@ -115,6 +112,12 @@ static int64_t
 append_label(capture_t *c, int32_t text, int kind, int role, int32_t key,
              int32_t index)
 {
+    /* the high bit of an edge label marks an item's index */
+    if (c->nlabels >= SNAP_LABEL_ITEM) {
+        PyErr_SetString(PyExc_MemoryError,
+                        "whyalive: a snapshot holds fewer than 2**31 labels");
+        return -1;
+    }
     if (array_grow((void **)&c->labels, &c->labels_capacity,
                    (c->nlabels + 1) * SNAP_LABEL_FIELDS, sizeof(int32_t)) < 0)
     {
@@ -129,31 +132,12 @@ append_label(capture_t *c, int32_t text, int kind, int role, int32_t key,
     return (int64_t)c->nlabels++;
 }
 
-/* The label "[index]" of a list's or tuple's item: one per index, with
- * no string (SNAP_INDEX_TEXT).  Its index in labels, or -1 with
- * MemoryError set. */
+/* The edge label "[index]" of a list's or tuple's item (index below
+ * 2**31): its index alone (SNAP_LABEL_ITEM), no label, no string. */
 static int64_t
-index_label(capture_t *c, Py_ssize_t index)
+item_label(Py_ssize_t index)
 {
-    size_t i = (size_t)index, old = c->index_labels_capacity;
-    if (i >= old) {
-        if (array_grow((void **)&c->index_labels, &c->index_labels_capacity,
-                       i + 1, sizeof(uint32_t)) < 0)
-        {
-            return -1;
-        }
-        memset(c->index_labels + old, 0,
-               (c->index_labels_capacity - old) * sizeof(uint32_t));
-    }
-    if (c->index_labels[i] != 0) {
-        return c->index_labels[i] - 1;
-    }
-    int64_t label = append_label(c, SNAP_INDEX_TEXT, EDGE_KIND_INDEX,
-                                 ROLE_PLAIN, -1, (int32_t)index);
-    if (label >= 0) {
-        c->index_labels[i] = (uint32_t)label + 1;
-    }
-    return label;
+    return (int64_t)(SNAP_LABEL_ITEM | (uint32_t)index);
 }
 
 /* The index in labels of a raw label (whose text it consumes), with
@@ -232,7 +216,7 @@ edge_label(capture_t *c, node_t n, uint64_t pos)
                                : ((PyTupleObject *)owner)->ob_item;
         Py_ssize_t index = size - 1 - ordinal;
         if (index >= 0 && index < INT32_MAX && items[index] == h->objs[referent]) {
-            return index_label(c, index);
+            return item_label(index);
         }
     }
     Py_ssize_t occurrence = 0;
@@ -258,7 +242,7 @@ edge_label(capture_t *c, node_t n, uint64_t pos)
     int64_t label = sequence && closure_of == PTRMAP_NONE &&
                             raw.kind == EDGE_KIND_INDEX && raw.index >= 0 &&
                             raw.index < INT32_MAX
-                        ? index_label(c, raw.index)
+                        ? item_label(raw.index)
                         : intern_label(c, &raw, key_name);
     names_raw_clear(&raw);
     return label;
@@ -707,7 +691,6 @@ snapshot_capture(const snapshot_query_t *q)
     ptrmap_free(&c.text_labels);
     Py_XDECREF(c.held_texts);
     PyMem_RawFree(c.labels);
-    PyMem_RawFree(c.index_labels);
     Py_XDECREF(c.strings);
     Py_XDECREF(c.string_index);
     Py_XDECREF(c.label_index);

@@ -20,7 +20,8 @@
  *   flags        bytes, uint8 per node: SNAP_FLAG_*
  *   edge_start   bytes, uint32 per node + 1 (CSR rows)
  *   edges        bytes, uint32 per reference: referent | SNAP_EDGE_FOLD
- *   edge_labels  bytes, uint32 per reference: index in labels
+ *   edge_labels  bytes, uint32 per reference: index in labels, or
+ *                SNAP_LABEL_ITEM | i: a list's or tuple's item "[i]"
  *   labels       bytes, SNAP_LABEL_FIELDS int32 per label: text (in
  *                strings; SNAP_INDEX_TEXT: "[index]", for an index
  *                label only), edge kind, label role (names.h), key (in
@@ -85,9 +86,13 @@ enum snap_flag {
 };
 
 #define SNAP_LABEL_FIELDS 5
-/* A label's text field for "[index]": a list's or tuple's item needs
- * no string of its own (a list of a million items would need a
- * million). */
+/* An edge label with this bit set is a list's or tuple's item "[i]",
+ * i in its other bits: no entry in labels, no string (a list of a
+ * million items would need a million of each). */
+#define SNAP_LABEL_ITEM 0x80000000u
+#define SNAP_LABEL_ITEM_INDEX(l) ((uint32_t)((l) & 0x7FFFFFFFu))
+/* A label's text field for "[index]" (format 3 wrote items' labels
+ * so; they still load). */
 #define SNAP_INDEX_TEXT (-1)
 
 /* What a capture is asked for (module.c's state fills the rest). */
@@ -136,8 +141,8 @@ int snapview_open(snapview_t *v, PyObject *data);
  * ValueError saying what is wrong. */
 PyObject *snapview_checked(PyObject *data, int made_here);
 
-/* The text of label `label` (snapview_open checked it is there), new
- * reference, or NULL with an exception set. */
+/* The text of edge label `label` (snapview_open checked it is there),
+ * new reference, or NULL with an exception set. */
 PyObject *snapview_label_text(const snapview_t *v, uint32_t label);
 
 /* The value of big for (field, node); snapview_open checked it is there. */
@@ -186,7 +191,7 @@ PyObject *snapshot_search(PyObject *data);
 PyObject *snapshot_explain(PyObject *data, PyObject *search, PyObject *nodes,
                            Py_ssize_t max_paths);
 
-/* The nodes in increasing order of id: bytes of uint32. */
+/* The nodes in increasing order of id: bytes of uint32 (snapids.c). */
 PyObject *snapshot_by_id(PyObject *data);
 
 /* Dominators over a virtual root above every root (dominators.c):

@@ -126,8 +126,12 @@ def save(snap: Any, path: Any) -> None:
     for i, (node, name) in enumerate(arrays.roots):
         edges += (_PROPERTY, intern(name or f"root #{i}"), (node + 1) * _WIDTH)
     label_fields = arrays.labels
+    item = arrays.LABEL_ITEM
     for e, target in enumerate(arrays.edges):
         label = arrays.edge_labels[e]
+        if label & item:
+            edges += (_ELEMENT, label & ~item, ((target & 0x7FFFFFFF) + 1) * _WIDTH)
+            continue
         text, kind = label_fields[5 * label], label_fields[5 * label + 1]
         edge_type = _EDGE_TYPE_OF.get(kinds[kind], _INTERNAL)
         if edge_type == _ELEMENT:
