@@ -38,6 +38,8 @@ SOURCES = [
     "snapshot.c",
     "snapquery.c",
     "snapids.c",
+    "snapdiff.c",
+    "snapmethods.c",
     "snapselect.c",
     "dominators.c",
     "cycles.c",

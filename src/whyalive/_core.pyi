@@ -169,6 +169,17 @@ def snapshot_explain(
 def snapshot_by_id(data: _SnapshotInput) -> bytes:
     """uint32 nodes in increasing order of id"""
 
+def snapshot_type_totals(data: _SnapshotInput) -> dict[str, tuple[int, int]]:
+    """{type name: (objects, bytes)} over every object"""
+
+def snapshot_new_nodes(
+    later: _SnapshotInput,
+    later_order: bytes,
+    earlier: _SnapshotInput,
+    earlier_order: bytes,
+) -> bytes:
+    """uint32 nodes of later whose (id, type name) earlier lacks, in order"""
+
 def snapshot_top(idom: bytes, retained: bytes, n: int, share: float) -> list[int]:
     """the n biggest retainers' nodes, biggest first"""
 

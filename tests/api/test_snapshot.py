@@ -383,6 +383,62 @@ def test_diff_by_type_new_ids_and_explain_new():
     LEAKS.clear()
 
 
+def test_totals_by_type_are_the_sums_of_the_arrays():
+    snap = whyalive.heap_snapshot()
+    arrays = snap.arrays
+    expected: dict[str, list[int]] = {}
+    for t, size in zip(arrays.types, arrays.sizes, strict=True):
+        totals = expected.setdefault(arrays.strings[t], [0, 0])
+        totals[0] += 1
+        totals[1] += size
+    assert snap.by_type() == {name: tuple(v) for name, v in expected.items()}
+    assert sum(size for _, size in snap.by_type().values()) == snap.total_size
+
+
+def _new_by_sets(later, earlier):
+    """The new objects' ids as a set of (id, type name) finds them."""
+    old = earlier.arrays
+    known = {(old.ids[n], old.strings[old.types[n]]) for n in range(len(old.ids))}
+    new = later.arrays
+    return [
+        new.ids[n]
+        for n in range(len(new.ids))
+        if (new.ids[n], new.strings[new.types[n]]) not in known
+    ]
+
+
+def test_new_objects_are_new_ids_or_new_types_at_an_id():
+    earlier = whyalive.heap_snapshot()
+    LEAKS.extend(Leaky() for _ in range(5))
+    later = whyalive.heap_snapshot()
+    # the earlier snapshot as if LEAKS had been a dict then: its id holds
+    # an object of another type now, a new one
+    data = list(earlier._data)
+    node = earlier._node_of(id(LEAKS))
+    types = memoryview(bytearray(data[2])).cast("I")
+    types[node] = data[0].index("dict")
+    data[2] = bytes(types)
+    altered = whyalive.HeapSnapshot(tuple(data))
+    for before in (earlier, altered):
+        diff = later.diff(before)
+        assert diff.new_ids == _new_by_sets(later, before)
+        assert {id(x) for x in LEAKS} <= set(diff.new_ids)
+    assert id(LEAKS) not in later.diff(earlier).new_ids
+    assert id(LEAKS) in later.diff(altered).new_ids
+    assert later.diff(later).new_ids == []
+    LEAKS.clear()
+
+
+def test_comparing_checks_the_id_orders():
+    snap = whyalive.heap_snapshot()
+    order = snap._id_order()
+    with pytest.raises(ValueError, match="later_order must be"):
+        _core.snapshot_new_nodes(snap._checked, order[:-4], snap._checked, order)
+    bad = struct.pack("=I", len(snap)) + order[4:]
+    with pytest.raises(ValueError, match="earlier_order holds a node"):
+        _core.snapshot_new_nodes(snap._checked, order, snap._checked, bad)
+
+
 # -- invariants ---------------------------------------------------------------
 
 

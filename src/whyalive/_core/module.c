@@ -651,7 +651,7 @@ layout_fields(PyObject *module, PyObject *unused)
 }
 
 /* ------------------------------------------------------------------ */
-/* Snapshots: the heap kept as data, dominators, paths from the data   */
+/* Snapshots: the heap kept as data (its queries: snapmethods.c)       */
 /* ------------------------------------------------------------------ */
 
 PyDoc_STRVAR(
@@ -694,106 +694,6 @@ snapshot_capture_(PyObject *module, PyObject *args, PyObject *kwargs)
     q.partial_args_offset = state->partial_args_offset;
     q.partial_keywords_offset = state->partial_keywords_offset;
     return snapshot_capture(&q);
-}
-
-PyDoc_STRVAR(snapshot_check_doc,
-             "snapshot_check(data)\n--\n\n"
-             "Check a snapshot's data tuple (its shape and every index in it):\n"
-             "the checked snapshot the queries take in its place, or\n"
-             "ValueError saying what is wrong.");
-
-static PyObject *
-snapshot_check_(PyObject *module, PyObject *data)
-{
-    (void)module;
-    return snapview_checked(data, 0);
-}
-
-PyDoc_STRVAR(snapshot_search_doc,
-             "snapshot_search(data)\n--\n\n"
-             "The search paths start from, over a snapshot's data: (dist,\n"
-             "reached_by), bytes of uint32 per node.");
-
-static PyObject *
-snapshot_search_(PyObject *module, PyObject *data)
-{
-    (void)module;
-    return snapshot_search(data);
-}
-
-PyDoc_STRVAR(
-    snapshot_explain_doc,
-    "snapshot_explain(data, search, nodes, max_paths)\n--\n\n"
-    "find_paths' target tuples for a list of a snapshot's node numbers:\n"
-    "a list of (id, type_name, name, refcount, seen, unseen, status,\n"
-    "paths, omitted), status 'rooted', 'external' or 'garbage'.");
-
-static PyObject *
-snapshot_explain_(PyObject *module, PyObject *args)
-{
-    (void)module;
-    PyObject *data, *search, *nodes;
-    Py_ssize_t max_paths;
-    if (!PyArg_ParseTuple(args, "OOO!n:snapshot_explain", &data, &search,
-                          &PyList_Type, &nodes, &max_paths))
-    {
-        return NULL;
-    }
-    if (max_paths < 1) {
-        PyErr_SetString(PyExc_ValueError, "max_paths must be at least 1");
-        return NULL;
-    }
-    return snapshot_explain(data, search, nodes, max_paths);
-}
-
-PyDoc_STRVAR(snapshot_by_id_doc,
-             "snapshot_by_id(data)\n--\n\n"
-             "The nodes of a snapshot in increasing order of id: bytes of\n"
-             "uint32, for finding a node by id with a binary search.");
-
-static PyObject *
-snapshot_by_id_(PyObject *module, PyObject *data)
-{
-    (void)module;
-    return snapshot_by_id(data);
-}
-
-PyDoc_STRVAR(snapshot_dominators_doc,
-             "snapshot_dominators(data)\n--\n\n"
-             "Immediate dominators over a virtual root above every root:\n"
-             "(idom, retained, dominated), bytes: idom uint32 per node\n"
-             "(0xFFFFFFFF directly under the roots), retained uint64 (its size\n"
-             "and what it alone keeps alive), dominated uint32 (objects it\n"
-             "keeps alive, itself included).");
-
-static PyObject *
-snapshot_dominators_(PyObject *module, PyObject *data)
-{
-    (void)module;
-    return dominators_compute(data);
-}
-
-PyDoc_STRVAR(snapshot_top_doc,
-             "snapshot_top(idom, retained, n, share)\n--\n\n"
-             "The n nodes of largest retained size (snapshot_dominators'\n"
-             "idom and retained bytes), biggest first, leaving out a node one\n"
-             "of whose dominated objects retains at least `share` of its size.");
-
-static PyObject *
-snapshot_top_(PyObject *module, PyObject *args)
-{
-    (void)module;
-    PyObject *idom, *retained;
-    Py_ssize_t n;
-    double share;
-    if (!PyArg_ParseTuple(args, "OOnd:snapshot_top", &idom, &retained, &n, &share)) {
-        return NULL;
-    }
-    if (n < 0) {
-        PyErr_SetString(PyExc_ValueError, "n must be >= 0");
-        return NULL;
-    }
-    return dominators_top(idom, retained, n, share);
 }
 
 /* ------------------------------------------------------------------ */
@@ -864,13 +764,6 @@ static PyMethodDef core_methods[] = {
     {"graph_labels", graph_labels_, METH_VARARGS, graph_labels_doc},
     {"snapshot_capture", (PyCFunction)(void (*)(void))snapshot_capture_,
      METH_VARARGS | METH_KEYWORDS, snapshot_capture_doc},
-    {"snapshot_check", snapshot_check_, METH_O, snapshot_check_doc},
-    {"snapshot_search", snapshot_search_, METH_O, snapshot_search_doc},
-    {"snapshot_explain", snapshot_explain_, METH_VARARGS, snapshot_explain_doc},
-    {"snapshot_by_id", snapshot_by_id_, METH_O, snapshot_by_id_doc},
-    {"snapshot_top", snapshot_top_, METH_VARARGS, snapshot_top_doc},
-    {"snapshot_dominators", snapshot_dominators_, METH_O,
-     snapshot_dominators_doc},
     {"cycles_graph", cycles_graph_, METH_O, cycles_graph_doc},
     {"cycles_clear", cycles_clear_, METH_O, cycles_clear_doc},
     {NULL, NULL, 0, NULL},
@@ -910,7 +803,9 @@ core_exec(PyObject *module)
         PyErr_SetString(PyExc_ImportError, message);
         return -1;
     }
-    if (heappar_init() < 0) {
+    if (heappar_init() < 0 ||
+        PyModule_AddFunctions(module, snapshot_query_methods) < 0)
+    {
         return -1;
     }
     module_state *state = get_state(module);

@@ -194,6 +194,17 @@ PyObject *snapshot_explain(PyObject *data, PyObject *search, PyObject *nodes,
 /* The nodes in increasing order of id: bytes of uint32 (snapids.c). */
 PyObject *snapshot_by_id(PyObject *data);
 
+/* The functions of _core that query snapshots (snapmethods.c). */
+extern PyMethodDef snapshot_query_methods[];
+
+/* snapdiff.c: {type name: (objects, bytes)} over every node. */
+PyObject *snapshot_type_totals(PyObject *data);
+/* The nodes of the later snapshot whose id and type name the earlier
+ * lacks, in increasing order: bytes of uint32.  Each order is its
+ * snapshot's snapshot_by_id bytes. */
+PyObject *snapshot_new_nodes(PyObject *later_data, PyObject *later_order,
+                             PyObject *earlier_data, PyObject *earlier_order);
+
 /* Dominators over a virtual root above every root (dominators.c):
  * (idom, retained, dominated), bytes: idom uint32 per node (SNAP_NONE
  * under the virtual root), retained uint64 (bytes the node keeps
