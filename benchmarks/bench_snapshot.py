@@ -15,6 +15,9 @@ process's memory while it runs:
     one object: the first query computes them).
 ``top_retainers``
     ``snap.top_retainers(10)`` once the dominators are known.
+``diff``
+    ``later.diff(snap)`` against a second snapshot of the same heap:
+    ``by_type()`` and ``new_ids`` (the later snapshot's id order included).
 ``save`` / ``load``
     ``snap.save(path)`` and ``whyalive.load_snapshot(path)`` (when this
     whyalive has dumps), and the file's size per object.
@@ -53,6 +56,11 @@ def _kept_bytes(snap: whyalive.HeapSnapshot) -> int:
     return total + sum(len(item) for item in data if isinstance(item, bytes))
 
 
+def _diff(later: whyalive.HeapSnapshot, earlier: whyalive.HeapSnapshot) -> tuple:
+    diff = later.diff(earlier)
+    return diff.by_type(), diff.new_ids
+
+
 def run(size: int, runs: int, layout: str) -> list[list[str]]:
     heap = build_heap(size, layout, seed=0)
     name = f"{format_size(size)} {layout}"
@@ -79,6 +87,13 @@ def run(size: int, runs: int, layout: str) -> list[list[str]]:
             _, peak, seconds = memory.call(lambda snap=snap: snap.top_retainers(10))
             times.setdefault("top_retainers", []).append(seconds)
             peaks.setdefault("top_retainers", []).append(peak)
+            later = whyalive.heap_snapshot(collect=False)
+            _, peak, seconds = memory.call(
+                lambda later=later, snap=snap: _diff(later, snap)
+            )
+            times.setdefault("diff", []).append(seconds)
+            peaks.setdefault("diff", []).append(peak)
+            del later
             nodes = len(snap)
             edges = snap.stats.edges
             facts["nodes"] = nodes

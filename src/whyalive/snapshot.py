@@ -64,6 +64,10 @@ _BIG_ITEM = struct.Struct("=IIQ")
 #: with the text field -1 (SNAP_INDEX_TEXT).
 _LABEL_ITEM = 0x80000000
 _INDEX_TEXT = -1
+#: Lookups by id that scan the ids before the id order is sorted: a
+#: scan costs a fiftieth of the sort or less (1M objects: 0.25-0.5 ms
+#: against 26 ms).
+_SCANS_BEFORE_INDEX = 16
 #: idom value of an object directly under the roots.
 _NO_DOMINATOR = 0xFFFFFFFF
 #: A dominated child holding at least this share of an object's retained
@@ -265,6 +269,7 @@ class HeapSnapshot:
         "_checked",
         "_data",
         "_dominators",
+        "_scans",
         "_search",
         "_thread_names",
     )
@@ -282,6 +287,7 @@ class HeapSnapshot:
         self._data = data
         self._thread_names = dict(thread_names or {})
         self._by_id: bytes | None = None
+        self._scans = 0
         self._dominators: tuple | None = None
         self._search: tuple | None = None
 
@@ -323,6 +329,10 @@ class HeapSnapshot:
         return self._by_id
 
     def _find(self, obj_id: int) -> int | None:
+        # a few lookups scan the ids; more pay for the sorted order once
+        if self._by_id is None and self._scans < _SCANS_BEFORE_INDEX:
+            self._scans += 1
+            return _core.snapshot_find_id(self._checked, obj_id)
         order = memoryview(self._id_order()).cast("I")
         ids = self._array(_IDS, "Q")
         at = bisect.bisect_left(order, obj_id, key=ids.__getitem__)

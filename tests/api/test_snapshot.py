@@ -383,6 +383,21 @@ def test_diff_by_type_new_ids_and_explain_new():
     LEAKS.clear()
 
 
+def test_lookups_by_id_scan_then_search_the_id_order():
+    snap = whyalive.heap_snapshot()
+    ids = snap.arrays.ids
+    picks = random.Random(5).sample(range(len(ids)), 40)
+    missing = [max(ids) + 16, 0, -1, 2**70]
+    found = [snap._find(i) for i in missing] + [snap._find(ids[n]) for n in picks]
+    assert snap._by_id is not None  # past the scans: the sorted order
+    assert found == [None] * len(missing) + picks
+    # the same answers once the order is there
+    assert [snap._find(ids[n]) for n in picks] == picks
+    assert [snap._find(i) for i in missing] == [None] * len(missing)
+    with pytest.raises(KeyError, match="no object with id"):
+        snap.node(max(ids) + 16)
+
+
 def test_totals_by_type_are_the_sums_of_the_arrays():
     snap = whyalive.heap_snapshot()
     arrays = snap.arrays

@@ -1,6 +1,7 @@
-/* snapids.c: a snapshot's nodes in increasing order of id, the index
- * by which queries that take ids find a node (snapshot.h's
- * snapshot_by_id), sorted in place without recursion.
+/* snapids.c: finding a snapshot's node by id.  A query or two scan
+ * the ids (snapshot_find_id: one sequential pass, no memory); many
+ * take the nodes in increasing order of id (snapshot_by_id, sorted in
+ * place without recursion) and search it.
  */
 #include "snapshot.h"
 
@@ -146,4 +147,27 @@ snapshot_by_id(PyObject *data)
     }
     sort_by_id(nodes, v.count, v.ids);
     return out;
+}
+
+PyObject *
+snapshot_find_id(PyObject *data, PyObject *id)
+{
+    snapview_t v;
+    if (snapview_open(&v, data) < 0) {
+        return NULL;
+    }
+    uint64_t wanted = PyLong_AsUnsignedLongLong(id);
+    if (wanted == (uint64_t)-1 && PyErr_Occurred()) {
+        if (!PyErr_ExceptionMatches(PyExc_OverflowError)) {
+            return NULL;
+        }
+        PyErr_Clear(); /* negative or past 2**64: no object has it */
+        Py_RETURN_NONE;
+    }
+    for (size_t i = 0; i < v.count; i++) {
+        if (v.ids[i] == wanted) {
+            return PyLong_FromSize_t(i);
+        }
+    }
+    Py_RETURN_NONE;
 }

@@ -106,6 +106,22 @@ snapshot_top_(PyObject *module, PyObject *args)
     return dominators_top(idom, retained, n, share);
 }
 
+PyDoc_STRVAR(snapshot_find_id_doc,
+             "snapshot_find_id(data, id)\n--\n\n"
+             "The node of a snapshot whose id is `id`, or None: one scan of\n"
+             "the ids, for a query or two (many search snapshot_by_id's).");
+
+static PyObject *
+snapshot_find_id_(PyObject *module, PyObject *args)
+{
+    (void)module;
+    PyObject *data, *id;
+    if (!PyArg_ParseTuple(args, "OO!:snapshot_find_id", &data, &PyLong_Type, &id)) {
+        return NULL;
+    }
+    return snapshot_find_id(data, id);
+}
+
 PyDoc_STRVAR(snapshot_type_totals_doc,
              "snapshot_type_totals(data)\n--\n\n"
              "{type name: (objects, bytes)} over every object of a snapshot.");
@@ -141,6 +157,7 @@ PyMethodDef snapshot_query_methods[] = {
     {"snapshot_search", snapshot_search_, METH_O, snapshot_search_doc},
     {"snapshot_explain", snapshot_explain_, METH_VARARGS, snapshot_explain_doc},
     {"snapshot_by_id", snapshot_by_id_, METH_O, snapshot_by_id_doc},
+    {"snapshot_find_id", snapshot_find_id_, METH_VARARGS, snapshot_find_id_doc},
     {"snapshot_top", snapshot_top_, METH_VARARGS, snapshot_top_doc},
     {"snapshot_dominators", snapshot_dominators_, METH_O,
      snapshot_dominators_doc},

@@ -193,6 +193,8 @@ PyObject *snapshot_explain(PyObject *data, PyObject *search, PyObject *nodes,
 
 /* The nodes in increasing order of id: bytes of uint32 (snapids.c). */
 PyObject *snapshot_by_id(PyObject *data);
+/* The node with id `id` (an int), or None: a scan of the ids. */
+PyObject *snapshot_find_id(PyObject *data, PyObject *id);
 
 /* The functions of _core that query snapshots (snapmethods.c). */
 extern PyMethodDef snapshot_query_methods[];
