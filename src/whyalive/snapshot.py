@@ -525,12 +525,11 @@ class HeapSnapshot:
         types = self._array(_TYPES, "I")
         ids = self._array(_IDS, "Q")
         rows = []
-        for node in chosen:
-            report = self._explain_nodes([node], 1)
-            paths = report.targets[0].paths
-            expression = (
-                paths[0].expression if paths else f"<{report.targets[0].status}>"
-            )
+        # one core call for every row: it prepares the data once
+        report = self._explain_nodes(list(chosen), 1)
+        for node, target in zip(chosen, report.targets, strict=True):
+            paths = target.paths
+            expression = paths[0].expression if paths else f"<{target.status}>"
             rows.append(
                 RetainerRow(
                     (
