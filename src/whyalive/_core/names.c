@@ -515,9 +515,6 @@ label_frame_slots(compat_frame *data, PyObject *child, raw_label_t *out)
     return 0;
 }
 
-/* ".name" for an inline value's key known to be an identifier (new
- * reference, no error set), or NULL: the first of its key object's
- * labels makes it (new_inline_attr_text). */
 static size_t
 inline_text_slot(const names_t *nm, PyObject *name)
 {
@@ -525,6 +522,9 @@ inline_text_slot(const names_t *nm, PyObject *name)
            (sizeof(nm->inline_texts) / sizeof(nm->inline_texts[0]));
 }
 
+/* ".name" for an inline value's key known to be an identifier (new
+ * reference, no error set), or NULL: the first of its key object's
+ * labels makes it (new_inline_attr_text). */
 static PyObject *
 inline_attr_text(names_t *nm, PyObject *name)
 {
