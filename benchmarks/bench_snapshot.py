@@ -3,7 +3,8 @@
 For each heap size and layout (``--layouts``, by default ``ordered``:
 ``heaps.py``'s background objects, ``__slots__`` instances, two-key dicts
 and two-item lists, each holding two references; ``records``: an
-application's cache, instances of a plain class in one list)
+application's cache, instances of a plain class in one list; ``indexed``:
+the same rows also in a dict by name)
 this process builds the heap, then ``--runs`` times: one timed full
 ``gc.collect()``, then each step, timed, with the peak growth of the
 process's memory while it runs:

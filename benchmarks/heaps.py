@@ -29,6 +29,9 @@ extra lists).  Three layouts:
     list holding the record before it), all in one list, as a cache of
     rows is; the strs and ints are reached too (not tracked by the
     collector, as in a real application's heap).
+``indexed``
+    ``records``, and a dict indexing the rows by name (a str key each), as
+    an application looks its rows up.
 
 Fixtures (each optional):
 
@@ -93,7 +96,7 @@ __all__ = [
 #: Name of the module whose globals hold every fixture.
 MODULE_NAME = "whyalive_bench_heap"
 #: The heap layouts.
-LAYOUTS = ("ordered", "fragmented", "records")
+LAYOUTS = ("ordered", "fragmented", "records", "indexed")
 #: Background objects per holding list.
 CHUNK = 1000
 #: Kinds of holders of leaked widgets, in the order instances are dealt.
@@ -242,15 +245,18 @@ def build_heap(
     try:
         if layout == "ordered":
             objs = _ordered(size)
-        elif layout == "records":
+        elif layout in ("records", "indexed"):
             objs = _records(size)
+            if layout == "indexed":
+                # the cache's rows by name too: a dict of str keys
+                module.by_name = {row.name: row for row in objs}
         else:
             objs, junk = _fragmented(size, rng)
             module._junk = junk
         # a cache holds its rows in one list; the others in chunks
         module.background = (
             [objs]
-            if layout == "records"
+            if layout in ("records", "indexed")
             else [objs[i : i + CHUNK] for i in range(0, size, CHUNK)]
         )
         del objs

@@ -169,6 +169,9 @@ def snapshot_explain(
 def snapshot_by_id(data: _SnapshotInput) -> bytes:
     """uint32 nodes in increasing order of id"""
 
+def dict_key_text(key: str) -> str:
+    """ "['key']": the label of a dict's value under that str key"""
+
 def snapshot_find_id(data: _SnapshotInput, id: int) -> int | None:
     """the node whose id is id, by a scan of the ids, or None"""
 

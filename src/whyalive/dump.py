@@ -1,6 +1,6 @@
 """Heap snapshot files: ``snap.save(path)`` and :func:`load_snapshot`.
 
-The format (version 4; ``docs/snapshots.md`` describes it field by field):
+The format (version 5; ``docs/snapshots.md`` describes it field by field):
 
 * a header of 16 bytes: the magic ``b"WHYALIVE"``, the format version
   (uint32, little-endian), and the number of sections (uint32);
@@ -19,9 +19,11 @@ The format (version 4; ``docs/snapshots.md`` describes it field by field):
   and ``RCNT`` are uint32 and ``SEEN`` uint8, the few values too big for
   them in ``BIGV``.
 
-Version 4 writes a list's or tuple's item ``[i]`` in ``ELAB`` as
-``0x80000000 | i``, with no label in ``LABL`` and no string.  Version 3
-files (such items as labels with text -1 and their index), version 2 files
+Version 5 writes a list's or tuple's item ``[i]`` in ``ELAB`` as
+``0x80000000 | i`` and a dict's value under a str key ``strings[k]`` as
+``0xC0000000 | k``, neither with a label in ``LABL`` nor a string of its
+own.  Version 4 files (items with 31 bits, every key label in ``LABL``),
+version 3 files (such items as labels with text -1 and their index), version 2 files
 (every label text in ``STRS``) and version 1 files (``SIZE`` and ``RCNT``
 64-bit, ``SEEN`` uint32, no ``BIGV``) still load: version 1's arrays are
 narrowed on reading.
@@ -50,9 +52,9 @@ from .errors import SnapshotFormatError
 __all__ = ["FORMAT_VERSION", "MAGIC", "load", "save"]
 
 MAGIC = b"WHYALIVE"
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 #: Versions load() reads.
-READS = (1, 2, 3, 4)
+READS = (1, 2, 3, 4, 5)
 _HEADER = struct.Struct("<8sII")
 _SECTION = struct.Struct("<4sQI")
 

@@ -59,10 +59,14 @@ _BIG = 15
 _SIZE_IN_BIG = 0xFFFFFFFF
 _BIG_SIZE = 0
 _BIG_ITEM = struct.Struct("=IIQ")
-#: An edge label with this bit set is a list's or tuple's item "[i]", i in
-#: its other bits (snapshot.h's SNAP_LABEL_ITEM); format 3 wrote such labels
-#: with the text field -1 (SNAP_INDEX_TEXT).
+#: An edge label's two top bits (snapshot.h): 10, a list's or tuple's item
+#: "[i]"; 11, a dict's value under the str key strings[k]; i and k in the
+#: low 30 bits.  Format 3 wrote items as labels with text -1
+#: (SNAP_INDEX_TEXT).
+_LABEL_TAG = 0xC0000000
 _LABEL_ITEM = 0x80000000
+_LABEL_STR_KEY = 0xC0000000
+_LABEL_PAYLOAD = 0x3FFFFFFF
 _INDEX_TEXT = -1
 #: Lookups by id that scan the ids before the id order is sorted: a
 #: scan costs a fiftieth of the sort or less (1M objects: 0.25-0.5 ms
@@ -85,9 +89,10 @@ class SnapshotArrays(NamedTuple):
     numbers: label ``k`` is ``labels[5k:5k + 5]``, its text in
     ``strings`` (-1: ``"[index]"``), its kind in ``edge_kind_names``, its
     role, its key in ``strings`` or -1, its index or -1; a number with the
-    high bit set, ``0x80000000 | i``, is a list's or tuple's item ``"[i]"``
-    with no entry in ``labels``: read them with :meth:`label_text` and
-    :meth:`item_index`); ``roots``, ``(node, name)``.
+    high bit set has no entry in ``labels``: ``0x80000000 | i`` is a list's
+    or tuple's item ``"[i]"``, ``0xC0000000 | k`` a dict's value under the
+    str key ``strings[k]``; read any with :meth:`label_text`,
+    :meth:`item_index` and :meth:`key_index`); ``roots``, ``(node, name)``.
     """
 
     strings: list[str]
@@ -102,8 +107,10 @@ class SnapshotArrays(NamedTuple):
     roots: list[tuple[int, str]]
     edge_kind_names: tuple[str, ...]
 
-    #: The bit of an edge label that makes it a list's or tuple's item.
+    #: The top bits of an edge label that make it a list's or tuple's item,
+    #: and those that make it a dict's value under a str key.
     LABEL_ITEM = _LABEL_ITEM
+    LABEL_STR_KEY = _LABEL_STR_KEY
 
     def label_text(self, label: int) -> str:
         """The text of label number ``label``: a list's or tuple's item
@@ -118,7 +125,12 @@ class SnapshotArrays(NamedTuple):
         '[1]'
         """
         index = self.item_index(label)
-        return f"[{index}]" if index >= 0 else self.strings[self.labels[5 * label]]
+        if index >= 0:
+            return f"[{index}]"
+        key = self.key_index(label)
+        if key >= 0:
+            return _core.dict_key_text(self.strings[key])
+        return self.strings[self.labels[5 * label]]
 
     def item_index(self, label: int) -> int:
         """The index of a list's or tuple's item when label number
@@ -131,10 +143,27 @@ class SnapshotArrays(NamedTuple):
         >>> arrays.item_index(arrays.edge_labels[arrays.edge_start[row]])
         1
         """
-        if label & _LABEL_ITEM:
-            return label & ~_LABEL_ITEM
-        if self.labels[5 * label] == _INDEX_TEXT:
-            return self.labels[5 * label + 4]
+        if label & _LABEL_TAG == _LABEL_ITEM:
+            return label & _LABEL_PAYLOAD
+        if label & _LABEL_ITEM or self.labels[5 * label] != _INDEX_TEXT:
+            return -1
+        return self.labels[5 * label + 4]
+
+    def key_index(self, label: int) -> int:
+        """The index in ``strings`` of the key when label number ``label``
+        is a dict's value under a str key, else -1 (a label in ``labels``
+        keeps its key in its fourth field).
+
+        >>> import whyalive
+        >>> held = {"answer": object()}
+        >>> arrays = whyalive.heap_snapshot().arrays
+        >>> row = arrays.ids.tolist().index(id(held))
+        >>> label = arrays.edge_labels[arrays.edge_start[row]]
+        >>> arrays.strings[arrays.key_index(label)], arrays.label_text(label)
+        ('answer', "['answer']")
+        """
+        if label & _LABEL_TAG == _LABEL_STR_KEY:
+            return label & _LABEL_PAYLOAD
         return -1
 
 

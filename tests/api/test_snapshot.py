@@ -622,6 +622,37 @@ def test_items_of_lists_need_no_string_each():
     assert path.edges[-1].label == "[12345]"
 
 
+def test_str_keys_of_dicts_need_no_label_each():
+    by_name = {f"name{i}": [i] for i in range(20_000)}
+    long_key = "k" * 300
+    odd = {long_key: [1], "two words": [2], "it's": [3]}
+    snap = whyalive.heap_snapshot()
+    arrays = snap.arrays
+    node = snap._node_of(id(by_name))
+    row = range(arrays.edge_start[node], arrays.edge_start[node + 1])
+    values = [e for e in row if arrays.key_index(arrays.edge_labels[e]) >= 0]
+    assert len(values) == 20_000
+    assert {
+        arrays.strings[arrays.key_index(arrays.edge_labels[e])] for e in values
+    } == (set(by_name))
+    assert arrays.label_text(arrays.edge_labels[values[7]]) == repr([*by_name][7:8])
+    # no label entry nor text for them
+    texts = {
+        arrays.strings[arrays.labels[k]]
+        for k in range(0, len(arrays.labels), 5)
+        if arrays.labels[k] >= 0
+    }
+    assert not texts & {repr([key]) for key in by_name}
+    # the same text as live explain's, long keys shortened alike
+    for holder, key in [(by_name, "name12345"), *((odd, k) for k in odd)]:
+        live = whyalive.explain(holder[key]).targets[0].paths[0].edges[0].label
+        stored = snap.explain(id(holder[key])).targets[0].paths[0].edges[0].label
+        assert stored == live == _core.dict_key_text(key)
+    assert len(_core.dict_key_text(long_key)) < 100
+    with pytest.raises(TypeError, match="key must be a str"):
+        _core.dict_key_text(3)
+
+
 def test_an_index_text_only_labels_an_index():
     data = list(_core.snapshot_capture()[0])
     labels = list(struct.unpack(f"={len(data[11]) // 4}i", data[11]))

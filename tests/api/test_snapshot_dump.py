@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import whyalive
-from whyalive import SnapshotFormatError
+from whyalive import SnapshotFormatError, _core
 
 HEADER = struct.Struct("<8sII")
 SECTION = struct.Struct("<4sQI")
@@ -47,7 +47,7 @@ def saved(app, tmp_path_factory):
 def _sections(blob: bytes) -> list[tuple[bytes, bytes]]:
     """The file read as the documentation says, independently of dump.py."""
     magic, version, count = HEADER.unpack_from(blob, 0)
-    assert (magic, version) == (b"WHYALIVE", 4)
+    assert (magic, version) == (b"WHYALIVE", 5)
     offset, out = HEADER.size, []
     for _ in range(count):
         tag, length, crc = SECTION.unpack_from(blob, offset)
@@ -59,7 +59,7 @@ def _sections(blob: bytes) -> list[tuple[bytes, bytes]]:
     return out
 
 
-def _write(path: Path, sections: list[tuple[bytes, bytes]], version: int = 4) -> None:
+def _write(path: Path, sections: list[tuple[bytes, bytes]], version: int = 5) -> None:
     with open(path, "wb") as f:
         f.write(HEADER.pack(b"WHYALIVE", version, len(sections)))
         for tag, payload in sections:
@@ -86,7 +86,7 @@ def test_the_file_is_as_documented(saved):
     snap, path = saved
     sections = dict(_sections(path.read_bytes()))
     meta = json.loads(sections[b"META"])
-    assert meta["format_version"] == 4
+    assert meta["format_version"] == 5
     assert meta["python_version"] == list(sys.version_info[:3])
     assert meta["objects"] == len(snap)
     strings, offset, payload = [], 0, sections[b"STRS"]
@@ -146,7 +146,7 @@ def test_refusals_say_what_and_where(saved, tmp_path):
     cases = {
         b"hello": "truncated",
         b"NOTASNAPSHOT" + blob[12:]: "not a whyalive heap snapshot",
-        HEADER.pack(b"WHYALIVE", 5, 0) + blob[HEADER.size :]: "format version 5",
+        HEADER.pack(b"WHYALIVE", 6, 0) + blob[HEADER.size :]: "format version 6",
         blob[: len(blob) // 2]: "truncated",
         blob[:-1]: "truncated",
         blob + b"x": "unexpected bytes",
@@ -184,7 +184,42 @@ def _as_version_1(sections: list[tuple[bytes, bytes]]) -> list[tuple[bytes, byte
     return [(t, wider.get(t, p)) for t, p in sections if t != b"BIGV"]
 
 
-ITEM = 0x80000000
+ITEM, STR_KEY, TAG = 0x80000000, 0xC0000000, 0xC0000000
+
+
+def _strings(payload: bytes) -> list[bytes]:
+    offset, strings = 0, []
+    while offset < len(payload):
+        (length,) = struct.unpack_from("<I", payload, offset)
+        strings.append(payload[offset + 4 : offset + 4 + length])
+        offset += 4 + length
+    return strings
+
+
+def _as_version_4(sections: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """A version 5 file's sections as version 4 wrote them: a dict's value
+    under a str key as a label in LABL (text "['k']" in STRS, kind 0: key,
+    key k)."""
+    found = dict(sections)
+    strings = _strings(found[b"STRS"])
+    edge_labels = struct.unpack(f"<{len(found[b'ELAB']) // 4}I", found[b"ELAB"])
+    labels = list(struct.unpack(f"<{len(found[b'LABL']) // 4}i", found[b"LABL"]))
+    added: dict[int, int] = {}
+    for value in edge_labels:
+        if value & TAG == STR_KEY and value not in added:
+            key = value & ~TAG
+            text = _core.dict_key_text(strings[key].decode()).encode()
+            strings.append(text)
+            added[value] = len(labels) // 5
+            labels += [len(strings) - 1, 0, 0, key, -1]
+    rewritten = {
+        b"STRS": b"".join(struct.pack("<I", len(t)) + t for t in strings),
+        b"ELAB": struct.pack(
+            f"<{len(edge_labels)}I", *(added.get(v, v) for v in edge_labels)
+        ),
+        b"LABL": struct.pack(f"<{len(labels)}i", *labels),
+    }
+    return [(t, rewritten.get(t, p)) for t, p in sections]
 
 
 def _as_version_3(sections: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
@@ -211,11 +246,7 @@ def _as_version_2(sections: list[tuple[bytes, bytes]]) -> list[tuple[bytes, byte
     """A version 3 file's sections as version 2 wrote them: every label
     text in STRS, "[i]" of a list's or tuple's item too (no text -1)."""
     found = dict(sections)
-    payload, offset, strings = found[b"STRS"], 0, []
-    while offset < len(payload):
-        (length,) = struct.unpack_from("<I", payload, offset)
-        strings.append(payload[offset + 4 : offset + 4 + length])
-        offset += 4 + length
+    strings = _strings(found[b"STRS"])
     labels = list(struct.unpack(f"<{len(found[b'LABL']) // 4}i", found[b"LABL"]))
     where = {text: i for i, text in enumerate(strings)}
     for k in range(0, len(labels), 5):
@@ -232,26 +263,32 @@ def _as_version_2(sections: list[tuple[bytes, bytes]]) -> list[tuple[bytes, byte
     return [(t, rewritten.get(t, p)) for t, p in sections]
 
 
-def test_items_are_written_as_their_index_alone(saved):
+def test_items_and_str_keys_are_written_as_their_index_alone(saved):
     _, path = saved
     found = dict(_sections(path.read_bytes()))
+    strings = _strings(found[b"STRS"])
     edge_labels = struct.unpack(f"<{len(found[b'ELAB']) // 4}I", found[b"ELAB"])
     labels = struct.unpack(f"<{len(found[b'LABL']) // 4}i", found[b"LABL"])
-    items = {v & ~ITEM for v in edge_labels if v & ITEM}
+    items = {v & ~TAG for v in edge_labels if v & TAG == ITEM}
     assert set(range(30)) <= items  # app.CACHE.pages[0] to [29]
-    # no label in LABL and no string for them
+    keys = {strings[v & ~TAG] for v in edge_labels if v & TAG == STR_KEY}
+    assert {b"CACHE", b"BY_NUMBER", b"pages"} <= keys  # module globals too
+    # no label in LABL and no string of their own
     assert -1 not in labels[::5]
+    assert b"['CACHE']" not in strings
     assert all(v & ITEM or v < len(labels) // 5 for v in edge_labels)
 
 
-@pytest.mark.parametrize("version", [3, 2])
+@pytest.mark.parametrize("version", [4, 3, 2])
 def test_older_files_still_load(app, saved, tmp_path, version):
     snap, path = saved
-    sections = _as_version_3(_sections(path.read_bytes()))
-    labels = struct.unpack(
-        f"<{len(dict(sections)[b'LABL']) // 4}i", dict(sections)[b"LABL"]
-    )
-    assert -1 in labels[::5]  # version 3: the items' labels, text -1
+    sections = _as_version_4(_sections(path.read_bytes()))
+    if version <= 3:
+        sections = _as_version_3(sections)
+        labels = struct.unpack(
+            f"<{len(dict(sections)[b'LABL']) // 4}i", dict(sections)[b"LABL"]
+        )
+        assert -1 in labels[::5]  # version 3: the items' labels, text -1
     if version == 2:
         sections = _as_version_2(sections)
     old = tmp_path / f"v{version}.whyalive"
@@ -268,17 +305,41 @@ def test_older_files_still_load(app, saved, tmp_path, version):
     assert [arrays.label_text(arrays.edge_labels[e]) for e in row] == [
         f"[{i}]" for i in reversed(range(30))
     ]
-    # Chrome's file reads the items as elements either way
-    if version == 3:
-        ours, theirs = tmp_path / "new.heapsnapshot", tmp_path / "old.heapsnapshot"
-        whyalive.load_snapshot(path).save(ours, format="heapsnapshot")
-        loaded.save(theirs, format="heapsnapshot")
-        assert json.loads(ours.read_text()) == json.loads(theirs.read_text())
+    # Chrome's file reads the same nodes and edges either way
+    ours, theirs = tmp_path / "new.heapsnapshot", tmp_path / "old.heapsnapshot"
+    whyalive.load_snapshot(path).save(ours, format="heapsnapshot")
+    loaded.save(theirs, format="heapsnapshot")
+    assert _chrome_graph(ours) == _chrome_graph(theirs)
+
+
+def _chrome_graph(path: Path) -> tuple[list, list]:
+    """A .heapsnapshot's nodes and edges with their names read from its
+    strings (element and hidden edges are named by a number)."""
+    doc = json.loads(path.read_text())
+    meta, strings = doc["snapshot"]["meta"], doc["strings"]
+    node_width, edge_width = len(meta["node_fields"]), len(meta["edge_fields"])
+    numbered = {meta["edge_types"][0].index(t) for t in ("element", "hidden")}
+    nodes, edges = doc["nodes"], doc["edges"]
+    return (
+        [
+            (nodes[i], strings[nodes[i + 1]], *nodes[i + 2 : i + node_width])
+            for i in range(0, len(nodes), node_width)
+        ],
+        [
+            (
+                edges[i],
+                edges[i + 1] if edges[i] in numbered else strings[edges[i + 1]],
+                edges[i + 2],
+            )
+            for i in range(0, len(edges), edge_width)
+        ],
+    )
 
 
 def test_version_1_files_still_load(saved, tmp_path):
     snap, path = saved
-    sections = _as_version_2(_as_version_3(_sections(path.read_bytes())))
+    sections = _sections(path.read_bytes())
+    sections = _as_version_2(_as_version_3(_as_version_4(sections)))
     old, newer = tmp_path / "v1.whyalive", tmp_path / "v2.whyalive"
     _write(old, _as_version_1(sections), version=1)
     _write(newer, sections, version=2)

@@ -46,8 +46,10 @@ def test_sizes_parse():
 
 def test_background_objects_are_tracked_and_held(heap):
     background = [o for chunk in heap.module.background for o in chunk]
-    if heap.layout == "records":  # a record and its list each
+    if heap.layout in ("records", "indexed"):  # a record and its list each
         assert len(heap.module.background) == 1
+        if heap.layout == "indexed":
+            assert list(heap.module.by_name.values()) == background
         background += [record.related for record in background]
     assert len(background) == 3000
     assert all(gc.is_tracked(o) for o in background)

@@ -275,18 +275,24 @@ local_label(raw_label_t *out, PyObject *name)
     return set_label(out, EDGE_KIND_LOCAL, ROLE_LOCAL, text);
 }
 
+PyObject *
+names_key_text(PyObject *key)
+{
+    PyObject *key_repr = safe_repr_depth(key, 0);
+    if (key_repr == NULL) {
+        return NULL;
+    }
+    PyObject *text = PyUnicode_FromFormat("[%U]", key_repr);
+    Py_DECREF(key_repr);
+    return text;
+}
+
 static int
 key_label(names_t *nm, PyObject *key, raw_label_t *out)
 {
-    PyObject *key_repr = names_safe_repr(nm, key);
-    if (key_repr == NULL) {
-        return -1;
-    }
+    (void)nm;
     out->key = key;
-    int ok = set_label(out, EDGE_KIND_KEY, ROLE_PLAIN,
-                       PyUnicode_FromFormat("[%U]", key_repr));
-    Py_DECREF(key_repr);
-    return ok;
+    return set_label(out, EDGE_KIND_KEY, ROLE_PLAIN, names_key_text(key));
 }
 
 #define BIG_DICT 256

@@ -123,6 +123,9 @@ void names_free(names_t *nm);
  * 0 on success, -1 on error. */
 int names_raw(names_t *nm, PyObject *referrer, PyObject *referent,
               Py_ssize_t occurrence, Py_ssize_t ordinal, raw_label_t *out);
+/* "[repr(key)]", the text of a dict value's label (names_safe_repr's
+ * repr, so no user code runs).  New reference. */
+PyObject *names_key_text(PyObject *key);
 /* The label of a dict's reference to the value stored under key
  * (is_key 0: "['k']"), or to the key itself (is_key 1: "<key>"), for a
  * caller that walks the dict's entries itself.  0, or -1 on error. */

@@ -1,9 +1,11 @@
 /* snapmethods.c: the functions of _core that query a snapshot's data
- * (snapshot.h): checks, paths, the id index, dominators, totals by type
- * and comparison.  They read the data tuple, or the checked snapshot
- * standing for it, and no interpreter state; module.c adds them to the
- * module and keeps snapshot_capture, which needs its state.
+ * (snapshot.h): checks, paths, the id index, dominators, totals by
+ * type, comparison, and the text of a label stored as its key.  They
+ * read the data tuple, or the checked snapshot standing for it, and no
+ * interpreter state; module.c adds them to the module and keeps
+ * snapshot_capture, which needs its state.
  */
+#include "names.h"
 #include "snapshot.h"
 
 PyDoc_STRVAR(snapshot_check_doc,
@@ -122,6 +124,22 @@ snapshot_find_id_(PyObject *module, PyObject *args)
     return snapshot_find_id(data, id);
 }
 
+PyDoc_STRVAR(dict_key_text_doc,
+             "dict_key_text(key)\n--\n\n"
+             "The label of a dict's value under the str key `key`, as paths\n"
+             "read it: \"['key']\" (a long key shortened as explain does).");
+
+static PyObject *
+dict_key_text_(PyObject *module, PyObject *key)
+{
+    (void)module;
+    if (!PyUnicode_CheckExact(key)) {
+        return PyErr_Format(PyExc_TypeError, "key must be a str, not %.100s",
+                            Py_TYPE(key)->tp_name);
+    }
+    return names_key_text(key);
+}
+
 PyDoc_STRVAR(snapshot_type_totals_doc,
              "snapshot_type_totals(data)\n--\n\n"
              "{type name: (objects, bytes)} over every object of a snapshot.");
@@ -161,6 +179,7 @@ PyMethodDef snapshot_query_methods[] = {
     {"snapshot_top", snapshot_top_, METH_VARARGS, snapshot_top_doc},
     {"snapshot_dominators", snapshot_dominators_, METH_O,
      snapshot_dominators_doc},
+    {"dict_key_text", dict_key_text_, METH_O, dict_key_text_doc},
     {"snapshot_type_totals", snapshot_type_totals_, METH_O,
      snapshot_type_totals_doc},
     {"snapshot_new_nodes", snapshot_new_nodes_, METH_VARARGS,

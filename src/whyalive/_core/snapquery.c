@@ -198,7 +198,9 @@ check_indexes(const snapview_t *v)
     for (uint64_t e = 0; e < v->nedges; e++) {
         uint32_t label = v->edge_labels[e];
         if (SNAP_EDGE_NODE(v->edges[e]) >= n ||
-            (!(label & SNAP_LABEL_ITEM) && label >= v->nlabels))
+            (SNAP_LABEL_TAG(label) < SNAP_LABEL_ITEM && label >= v->nlabels) ||
+            (SNAP_LABEL_TAG(label) == SNAP_LABEL_STR_KEY &&
+             !check_string_index(v, SNAP_LABEL_PAYLOAD(label))))
         {
             return bad("a reference leads nowhere");
         }
@@ -566,9 +568,12 @@ string_at(const snapview_t *v, int64_t i)
 PyObject *
 snapview_label_text(const snapview_t *v, uint32_t label)
 {
-    if (label & SNAP_LABEL_ITEM) {
+    if (SNAP_LABEL_TAG(label) == SNAP_LABEL_ITEM) {
         return PyUnicode_FromFormat("[%lu]",
-                                    (unsigned long)SNAP_LABEL_ITEM_INDEX(label));
+                                    (unsigned long)SNAP_LABEL_PAYLOAD(label));
+    }
+    if (SNAP_LABEL_TAG(label) == SNAP_LABEL_STR_KEY) {
+        return names_key_text(string_at(v, SNAP_LABEL_PAYLOAD(label)));
     }
     const int32_t *l = &v->labels[(size_t)label * SNAP_LABEL_FIELDS];
     if (l[0] == SNAP_INDEX_TEXT) {
@@ -588,10 +593,11 @@ raw_at(const snapview_t *v, uint64_t pos, raw_label_t *out)
         return -1;
     }
     if (label & SNAP_LABEL_ITEM) {
-        out->kind = EDGE_KIND_INDEX;
+        int item = SNAP_LABEL_TAG(label) == SNAP_LABEL_ITEM;
+        out->kind = item ? EDGE_KIND_INDEX : EDGE_KIND_KEY;
         out->role = ROLE_PLAIN;
-        out->key = NULL;
-        out->index = SNAP_LABEL_ITEM_INDEX(label);
+        out->key = item ? NULL : string_at(v, SNAP_LABEL_PAYLOAD(label));
+        out->index = item ? (Py_ssize_t)SNAP_LABEL_PAYLOAD(label) : -1;
         return 0;
     }
     const int32_t *l = &v->labels[(size_t)label * SNAP_LABEL_FIELDS];

@@ -132,8 +132,9 @@ append_label(capture_t *c, int32_t text, int kind, int role, int32_t key,
     return (int64_t)c->nlabels++;
 }
 
-/* The edge label "[index]" of a list's or tuple's item (index below
- * 2**31): its index alone (SNAP_LABEL_ITEM), no label, no string. */
+/* The edge label "[index]" of a list's or tuple's item (index up to
+ * SNAP_LABEL_PAYLOAD_MAX): its index alone (SNAP_LABEL_ITEM), no
+ * label, no string. */
 static int64_t
 item_label(Py_ssize_t index)
 {
@@ -215,7 +216,9 @@ edge_label(capture_t *c, node_t n, uint64_t pos)
                                ? ((PyListObject *)owner)->ob_item
                                : ((PyTupleObject *)owner)->ob_item;
         Py_ssize_t index = size - 1 - ordinal;
-        if (index >= 0 && index < INT32_MAX && items[index] == h->objs[referent]) {
+        if (index >= 0 && index <= SNAP_LABEL_PAYLOAD_MAX &&
+            items[index] == h->objs[referent])
+        {
             return item_label(index);
         }
     }
@@ -241,7 +244,7 @@ edge_label(capture_t *c, node_t n, uint64_t pos)
     /* an item held at several places: names.c found which */
     int64_t label = sequence && closure_of == PTRMAP_NONE &&
                             raw.kind == EDGE_KIND_INDEX && raw.index >= 0 &&
-                            raw.index < INT32_MAX
+                            raw.index <= SNAP_LABEL_PAYLOAD_MAX
                         ? item_label(raw.index)
                         : intern_label(c, &raw, key_name);
     names_raw_clear(&raw);
@@ -298,6 +301,20 @@ dict_row_labels(capture_t *c, node_t n, uint32_t *out)
     return 0;
 }
 
+/* The label, in labels, of a dict's reference to its key (is_key) or
+ * to the value under it: names.c's; -1 with an exception set. */
+static int64_t
+dict_entry_label(capture_t *c, PyObject *key, int is_key)
+{
+    raw_label_t raw;
+    if (names_dict_entry(&c->names, key, is_key, &raw) < 0) {
+        return -1;
+    }
+    int64_t label = intern_label(c, &raw, NULL);
+    names_raw_clear(&raw);
+    return label;
+}
+
 /* The label of reference e of dict n, expected to be entry (key,
  * value)'s key (is_key) or value. */
 static int
@@ -318,20 +335,25 @@ label_dict_entry(capture_t *c, node_t n, uint64_t e, PyObject *key,
     {
         /* a str key seen before: its label is known */
     }
-    else {
-        raw_label_t raw;
-        if (names_dict_entry(&c->names, key, is_key, &raw) < 0) {
+    else if (!is_key && PyUnicode_CheckExact(key)) {
+        /* "['k']": the key's string alone (SNAP_LABEL_STR_KEY), no label
+         * entry nor text of its own: a dict of a million str keys would
+         * need a million of each */
+        int64_t k = intern_string(c, key);
+        if (k < 0) {
             return -1;
         }
-        label = intern_label(c, &raw, NULL);
-        names_raw_clear(&raw);
+        label = k <= SNAP_LABEL_PAYLOAD_MAX
+                    ? (int64_t)(SNAP_LABEL_STR_KEY | (uint32_t)k)
+                    : dict_entry_label(c, key, 0);
+        if (label < 0 || ptrmap_put(&c->key_labels, key, (uint32_t)label, NULL) < 0) {
+            return -1;
+        }
+    }
+    else {
+        label = dict_entry_label(c, key, is_key);
         if (label >= 0 && is_key) {
             c->key_label = (uint32_t)label + 1;
-        }
-        else if (label >= 0 && PyUnicode_CheckExact(key) &&
-                 ptrmap_put(&c->key_labels, key, (uint32_t)label, NULL) < 0)
-        {
-            return -1;
         }
     }
     if (label < 0) {

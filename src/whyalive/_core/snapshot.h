@@ -21,7 +21,9 @@
  *   edge_start   bytes, uint32 per node + 1 (CSR rows)
  *   edges        bytes, uint32 per reference: referent | SNAP_EDGE_FOLD
  *   edge_labels  bytes, uint32 per reference: index in labels, or
- *                SNAP_LABEL_ITEM | i: a list's or tuple's item "[i]"
+ *                SNAP_LABEL_ITEM | i: a list's or tuple's item "[i]",
+ *                or SNAP_LABEL_STR_KEY | k: a dict's value under the
+ *                str key strings[k]
  *   labels       bytes, SNAP_LABEL_FIELDS int32 per label: text (in
  *                strings; SNAP_INDEX_TEXT: "[index]", for an index
  *                label only), edge kind, label role (names.h), key (in
@@ -86,11 +88,18 @@ enum snap_flag {
 };
 
 #define SNAP_LABEL_FIELDS 5
-/* An edge label with this bit set is a list's or tuple's item "[i]",
- * i in its other bits: no entry in labels, no string (a list of a
- * million items would need a million of each). */
+/* An edge label's two top bits: 0x, an index in labels; 10, a list's
+ * or tuple's item "[i]"; 11, a dict's value under the str key
+ * strings[k] ("['k']", names_key_text's phrasing); i and k in the low
+ * 30 bits.  Neither has an entry in labels or a string of its own: a
+ * list of a million items, or a dict of a million str keys, would need
+ * a million labels.  (Format 4 wrote items with 31 bits.) */
+#define SNAP_LABEL_TAG(l) ((uint32_t)(l) & 0xC0000000u)
 #define SNAP_LABEL_ITEM 0x80000000u
-#define SNAP_LABEL_ITEM_INDEX(l) ((uint32_t)((l) & 0x7FFFFFFFu))
+#define SNAP_LABEL_STR_KEY 0xC0000000u
+#define SNAP_LABEL_PAYLOAD(l) ((uint32_t)(l) & 0x3FFFFFFFu)
+/* The largest i or k an edge label holds (all ones is PTRMAP_NONE). */
+#define SNAP_LABEL_PAYLOAD_MAX 0x3FFFFFFEu
 /* A label's text field for "[index]" (format 3 wrote items' labels
  * so; they still load). */
 #define SNAP_INDEX_TEXT (-1)

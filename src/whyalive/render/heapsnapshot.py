@@ -126,11 +126,20 @@ def save(snap: Any, path: Any) -> None:
     for i, (node, name) in enumerate(arrays.roots):
         edges += (_PROPERTY, intern(name or f"root #{i}"), (node + 1) * _WIDTH)
     label_fields = arrays.labels
-    item = arrays.LABEL_ITEM
+    key_names: dict[int, int] = {}
     for e, target in enumerate(arrays.edges):
         label = arrays.edge_labels[e]
-        if label & item:
-            edges += (_ELEMENT, label & ~item, ((target & 0x7FFFFFFF) + 1) * _WIDTH)
+        to = ((target & 0x7FFFFFFF) + 1) * _WIDTH
+        if label & arrays.LABEL_ITEM:
+            # no entry in labels: a list's or tuple's item, or a dict's
+            # value under a str key (a property named by its label)
+            index = arrays.item_index(label)
+            if index >= 0:
+                edges += (_ELEMENT, index, to)
+            else:
+                if label not in key_names:
+                    key_names[label] = intern(arrays.label_text(label))
+                edges += (_PROPERTY, key_names[label], to)
             continue
         text, kind = label_fields[5 * label], label_fields[5 * label + 1]
         edge_type = _EDGE_TYPE_OF.get(kinds[kind], _INTERNAL)
