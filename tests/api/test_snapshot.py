@@ -474,6 +474,41 @@ class Hostile:
         raise AssertionError("sizeof ran")
 
 
+def _strs_in(value, found):
+    if isinstance(value, str):
+        found.append(value)
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            _strs_in(item, found)
+    return found
+
+
+def test_snapshots_hold_no_str_of_the_heap():
+    key = "-".join(["a", "key", "made", "here"])  # a str of its own
+    holder = {key: [1]}
+
+    def fresh():
+        pass
+
+    fresh.__qualname__ = "-".join(["a", "fresh", "name"])
+    name = fresh.__qualname__
+    counts = sys.getrefcount(key), sys.getrefcount(name)
+    snap = whyalive.heap_snapshot()
+    assert (sys.getrefcount(key), sys.getrefcount(name)) == counts
+    strings = snap.arrays.strings
+    assert key in strings and name in strings  # equal texts, other objects
+    # the table, the module roots and the frame roots: copies only
+    data = snap._data
+    held = _strs_in([data[0], data[12], data[13]], [])
+    code = test_snapshots_hold_no_str_of_the_heap.__code__
+    qualname = getattr(code, "co_qualname", code.co_name)  # 3.11+
+    heap_strs = [key, name, code.co_filename, qualname, *code.co_varnames]
+    assert not any(s is h for s in held for h in heap_strs)
+    assert snap.explain(id(holder[key])).targets[0].paths[0].edges[0].label == (
+        f"[{key!r}]"
+    )
+
+
 def test_snapshots_run_no_user_code_and_keep_nothing_alive():
     hostile = Hostile()
     holder = {"h": hostile}

@@ -7,7 +7,7 @@
  * label (names.c), stored as indices into one table of strings (a list's
  * or tuple's item "[i]" as its index alone: no label nor string each).  The
  * result holds no reference to any object of the heap: only strs of
- * its own table, ints, and bytes.
+ * its own (copies, own_strings), ints, and bytes.
  */
 #include "snapshot.h"
 #include "array.h"
@@ -639,6 +639,63 @@ capture_roots(capture_t *c, PyObject *result)
     return 0;
 }
 
+/* A copy of exact str s that no one else holds, or a new reference to
+ * anything else; NULL with an exception set. */
+static PyObject *
+own_str(PyObject *s)
+{
+    if (!PyUnicode_CheckExact(s)) {
+        return Py_NewRef(s);
+    }
+    return PyUnicode_FromKindAndData(PyUnicode_KIND(s), PyUnicode_DATA(s),
+                                     PyUnicode_GET_LENGTH(s));
+}
+
+/* own_str of each item of a tuple, and of the tuples in it (roots'
+ * details), as a new tuple; NULL with an exception set. */
+static PyObject *
+own_tuple(PyObject *t)
+{
+    Py_ssize_t n = PyTuple_GET_SIZE(t);
+    PyObject *out = PyTuple_New(n);
+    for (Py_ssize_t i = 0; out != NULL && i < n; i++) {
+        PyObject *item = PyTuple_GET_ITEM(t, i);
+        PyObject *copy = PyTuple_CheckExact(item) ? own_tuple(item) : own_str(item);
+        if (copy == NULL) {
+            Py_CLEAR(out);
+            break;
+        }
+        PyTuple_SET_ITEM(out, i, copy);
+    }
+    return out;
+}
+
+/* The strs the result holds, made its own: a string of the table, a
+ * module's name or a root's may be an object of the heap (a dict's
+ * key, a function's qualname, a local's name), and a snapshot holds
+ * no reference to any object of the heap.  0, or -1 with an exception
+ * set. */
+static int
+own_strings(PyObject *result)
+{
+    PyObject *lists[] = {PyTuple_GET_ITEM(result, SNAP_STRINGS),
+                         PyTuple_GET_ITEM(result, SNAP_MODULES),
+                         PyTuple_GET_ITEM(result, SNAP_REFS)};
+    for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(lists[l]); i++) {
+            PyObject *item = PyList_GET_ITEM(lists[l], i);
+            PyObject *copy = PyTuple_CheckExact(item) ? own_tuple(item)
+                                                      : own_str(item);
+            if (copy == NULL) {
+                return -1;
+            }
+            PyList_SET_ITEM(lists[l], i, copy);
+            Py_DECREF(item);
+        }
+    }
+    return 0;
+}
+
 static int
 capture_run(capture_t *c, const snapshot_query_t *q, PyObject *result)
 {
@@ -683,7 +740,7 @@ capture_run(capture_t *c, const snapshot_query_t *q, PyObject *result)
         return -1;
     }
     PyTuple_SET_ITEM(result, SNAP_STRINGS, Py_NewRef(c->strings));
-    return 0;
+    return own_strings(result);
 }
 
 PyObject *
