@@ -112,7 +112,8 @@ static int64_t
 append_label(capture_t *c, int32_t text, int kind, int role, int32_t key,
              int32_t index)
 {
-    /* the high bit of an edge label marks an item's index */
+    /* an edge label with the high bit set is no index in labels
+     * (SNAP_LABEL_ITEM, SNAP_LABEL_STR_KEY) */
     if (c->nlabels >= SNAP_LABEL_ITEM) {
         PyErr_SetString(PyExc_MemoryError,
                         "whyalive: a snapshot holds fewer than 2**31 labels");
@@ -330,24 +331,24 @@ label_dict_entry(capture_t *c, node_t n, uint64_t e, PyObject *key,
     else if (is_key && c->key_label != 0) {
         label = c->key_label - 1;
     }
-    else if (!is_key && PyUnicode_CheckExact(key) &&
-             (label = ptrmap_get(&c->key_labels, key)) != PTRMAP_NONE)
-    {
-        /* a str key seen before: its label is known */
-    }
     else if (!is_key && PyUnicode_CheckExact(key)) {
         /* "['k']": the key's string alone (SNAP_LABEL_STR_KEY), no label
          * entry nor text of its own: a dict of a million str keys would
-         * need a million of each */
-        int64_t k = intern_string(c, key);
-        if (k < 0) {
-            return -1;
-        }
-        label = k <= SNAP_LABEL_PAYLOAD_MAX
-                    ? (int64_t)(SNAP_LABEL_STR_KEY | (uint32_t)k)
-                    : dict_entry_label(c, key, 0);
-        if (label < 0 || ptrmap_put(&c->key_labels, key, (uint32_t)label, NULL) < 0) {
-            return -1;
+         * need a million of each; a key seen before, its label known */
+        label = ptrmap_get(&c->key_labels, key);
+        if (label == PTRMAP_NONE) {
+            int64_t k = intern_string(c, key);
+            if (k < 0) {
+                return -1;
+            }
+            label = k <= SNAP_LABEL_PAYLOAD_MAX
+                        ? (int64_t)(SNAP_LABEL_STR_KEY | (uint32_t)k)
+                        : dict_entry_label(c, key, 0);
+            if (label < 0 ||
+                ptrmap_put(&c->key_labels, key, (uint32_t)label, NULL) < 0)
+            {
+                return -1;
+            }
         }
     }
     else {

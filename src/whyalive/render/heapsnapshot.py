@@ -149,7 +149,7 @@ def save(snap: Any, path: Any) -> None:
             name = intern(strings[text].lstrip("."))
         else:
             name = text
-        edges += (edge_type, name, ((target & 0x7FFFFFFF) + 1) * _WIDTH)
+        edges += (edge_type, name, to)
     document_head = {
         "meta": {
             "node_fields": list(NODE_FIELDS),
