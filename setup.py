@@ -15,6 +15,7 @@ SOURCES = [
     "deadline.c",
     "heap.c",
     "heappar.c",
+    "heapside.c",
     "heaprows.c",
     "scratch.c",
     "ftlist.c",

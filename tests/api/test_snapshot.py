@@ -751,3 +751,37 @@ def test_attribute_names_of_many_classes_label_their_values():
     }
     assert found == expected
     assert len(holders) == 12
+
+
+def test_untracked_referents_are_numbered_right_however_many_and_repeated():
+    # more distinct strs and ints than the side table first holds, each
+    # met again a few references later: a snapshot looks them up a few
+    # references after appending their edge (heapside.c), so every edge
+    # must still name its own object and every count be whole
+    fresh = [f"untracked {i}" for i in range(30_000)]
+    fresh += [10**9 + i for i in range(30_000)]
+    random.Random(5).shuffle(fresh)
+    holder = []
+    for i in range(len(fresh)):
+        holder.append(fresh[i])
+        if i % 7 == 0:
+            holder.append(fresh[i // 2])
+        if i % 5 == 0:
+            holder.append(fresh[i])
+    del i
+    data = _core.snapshot_capture()[0]
+    ids = memoryview(data[1]).cast("Q")
+    node_of = {object_id: node for node, object_id in enumerate(ids)}
+    starts = memoryview(data[8]).cast("I")
+    edges = memoryview(data[9]).cast("I")
+    node = node_of[id(holder)]
+    row = edges[starts[node] : starts[node + 1]]
+    # lists are traversed last item first
+    assert [ids[edge & 0x7FFFFFFF] for edge in row] == [id(x) for x in reversed(holder)]
+    times_held = {}
+    for x in holder:
+        times_held[id(x)] = times_held.get(id(x), 0) + 1
+    seen = data[6]
+    for x in fresh[:2000]:
+        # held by fresh, by holder, by nothing else
+        assert seen[node_of[id(x)]] == 1 + times_held[id(x)], x

@@ -21,7 +21,6 @@
  * value costs only reallocations; the GIL serializes updates). */
 static size_t last_node_count;
 static uint64_t last_edge_count;
-#define INITIAL_SIDE_BITS 12
 #define INITIAL_EDGES ((uint64_t)1 << 18)
 
 
@@ -121,37 +120,6 @@ grow_nodes(heap_t *h, size_t cap)
     return 0;
 }
 
-static int
-side_rehash(heap_t *h, int bits)
-{
-    size_t nslots = (size_t)1 << bits;
-    uint32_t *slots = PyMem_RawCalloc(nslots, sizeof(*slots));
-    if (slots == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    /* the old table's entries move over: scanning every node instead
-     * would cost the whole heap at each doubling */
-    uint32_t *old_slots = h->side_slots;
-    size_t old_count = old_slots ? h->side_mask + 1 : 0;
-    h->side_slots = slots;
-    h->side_bits = bits;
-    h->side_mask = nslots - 1;
-    for (size_t s = 0; s < old_count; s++) {
-        uint32_t entry = old_slots[s];
-        if (entry == 0) {
-            continue;
-        }
-        size_t i = side_slot_of(h, h->objs[entry - 1]);
-        while (slots[i] != 0) {
-            i = (i + 1) & h->side_mask;
-        }
-        slots[i] = entry;
-    }
-    PyMem_RawFree(old_slots);
-    return 0;
-}
-
 int
 heap_grow_edges(heap_t *h)
 {
@@ -192,7 +160,7 @@ heap_init(heap_t *h, deadline_t *deadline)
 #ifdef Py_GIL_DISABLED
         scratch_init(&h->scratch, nodes > INITIAL_NODES ? nodes : INITIAL_NODES) < 0 ||
 #endif
-        side_rehash(h, INITIAL_SIDE_BITS) < 0 || heap_grow_edges(h) < 0)
+        heap_side_init(h) < 0 || heap_grow_edges(h) < 0)
     {
         heap_free(h);
         return -1;
@@ -286,29 +254,13 @@ heap_free(heap_t *h)
     big_free(h->prev_low, h->capacity, sizeof(*h->prev_low));
     PyMem_RawFree(h->prev_exceptions);
     PyMem_RawFree(h->seen_big);
-    PyMem_RawFree(h->side_slots);
+    heap_side_free(h);
     PyMem_RawFree(h->by_address);
     big_free(h->edge_start, h->capacity + 1, sizeof(*h->edge_start));
     big_free(h->edges, (size_t)h->edges_capacity, sizeof(*h->edges));
     PyMem_RawFree(h->target_refs);
     PyMem_RawFree(h->par_seen);
     memset(h, 0, sizeof(*h));
-}
-
-node_t
-heap_side_find(const heap_t *h, PyObject *op)
-{
-    size_t i = side_slot_of(h, op);
-    for (;;) {
-        uint32_t entry = h->side_slots[i];
-        if (entry == 0) {
-            return NODE_NONE;
-        }
-        if (h->objs[entry - 1] == op) {
-            return entry - 1;
-        }
-        i = (i + 1) & h->side_mask;
-    }
 }
 
 node_t
@@ -324,8 +276,8 @@ heap_find(heap_t *h, PyObject *op)
     return WORD_MISSING(word) ? NODE_NONE : header_node(*word);
 }
 
-static node_t
-new_node(heap_t *h, PyObject *op)
+node_t
+heap_new_node(heap_t *h, PyObject *op)
 {
     if (h->count >= HEAP_MAX_NODES) {
         PyErr_SetString(PyExc_MemoryError,
@@ -408,7 +360,7 @@ heap_add_gc_node(heap_t *h, PyObject *op, uintptr_t *word)
         h->prev_exceptions[h->nprev_exceptions].word = original;
         h->nprev_exceptions++;
     }
-    node_t n = new_node(h, op);
+    node_t n = heap_new_node(h, op);
     if (n == NODE_NONE) {
         if (h->nprev_exceptions > 0 &&
             h->prev_exceptions[h->nprev_exceptions - 1].node == (node_t)h->count)
@@ -422,48 +374,6 @@ heap_add_gc_node(heap_t *h, PyObject *op, uintptr_t *word)
     h->headers_borrowed = 1;
     if (h->instances_of != NULL && (heap_type_class(h, h->type_cache, op) & TC_TARGET)) {
         heap_mark_target(h, n);
-    }
-    return n;
-}
-
-node_t
-heap_add_side_node(heap_t *h, PyObject *op)
-{
-    /* keep the side table at most half full */
-    if ((h->side_count + 1) * 2 > h->side_mask + 1 &&
-        side_rehash(h, h->side_bits + 1) < 0)
-    {
-        return NODE_NONE;
-    }
-    node_t n = new_node(h, op);
-    if (n == NODE_NONE) {
-        return NODE_NONE;
-    }
-    h->flags[n] = NODE_SIDE;
-    h->prev_low[n] = 0;
-    h->side_count++;
-    size_t i = side_slot_of(h, op);
-    while (h->side_slots[i] != 0) {
-        i = (i + 1) & h->side_mask;
-    }
-    h->side_slots[i] = n + 1;
-    if (h->instances_of != NULL && heap_is_instance(h, op)) {
-        h->flags[n] |= NODE_TARGET;
-    }
-    PyTypeObject *tp = Py_TYPE(op);
-    if (h->nside_types >= 0 && tp != &PyCode_Type) {
-        int known = 0;
-        for (int k = 0; k < h->nside_types; k++) {
-            known |= h->side_types[k] == tp;
-        }
-        if (!known) {
-            if (h->nside_types == (int)(sizeof(h->side_types) / sizeof(h->side_types[0]))) {
-                h->nside_types = -1; /* too many kinds: always look */
-            }
-            else {
-                h->side_types[h->nside_types++] = tp;
-            }
-        }
     }
     return n;
 }
@@ -646,6 +556,13 @@ visit_reference(PyObject *op, void *arg)
         if (!heap_maybe_side_node(h, op, tp)) {
             return 0;
         }
+        if (h->every_object) {
+            /* a snapshot: no targets to note; every object is a node */
+            return object_is_freed(op) ||
+                           heap_side_defer(h, op, fold_edge(ctx, op, 0)) == 0
+                       ? 0
+                       : fail(ctx);
+        }
         n = heap_side_find(h, op);
         if (n == NODE_NONE) {
             if (object_is_freed(op) || !heap_is_holder(h, op)) {
@@ -812,6 +729,7 @@ heap_traverse_one(heap_t *h, node_t n)
     if (traversed == 1) {
         /* stopped inside the row: it is left empty, like the rest */
         h->nedges = h->edge_start[n];
+        heap_side_drop_from(h, h->nedges);
         while (h->ntarget_refs > 0 &&
                h->target_refs[h->ntarget_refs - 1].position >= h->nedges)
         {
@@ -845,6 +763,10 @@ heap_traverse_all(heap_t *h)
             for (n = h->traversed; n < end && status == 0; n++) {
                 status = heap_traverse_one(h, (node_t)n);
             }
+            /* the nodes they add belong to the next round */
+            if (status >= 0 && heap_side_resolve_all(h) < 0) {
+                status = -1;
+            }
         }
     }
     if (status < 0) {
@@ -874,6 +796,7 @@ heap_traverse_all(heap_t *h)
     h->deadline->reserve = 0;
     last_node_count = h->count;
     last_edge_count = h->nedges;
+    heap_side_remember(h);
     return status;
 }
 

@@ -42,6 +42,8 @@ typedef uint32_t node_t;
  * ("owner.attr", "<closure 'x'>"): such a reference weighs 0. */
 #define EDGE_FOLD 0x80000000u
 #define EDGE_NODE(e) ((node_t)((e) & 0x7FFFFFFFu))
+/* side references in flight while a snapshot walks (a power of 2) */
+#define HEAP_SIDE_PENDING 16u
 
 enum node_flag {
     NODE_TARGET = 1 << 0,      /* asked about */
@@ -92,14 +94,25 @@ typedef struct {
 #endif
     int finished;          /* traversal over, headers given back */
 
-    /* side table: address -> node + 1 (0 = empty), open addressing,
-     * for nodes without a GC header; side_types lists their types */
-    uint32_t *side_slots;
+    /* side table: address -> node, open addressing, for nodes without
+     * a GC header; side_types lists their types.  A slot holds node + 1
+     * (0 = empty) and, in its high half, the low half of the address's
+     * hash, so that a probe past another address reads no node */
+    uint64_t *side_slots;
     size_t side_mask;
     int side_bits;
     size_t side_count;
     PyTypeObject *side_types[8];
     int nside_types; /* -1: too many kinds, always look */
+    /* snapshots: references to side nodes whose edge is appended but
+     * whose node is looked up HEAP_SIDE_PENDING references later, once
+     * the prefetched slot is in (heap.c) */
+    struct heap_side_pending {
+        PyObject *op;
+        uint64_t hash;
+        uint64_t position; /* of the edge in edges */
+    } side_pending[HEAP_SIDE_PENDING];
+    unsigned side_pending_first, side_pending_count;
 
     /* sorted (address, node) pairs, built on demand once the headers
      * are restored, for heap_find() after the traversal */

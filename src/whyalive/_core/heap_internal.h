@@ -1,5 +1,5 @@
 /* heap_internal.h: what heap.c shares with heappar.c, its parallel
- * traversal, and nobody else: the borrowed header word's layout, the
+ * traversal, and heapside.c, its side table, and nobody else: the borrowed header word's layout, the
  * per-type classes, the traversal's per-object context and steps.
  */
 #ifndef WHYALIVE_HEAP_INTERNAL_H
@@ -67,12 +67,25 @@ node_word_find(heap_t *h, PyObject *op)
 #define WORD_MISSING(word) 0 /* a header is always there */
 #endif
 
-/* Fibonacci hashing of the address; the low 4 bits are alignment. */
-static inline size_t
-side_slot_of(const heap_t *h, PyObject *op)
+/* Fibonacci hashing of the address; the low 4 bits are alignment.  The
+ * slot is the hash's top side_bits bits; its low half, one to one with
+ * the address's low bits, tells most addresses sharing a probe apart. */
+static inline uint64_t
+side_hash(PyObject *op)
 {
-    uint64_t x = (uint64_t)(uintptr_t)op >> 4;
-    return (size_t)((x * 0x9E3779B97F4A7C15ull) >> (64 - h->side_bits));
+    return ((uint64_t)(uintptr_t)op >> 4) * 0x9E3779B97F4A7C15ull;
+}
+
+static inline size_t
+side_slot_of(const heap_t *h, uint64_t hash)
+{
+    return (size_t)(hash >> (64 - h->side_bits));
+}
+
+static inline uint64_t
+side_entry(uint64_t hash, node_t n)
+{
+    return (hash << 32) | ((uint64_t)n + 1);
 }
 
 enum type_class {
@@ -130,9 +143,18 @@ heap_maybe_side_node(const heap_t *h, PyObject *op, PyTypeObject *tp)
     return h->instances_of != NULL && heap_is_instance(h, op);
 }
 
-/* heap.c's steps, shared with heappar.c (each as heap.c describes it). */
+/* heap.c's steps, shared with heappar.c and heapside.c (each as heap.c
+ * describes it). */
 uint32_t heap_type_class(const heap_t *h, heap_type_slot *cache, PyObject *op);
+node_t heap_new_node(heap_t *h, PyObject *op);
+/* heapside.c: the side table (heapside.c describes each) */
+int heap_side_init(heap_t *h);
+void heap_side_remember(const heap_t *h);
+void heap_side_free(heap_t *h);
 node_t heap_side_find(const heap_t *h, PyObject *op);
+int heap_side_defer(heap_t *h, PyObject *op, uint32_t fold);
+int heap_side_resolve_all(heap_t *h);
+void heap_side_drop_from(heap_t *h, uint64_t position);
 int heap_is_holder(const heap_t *h, PyObject *op);
 node_t heap_add_gc_node(heap_t *h, PyObject *op, uintptr_t *word);
 node_t heap_add_side_node(heap_t *h, PyObject *op);

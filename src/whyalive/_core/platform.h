@@ -63,6 +63,14 @@ platform_lowest_bit(uint64_t x)
 #endif
 }
 
+/* Asks the CPU to start loading the cache line at addr; a hint, no
+ * fault if it is unmapped. */
+#if defined(__GNUC__) || defined(__clang__)
+#define platform_prefetch(addr) __builtin_prefetch(addr)
+#else
+#define platform_prefetch(addr) ((void)(addr))
+#endif
+
 /* ------------------------------------------------------------------ */
 /* Clock                                                               */
 /* ------------------------------------------------------------------ */
