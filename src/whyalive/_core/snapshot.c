@@ -16,6 +16,9 @@
 #include "ptrmap.h"
 #include "roots.h"
 
+/* How many nodes ahead a pass in node order asks for an object. */
+#define OBJECT_PREFETCH_AHEAD 8
+
 /* Rows longer than this name a value held twice by its first place
  * (result.c does the same: counting would be quadratic). */
 #define OCCURRENCE_ROW_LIMIT 256
@@ -459,6 +462,11 @@ capture_nodes(capture_t *c, PyObject *result)
 #endif
     for (size_t i = 0; status == 0 && i < n; i++) {
         PyObject *op = h->objs[i];
+        /* every object is read once more here, in node order: a wait
+         * for memory each, unless asked for ahead */
+        if (i + OBJECT_PREFETCH_AHEAD < n) {
+            platform_prefetch(h->objs[i + OBJECT_PREFETCH_AHEAD]);
+        }
         int64_t type = type_string(c, Py_TYPE(op));
         /* most objects carry no name: "" is string 0 */
         int64_t name = names_has_name(&c->names, op)
@@ -566,7 +574,16 @@ capture_edges(capture_t *c, PyObject *result)
     for (size_t n = 0; n < h->count; n++) {
         uint64_t start = heap_row_start(h, (node_t)n);
         uint64_t end = heap_row_end(h, (node_t)n);
-        if (PyDict_Check(h->objs[n]) && end > start) {
+        if (end == start) {
+            continue; /* its object is not read again (most strs, ints) */
+        }
+        size_t ahead = n + OBJECT_PREFETCH_AHEAD;
+        if (ahead < h->count &&
+            heap_row_end(h, (node_t)ahead) > heap_row_start(h, (node_t)ahead))
+        {
+            platform_prefetch(h->objs[ahead]);
+        }
+        if (PyDict_Check(h->objs[n])) {
             if (dict_row_labels(c, (node_t)n, row_labels + start) < 0) {
                 return -1;
             }
