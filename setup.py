@@ -30,6 +30,7 @@ SOURCES = [
     "names.c",
     "objnames.c",
     "stdnames.c",
+    "strtable.c",
     "nogc.c",
     "probes.c",
     "ptrmap.c",

@@ -785,3 +785,29 @@ def test_untracked_referents_are_numbered_right_however_many_and_repeated():
     for x in fresh[:2000]:
         # held by fresh, by holder, by nothing else
         assert seen[node_of[id(x)]] == 1 + times_held[id(x)], x
+
+
+def test_the_string_table_holds_each_text_once():
+    # equal keys that are distinct objects, in two dicts, of every
+    # string kind (1, 2 and 4 bytes a character), more of them than the
+    # table first has room for: one string each, the same in both dicts
+    texts = [f"key {i} {'é€😀'[i % 3]}" for i in range(5_000)]
+    first = {"".join(list(text)): [i] for i, text in enumerate(texts)}
+    second = {"".join(list(text)): (i,) for i, text in enumerate(texts)}
+    assert next(iter(first)) is not next(iter(second))
+    snap = whyalive.heap_snapshot()
+    arrays = snap.arrays
+    assert len(set(arrays.strings)) == len(arrays.strings)
+    keys_of = {}
+    for holder in (first, second):
+        node = snap._node_of(id(holder))
+        row = range(arrays.edge_start[node], arrays.edge_start[node + 1])
+        keys_of[id(holder)] = {
+            arrays.strings[arrays.key_index(arrays.edge_labels[e])]: arrays.key_index(
+                arrays.edge_labels[e]
+            )
+            for e in row
+            if arrays.key_index(arrays.edge_labels[e]) >= 0
+        }
+    assert set(keys_of[id(first)]) == set(texts)
+    assert keys_of[id(first)] == keys_of[id(second)]

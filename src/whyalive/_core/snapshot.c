@@ -15,6 +15,10 @@
 #include "names.h"
 #include "ptrmap.h"
 #include "roots.h"
+#include "strtable.h"
+
+/* The strs of the last capture, to size the next table (a hint). */
+static size_t last_string_count;
 
 /* How many nodes ahead a pass in node order asks for an object. */
 #define OBJECT_PREFETCH_AHEAD 8
@@ -29,14 +33,12 @@ typedef struct {
     names_t names;
     deadline_t deadline;
     sizes_cache_t *sizes;
-    PyObject *strings;      /* list of str */
-    PyObject *string_index; /* {str: index in strings} */
+    strtable_t strings;     /* each str once: types, names, texts, keys */
     PyObject *label_index;  /* {(text, key, kind, role, index): index in labels} */
     int32_t *labels;        /* SNAP_LABEL_FIELDS per label */
     size_t nlabels, labels_capacity;
     ptrmap_t type_strings;  /* type -> index in strings of its name */
     ptrmap_t closures;      /* closure tuple -> node of its function */
-    ptrmap_t key_labels;    /* str dict key -> index in labels */
     ptrmap_t text_labels;   /* a label's text object -> index in labels,
                                for labels with no key nor index (names.c
                                hands out one text per attribute) */
@@ -51,23 +53,7 @@ typedef struct {
 static int64_t
 intern_string(capture_t *c, PyObject *s)
 {
-    PyObject *known = PyDict_GetItemWithError(c->string_index, s);
-    if (known != NULL) {
-        return PyLong_AsLongLong(known);
-    }
-    if (PyErr_Occurred()) {
-        return -1;
-    }
-    Py_ssize_t index = PyList_GET_SIZE(c->strings);
-    PyObject *value = PyLong_FromSsize_t(index);
-    if (value == NULL || PyDict_SetItem(c->string_index, s, value) < 0 ||
-        PyList_Append(c->strings, s) < 0)
-    {
-        Py_XDECREF(value);
-        return -1;
-    }
-    Py_DECREF(value);
-    return index;
+    return strtable_index(&c->strings, s);
 }
 
 /* Steals text. */
@@ -337,22 +323,11 @@ label_dict_entry(capture_t *c, node_t n, uint64_t e, PyObject *key,
     else if (!is_key && PyUnicode_CheckExact(key)) {
         /* "['k']": the key's string alone (SNAP_LABEL_STR_KEY), no label
          * entry nor text of its own: a dict of a million str keys would
-         * need a million of each; a key seen before, its label known */
-        label = ptrmap_get(&c->key_labels, key);
-        if (label == PTRMAP_NONE) {
-            int64_t k = intern_string(c, key);
-            if (k < 0) {
-                return -1;
-            }
-            label = k <= SNAP_LABEL_PAYLOAD_MAX
-                        ? (int64_t)(SNAP_LABEL_STR_KEY | (uint32_t)k)
-                        : dict_entry_label(c, key, 0);
-            if (label < 0 ||
-                ptrmap_put(&c->key_labels, key, (uint32_t)label, NULL) < 0)
-            {
-                return -1;
-            }
-        }
+         * need a million of each */
+        int64_t k = intern_string(c, key);
+        label = k < 0                           ? -1
+                : k <= SNAP_LABEL_PAYLOAD_MAX ? (int64_t)(SNAP_LABEL_STR_KEY | (uint32_t)k)
+                                              : dict_entry_label(c, key, 0);
     }
     else {
         label = dict_entry_label(c, key, is_key);
@@ -722,7 +697,6 @@ capture_run(capture_t *c, const snapshot_query_t *q, PyObject *result)
         (c->sizes = sizes_cache_new()) == NULL ||
         ptrmap_init(&c->type_strings, 1024) < 0 ||
         ptrmap_init(&c->closures, 1024) < 0 ||
-        ptrmap_init(&c->key_labels, 1024) < 0 ||
         ptrmap_init(&c->text_labels, 1024) < 0)
     {
         return -1;
@@ -741,11 +715,9 @@ capture_run(capture_t *c, const snapshot_query_t *q, PyObject *result)
         }
         return -1;
     }
-    c->strings = PyList_New(0);
-    c->string_index = PyDict_New();
     c->label_index = PyDict_New();
     c->held_texts = PyList_New(0);
-    if (c->strings == NULL || c->string_index == NULL ||
+    if (strtable_init(&c->strings, last_string_count) < 0 ||
         c->label_index == NULL || c->held_texts == NULL)
     {
         return -1;
@@ -757,7 +729,8 @@ capture_run(capture_t *c, const snapshot_query_t *q, PyObject *result)
     {
         return -1;
     }
-    PyTuple_SET_ITEM(result, SNAP_STRINGS, Py_NewRef(c->strings));
+    last_string_count = (size_t)PyList_GET_SIZE(c->strings.strings);
+    PyTuple_SET_ITEM(result, SNAP_STRINGS, Py_NewRef(c->strings.strings));
     return own_strings(result);
 }
 
@@ -784,12 +757,10 @@ snapshot_capture(const snapshot_query_t *q)
     sizes_cache_free(c.sizes);
     ptrmap_free(&c.type_strings);
     ptrmap_free(&c.closures);
-    ptrmap_free(&c.key_labels);
     ptrmap_free(&c.text_labels);
     Py_XDECREF(c.held_texts);
     PyMem_RawFree(c.labels);
-    Py_XDECREF(c.strings);
-    Py_XDECREF(c.string_index);
+    strtable_free(&c.strings);
     Py_XDECREF(c.label_index);
     if (was_enabled) {
         PyGC_Enable();
