@@ -811,3 +811,35 @@ def test_the_string_table_holds_each_text_once():
         }
     assert set(keys_of[id(first)]) == set(texts)
     assert keys_of[id(first)] == keys_of[id(second)]
+
+
+class _LoudStr(str):
+    """A str whose hash and comparison are Python code, recorded."""
+
+    calls: list[str] = []  # noqa: RUF012
+
+    def __hash__(self):
+        _LoudStr.calls.append("__hash__")
+        return 7
+
+    def __eq__(self, other):
+        _LoudStr.calls.append("__eq__")
+        return str.__eq__(self, other)
+
+
+def test_a_snapshot_runs_no_code_of_str_subclasses():
+    # names, attribute names and dict keys that are str subclasses: the
+    # string table stores their text without hashing or comparing them
+    def function():
+        pass
+
+    function.__qualname__ = _LoudStr("loud.function")
+    holder = types.SimpleNamespace()
+    holder.__dict__[_LoudStr("loud_attribute")] = [1]
+    by_key = {_LoudStr("loud key"): [2], "plain": [3]}
+    _LoudStr.calls.clear()
+    snap = whyalive.heap_snapshot()
+    assert _LoudStr.calls == []
+    assert "loud.function" in snap.arrays.strings
+    assert snap.node(id(function)).type_name == "function"
+    assert snap.explain(id(by_key["plain"])).targets[0].paths

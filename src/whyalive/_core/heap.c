@@ -751,6 +751,11 @@ heap_traverse_all(heap_t *h)
     int status = 0;
     size_t n;
     deadline_enter(h->deadline, PHASE_INDEXING);
+    if (h->every_object && heap_side_expect_every_object(h) < 0) {
+        (void)restore_headers(h, 0);
+        h->finished = 1;
+        return -1;
+    }
     h->deadline->reserve = h->listing_seconds; /* for restore_headers() */
     while (status == 0 && h->traversed < h->count) {
         size_t end = h->count;

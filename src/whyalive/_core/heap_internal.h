@@ -149,6 +149,7 @@ uint32_t heap_type_class(const heap_t *h, heap_type_slot *cache, PyObject *op);
 node_t heap_new_node(heap_t *h, PyObject *op);
 /* heapside.c: the side table (heapside.c describes each) */
 int heap_side_init(heap_t *h);
+int heap_side_expect_every_object(heap_t *h);
 void heap_side_remember(const heap_t *h);
 void heap_side_free(heap_t *h);
 node_t heap_side_find(const heap_t *h, PyObject *op);

@@ -10,9 +10,10 @@
 
 #define INITIAL_SIDE_BITS 12
 
-/* The side nodes of the last walk, to size the next table (a hint, as
- * heap.c's counts are). */
-static size_t last_side_count;
+/* The side nodes of the last snapshot's walk, to size the next one's
+ * table at once (a hint, as heap.c's counts are): an explain's walk
+ * meets few, and starts small. */
+static size_t last_snapshot_side_count;
 
 static int
 side_rehash(heap_t *h, int bits)
@@ -47,12 +48,13 @@ side_rehash(heap_t *h, int bits)
     return 0;
 }
 
-/* The table's size for count nodes: at most half full. */
+/* The table's size for count nodes: at most three quarters full (the
+ * check in each slot keeps probes past other addresses cheap). */
 static int
 side_bits_for(size_t count)
 {
     int bits = INITIAL_SIDE_BITS;
-    while (((size_t)1 << bits) < 2 * count && bits < 40) {
+    while (((size_t)3 << bits) < 4 * count && bits < 40) {
         bits++;
     }
     return bits;
@@ -61,13 +63,22 @@ side_bits_for(size_t count)
 int
 heap_side_init(heap_t *h)
 {
-    return side_rehash(h, side_bits_for(last_side_count + last_side_count / 16));
+    return side_rehash(h, INITIAL_SIDE_BITS);
+}
+
+int
+heap_side_expect_every_object(heap_t *h)
+{
+    int bits = side_bits_for(last_snapshot_side_count);
+    return bits > h->side_bits ? side_rehash(h, bits) : 0;
 }
 
 void
 heap_side_remember(const heap_t *h)
 {
-    last_side_count = h->side_count;
+    if (h->every_object) {
+        last_snapshot_side_count = h->side_count;
+    }
 }
 
 void
@@ -106,8 +117,8 @@ heap_side_find(const heap_t *h, PyObject *op)
 node_t
 heap_add_side_node(heap_t *h, PyObject *op)
 {
-    /* keep the side table at most half full */
-    if ((h->side_count + 1) * 2 > h->side_mask + 1 &&
+    /* keep the side table at most three quarters full */
+    if ((h->side_count + 1) * 4 > 3 * (h->side_mask + 1) &&
         side_rehash(h, h->side_bits + 1) < 0)
     {
         return NODE_NONE;

@@ -62,8 +62,8 @@ strtable_free(strtable_t *t)
     t->slots = NULL;
 }
 
-int64_t
-strtable_index(strtable_t *t, PyObject *s)
+static int64_t
+index_exact(strtable_t *t, PyObject *s)
 {
     Py_hash_t full = PyObject_Hash(s);
     if (full == -1) {
@@ -104,5 +104,19 @@ strtable_index(strtable_t *t, PyObject *s)
     {
         return -1;
     }
+    return index;
+}
+
+int64_t
+strtable_index(strtable_t *t, PyObject *s)
+{
+    if (PyUnicode_CheckExact(s)) {
+        return index_exact(t, s);
+    }
+    /* a str subclass's __hash__ and __eq__ are Python code: its text is
+     * copied into an exact str first (copying runs none) */
+    PyObject *exact = PyUnicode_FromObject(s);
+    int64_t index = exact != NULL ? index_exact(t, exact) : -1;
+    Py_XDECREF(exact);
     return index;
 }

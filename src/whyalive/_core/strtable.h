@@ -4,7 +4,8 @@
  * index over it by the strs' hashes, its slots holding the hash's low
  * half and the string's index: a str met for the first time costs one
  * probe of memory, and the index grows without reading any str again.
- * Exact strs only: their hash and comparison run no Python code.
+ * A str subclass's text is stored as an exact str (hashing and comparing
+ * those run no Python code).
  * Memory comes from PyMem_Raw*, which never starts a collection.
  */
 #ifndef WHYALIVE_STRTABLE_H
@@ -24,8 +25,8 @@ typedef struct {
 int strtable_init(strtable_t *t, size_t expected);
 void strtable_free(strtable_t *t);
 
-/* The index of the str equal to s (an exact str), s appended if none
- * is; -1 with an exception set. */
+/* The index of the str equal to s, s (or, for a str subclass, an exact
+ * copy) appended if none is; -1 with an exception set. */
 int64_t strtable_index(strtable_t *t, PyObject *s);
 
 #endif
