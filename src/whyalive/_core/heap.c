@@ -490,15 +490,6 @@ heap_record_target_reference(heap_t *h, node_t target, node_t referrer)
     return 0;
 }
 
-int
-heap_append_edge(heap_t *h, uint32_t edge)
-{
-    if (h->nedges == h->edges_capacity && heap_grow_edges(h) < 0) {
-        return -1;
-    }
-    h->edges[h->nedges++] = edge;
-    return 0;
-}
 
 
 static int

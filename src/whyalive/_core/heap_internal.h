@@ -164,8 +164,19 @@ int heap_traverse_node(heap_t *h, node_t n);
 void heap_collect_folds(const heap_t *h, PyObject *op, uint32_t kind,
                         visit_ctx *ctx);
 int heap_record_target_reference(heap_t *h, node_t target, node_t referrer);
-int heap_append_edge(heap_t *h, uint32_t edge);
 int heap_grow_edges(heap_t *h);
+
+/* Appends an edge to the row being built: once per reference, so
+ * inline, the growth out of line.  0, or -1 with MemoryError set. */
+static inline int
+heap_append_edge(heap_t *h, uint32_t edge)
+{
+    if (h->nedges == h->edges_capacity && heap_grow_edges(h) < 0) {
+        return -1;
+    }
+    h->edges[h->nedges++] = edge;
+    return 0;
+}
 /* Traverses node n on the calling thread (it holds the GIL): 0 done, 1
  * the deadline passed (n's row left empty), -1 error. */
 int heap_traverse_one(heap_t *h, node_t n);
