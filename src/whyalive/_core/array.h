@@ -196,4 +196,29 @@ csr_row_of(const uint32_t *starts, size_t count, uint64_t pos)
     return lo;
 }
 
+/* Open-addressing tables of 64-bit slots, 0 for empty, probed linearly
+ * (heapside.c, strtable.c, scratch.c). */
+
+/* The bits of a table for `count` entries at most half full: from
+ * min_bits up, at most max_bits. */
+static inline int
+table_bits_for(size_t count, int min_bits, int max_bits)
+{
+    int bits = min_bits;
+    while (bits < max_bits && ((size_t)1 << bits) < 2 * count) {
+        bits++;
+    }
+    return bits;
+}
+
+/* The first empty slot from slot i on. */
+static inline size_t
+table_first_empty(const uint64_t *slots, size_t mask, size_t i)
+{
+    while (slots[i] != 0) {
+        i = (i + 1) & mask;
+    }
+    return i;
+}
+
 #endif /* WHYALIVE_ARRAY_H */

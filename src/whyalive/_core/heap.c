@@ -490,8 +490,6 @@ heap_record_target_reference(heap_t *h, node_t target, node_t referrer)
     return 0;
 }
 
-
-
 static int
 fail(visit_ctx *ctx)
 {

@@ -106,7 +106,7 @@ typedef struct {
     int nside_types; /* -1: too many kinds, always look */
     /* snapshots: references to side nodes whose edge is appended but
      * whose node is looked up HEAP_SIDE_PENDING references later, once
-     * the prefetched slot is in (heap.c) */
+     * the prefetched slot is in (heapside.c) */
     struct heap_side_pending {
         PyObject *op;
         uint64_t hash;

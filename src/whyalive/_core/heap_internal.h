@@ -1,6 +1,7 @@
 /* heap_internal.h: what heap.c shares with heappar.c, its parallel
- * traversal, and heapside.c, its side table, and nobody else: the borrowed header word's layout, the
- * per-type classes, the traversal's per-object context and steps.
+ * traversal, and heapside.c, its side table, and nobody else: the
+ * borrowed header word's layout, the per-type classes, the traversal's
+ * per-object context and steps.
  */
 #ifndef WHYALIVE_HEAP_INTERNAL_H
 #define WHYALIVE_HEAP_INTERNAL_H

@@ -38,11 +38,8 @@ side_rehash(heap_t *h, int bits)
         if (entry == 0) {
             continue;
         }
-        size_t i = side_slot_of(h, side_hash(h->objs[(uint32_t)entry - 1]));
-        while (slots[i] != 0) {
-            i = (i + 1) & h->side_mask;
-        }
-        slots[i] = entry;
+        size_t home = side_slot_of(h, side_hash(h->objs[(uint32_t)entry - 1]));
+        slots[table_first_empty(slots, h->side_mask, home)] = entry;
     }
     big_free(old_slots, old_count, sizeof(*old_slots));
     return 0;
@@ -131,10 +128,7 @@ heap_add_side_node(heap_t *h, PyObject *op)
     h->prev_low[n] = 0;
     h->side_count++;
     uint64_t hash = side_hash(op);
-    size_t i = side_slot_of(h, hash);
-    while (h->side_slots[i] != 0) {
-        i = (i + 1) & h->side_mask;
-    }
+    size_t i = table_first_empty(h->side_slots, h->side_mask, side_slot_of(h, hash));
     h->side_slots[i] = side_entry(hash, n);
     if (h->instances_of != NULL && heap_is_instance(h, op)) {
         h->flags[n] |= NODE_TARGET;

@@ -1,6 +1,7 @@
 /* scratch.c: the free-threaded build's per-object scratch words
  * (scratch.h).  Compiled to nothing on the default build. */
 #include "scratch.h"
+#include "array.h"
 
 #ifdef Py_GIL_DISABLED
 
@@ -37,11 +38,7 @@ int
 scratch_init(scratch_t *s, size_t expected)
 {
     memset(s, 0, sizeof(*s));
-    int bits = 10;
-    while (bits < 40 && ((size_t)1 << bits) < 2 * expected) {
-        bits++;
-    }
-    return scratch_rehash(s, bits);
+    return scratch_rehash(s, table_bits_for(expected, 10, 40));
 }
 
 int

@@ -1,5 +1,6 @@
 /* strtable.c: a snapshot's string table (strtable.h). */
 #include "strtable.h"
+#include "array.h"
 
 #define STRTABLE_MAX_BITS 32
 
@@ -29,11 +30,8 @@ grow(strtable_t *t, int bits)
         if (old[s] == 0) {
             continue;
         }
-        size_t i = slot_of(t, (uint32_t)(old[s] >> 32));
-        while (slots[i] != 0) {
-            i = (i + 1) & t->mask;
-        }
-        slots[i] = old[s];
+        size_t home = slot_of(t, (uint32_t)(old[s] >> 32));
+        slots[table_first_empty(slots, t->mask, home)] = old[s];
     }
     PyMem_RawFree(old);
     return 0;
@@ -43,11 +41,9 @@ int
 strtable_init(strtable_t *t, size_t expected)
 {
     memset(t, 0, sizeof(*t));
-    int bits = 10;
-    while (bits < STRTABLE_MAX_BITS && ((size_t)1 << bits) < 2 * expected) {
-        bits++;
-    }
-    if ((t->strings = PyList_New(0)) == NULL || grow(t, bits) < 0) {
+    if ((t->strings = PyList_New(0)) == NULL ||
+        grow(t, table_bits_for(expected, 10, STRTABLE_MAX_BITS)) < 0)
+    {
         strtable_free(t);
         return -1;
     }
